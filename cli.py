@@ -1,0 +1,336 @@
+"""pagescout command line: crawl public pages, rank them, export the shortlist.
+
+Thin on purpose: parse options, load frames from the store, call ``ranking``, write the export.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from crawler.basespider import SeedError
+from crawler.settings import VERSION
+from crawler.store import Store, StoreError, resolve_db
+from ranking.shortlist import COLUMNS, RATE_COLUMNS, shortlist
+
+ROOT = Path(__file__).resolve().parent
+SAMPLE = ROOT / "data" / "sample" / "telegram.json"
+DEMO_OUT = ROOT / "data" / "demo"
+
+app = typer.Typer(
+    help="Find the opinion leaders and public pages worth advertising with, and export the shortlist.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+crawl_app = typer.Typer(help="Crawl public pages of a platform into the database.", no_args_is_help=True,
+                        rich_markup_mode=None)
+app.add_typer(crawl_app, name="crawl")
+
+
+def spiders() -> dict[str, type]:
+    from crawler.spiders.telegram import TelegramSpider
+
+    return {"telegram": TelegramSpider}
+
+
+def fail(message: str) -> None:
+    """One line on stderr and exit code 2: the user's input was wrong, nothing was changed."""
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+DbOption = Annotated[str | None, typer.Option("--db", help="Database file or URL [default: $PAGESCOUT_DB or ./pagescout.db]",
+                                              show_default=False)]
+PlatformOption = Annotated[str | None, typer.Option("--platform", "-p", help="Only this platform.")]
+TopOption = Annotated[int | None, typer.Option("--top", "-n", min=1, help="Only the N best.")]
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"pagescout {VERSION}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Find the opinion leaders and public pages worth advertising with, and export the shortlist.
+
+    Example: pagescout crawl telegram durov --depth 1 && pagescout export shortlist.xlsx
+    """
+
+
+# crawl -----------------------------------------------------------------------------------------
+@crawl_app.command("telegram")
+def crawl_telegram(
+    seeds: Annotated[list[str], typer.Argument(help="Channels: username, @username or https://t.me/username.",
+                                               show_default=False)],
+    depth: Annotated[int, typer.Option(min=0, help="Also crawl channels found through forwards and mentions, "
+                                                   "up to N hops from the seeds.")] = 0,
+    max_posts: Annotated[int, typer.Option(min=1, help="Posts to collect per channel, newest first.")] = 100,
+    max_requests: Annotated[int, typer.Option(min=0, help="Stop after N pages in all (0 = no limit).")] = 0,
+    base_url: Annotated[str | None, typer.Option(help="Preview site root, for mirrors and tests [default: https://t.me].",
+                                                 show_default=False)] = None,
+    delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests, replacing the platform's "
+                                                            "polite minimum (1.0 for Telegram).", show_default=False)] = None,
+    db: DbOption = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this crawl.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
+) -> None:
+    """Crawl public Telegram channels through their web preview (t.me/s/...).
+
+    Example: pagescout crawl telegram durov @telegram https://t.me/tginfo --depth 1 --max-posts 50
+    """
+    _crawl("telegram", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests,
+           base_url=base_url, delay=delay, fresh=fresh, quiet=quiet)
+
+
+def _crawl(platform: str, seeds: list[str], *, db, fresh: bool, quiet: bool, **options) -> None:
+    from crawler.run import job_dir, run_crawl
+
+    spider_cls = spiders()[platform]
+    try:
+        handles = [spider_cls.parse_seed(seed) for seed in seeds]
+    except SeedError as exc:
+        fail(str(exc))
+    db = resolve_db(db)
+    try:
+        Store(db).close()  # a foreign or unreadable file is refused before any request is made
+    except StoreError as exc:
+        fail(str(exc))
+    if fresh:
+        arguments = dict(seeds=handles, **{k: options[k] for k in ("depth", "max_posts", "max_requests", "base_url")})
+        shutil.rmtree(job_dir(db, platform, arguments), ignore_errors=True)
+    summary = run_crawl(spider_cls, handles, db=db, progress=not quiet, **options)
+    for line in summary.lines():
+        typer.echo(line, err=True)
+
+
+# rank and export ------------------------------------------------------------------------------
+def _load_shortlist(db: str | None, platform: str | None, top: int | None) -> pd.DataFrame:
+    if platform is not None and platform not in spiders():
+        fail(f"unknown platform '{platform}': choose from {', '.join(sorted(spiders()))}")
+    try:
+        with Store(db, create=False) as store:
+            return shortlist(store.load_accounts(platform), store.load_posts(platform), store.load_links(platform),
+                             platform=platform, top=top)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def _terminal_table(table: pd.DataFrame) -> str:
+    shown = table.drop(columns=["url"]).copy()
+    for col in RATE_COLUMNS:
+        shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
+    for col in ("followers", "median_views"):
+        shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
+    shown["posts_per_week"] = shown["posts_per_week"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
+    shown["name"] = shown["name"].fillna("").str.slice(0, 28)
+    return shown.fillna("").to_string(index=False)
+
+
+@app.command()
+def rank(
+    platform: PlatformOption = None,
+    top: TopOption = 20,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, csv or json on stdout.")] = Format.table,
+    db: DbOption = None,
+) -> None:
+    """Rank the crawled pages and print the table.
+
+    Example: pagescout rank --platform telegram --top 10
+    """
+    table = _load_shortlist(db, platform, top)
+    if table.empty:
+        typer.echo("no ranked pages yet: crawl some first (pagescout crawl telegram …)", err=True)
+        return
+    if fmt is Format.table:
+        typer.echo(_terminal_table(table))
+    elif fmt is Format.csv:
+        typer.echo(neutralise_frame(table).to_csv(index=False), nl=False)
+    else:
+        typer.echo(_json(table))
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="Output file: .xlsx, .csv or .json.", show_default=False)],
+    platform: PlatformOption = None,
+    top: TopOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write the ranked shortlist to a spreadsheet (.xlsx), .csv or .json.
+
+    Example: pagescout export shortlist.xlsx --platform telegram --top 50
+    """
+    writer = WRITERS.get(out.suffix.lower())
+    if writer is None:
+        fail(f"cannot write '{out}': the name must end in .xlsx, .csv or .json")
+    table = _load_shortlist(db, platform, top)
+    write_atomic(out, writer, table)
+    typer.echo(f"wrote {len(table)} pages to {out}", err=True)
+
+
+# exports ----------------------------------------------------------------------------------------
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def neutralise(value):
+    """Prefix text that a spreadsheet would run as a formula with ' (OWASP's advice for CSV)."""
+    return "'" + value if is_formula_like(value) else value
+
+
+def neutralise_frame(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise)
+    return out
+
+
+def _json(table: pd.DataFrame) -> str:
+    records = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+               for row in table.astype(object).where(table.notna(), None).to_dict(orient="records")]
+    return json.dumps(records, ensure_ascii=False, indent=2, default=str)
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> None:
+    # BOM: Excel only reads a CSV as UTF-8 (and shows Cyrillic) when it starts with one.
+    neutralise_frame(table).to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def write_json(table: pd.DataFrame, path: Path) -> None:
+    path.write_text(_json(table) + "\n", encoding="utf-8")
+
+
+def write_xlsx(table: pd.DataFrame, path: Path, explanations: dict[str, str] = COLUMNS) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Shortlist"
+    columns = list(table.columns)
+    ws.append(columns)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    widths = [len(c) for c in columns]
+    for r, row in enumerate(table.itertuples(index=False), start=2):
+        for c, value in enumerate(row, start=1):
+            if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+                continue
+            name = columns[c - 1]
+            cell = ws.cell(row=r, column=c)
+            if isinstance(value, str):
+                cell.value = value
+                # Always a text cell, and quote-prefixed where it looks like a formula, so neither Excel
+                # nor LibreOffice evaluates it (not even after the cell is edited).
+                cell.data_type = "s"
+                if is_formula_like(value):
+                    cell.quotePrefix = True
+                if name == "url" and value.startswith(("https://", "http://")):
+                    cell.hyperlink = value
+                    cell.style = "Hyperlink"
+            else:
+                cell.value = value.item() if hasattr(value, "item") else value
+                if name in RATE_COLUMNS:
+                    cell.number_format = "0.00%"
+                elif name in ("followers", "median_views", "citations", "posts"):
+                    cell.number_format = "#,##0"
+                elif isinstance(cell.value, float):
+                    cell.number_format = "0.0"
+            widths[c - 1] = max(widths[c - 1], min(len(str(value)), 60))
+    for c, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width + 2
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(table) + 1)}"
+
+    about = wb.create_sheet("Metrics")
+    about.append(["column", "meaning"])
+    for cell in about[1]:
+        cell.font = Font(bold=True)
+    for name in columns:
+        about.append([name, explanations.get(name, "")])
+    about.column_dimensions["A"].width = 18
+    about.column_dimensions["B"].width = 110
+    wb.save(path)
+
+
+WRITERS = {".csv": write_csv, ".xlsx": write_xlsx, ".json": write_json}
+
+
+def write_atomic(out: Path, writer, table: pd.DataFrame) -> None:
+    """Write to a temporary file beside ``out`` and rename it: a failed export leaves no half file."""
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        fail(f"cannot write '{out}': folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=folder)
+    except OSError as exc:
+        fail(f"cannot write '{out}': {exc.strerror}")
+    os.close(fd)
+    try:
+        writer(table, Path(tmp))
+        os.replace(tmp, out)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        fail(f"cannot write '{out}': {exc.strerror}")
+
+
+# demo -------------------------------------------------------------------------------------------
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Where to write the shortlist.")] = DEMO_OUT / "shortlist.xlsx",
+) -> None:
+    """The whole flow offline: crawl the bundled sample channels from a local server, rank, export.
+
+    The sample channels (data/sample/telegram.json) are synthetic, written to look like real ones.
+
+    Example: pagescout demo --out /tmp/shortlist.xlsx
+    """
+    from crawler.run import run_crawl
+    from crawler.sample_site import SampleTelegram
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    db = out.parent / "demo.db"
+    for stale in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        stale.unlink(missing_ok=True)
+    spec = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    with SampleTelegram(spec) as site:
+        typer.echo(f"serving {len(spec['channels'])} sample channels at {site.url}", err=True)
+        summary = run_crawl(spiders()["telegram"], spec["seeds"], db=str(db), depth=2, max_posts=60, delay=0,
+                            base_url=site.url, progress=False, resume=False)
+    for line in summary.lines():
+        typer.echo(line, err=True)
+    table = _load_shortlist(str(db), None, None)
+    write_atomic(out, write_xlsx, table)
+    typer.echo(_terminal_table(table.head(10)))
+    typer.echo(f"\nwrote {len(table)} ranked channels to {out}", err=True)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,89 @@
+"""Items every spider yields. Fixed fields, so the store and exporters know each column in advance.
+
+Handles are stored as each platform spells identity: Telegram usernames are case-insensitive, so
+spiders lower-case them; see each spider for its own rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+FOLLOWERS_KINDS = ("subscribers", "members", "followers")
+ACCOUNT_STATUSES = ("ok", "unavailable")
+LINK_KINDS = ("forward", "mention", "repost", "quote", "reply", "follow", "same_as")
+# Kinds of link that count as one account citing another (see ranking.engagement.citations).
+CITING_LINK_KINDS = ("forward", "repost", "quote", "mention")
+AUDIENCE_KINDS = ("follower", "member", "liker", "commenter", "reposter")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@dataclass
+class Account:
+    platform: str
+    handle: str
+    name: str | None = None
+    url: str | None = None
+    description: str | None = None
+    followers: int | None = None
+    followers_kind: str | None = None
+    verified: bool | None = None
+    avatar: str | None = None
+    created_at: datetime | None = None
+    fetched_at: datetime = field(default_factory=utcnow)
+    status: str = "ok"
+    reason: str | None = None
+
+
+@dataclass
+class Post:
+    platform: str
+    account: str
+    post_id: str
+    url: str | None = None
+    published_at: datetime | None = None
+    text: str | None = None
+    views: int | None = None
+    likes: int | None = None  # likes, or the total of reactions where the platform has reactions
+    comments: int | None = None
+    reposts: int | None = None  # reposts, shares or forwards, whichever the platform counts
+    kind: str = "post"
+
+
+@dataclass
+class Link:
+    """``src`` points at ``dst``: for a forward, ``src`` is the channel that forwarded ``dst``'s post."""
+
+    platform: str
+    src: str
+    dst: str
+    kind: str
+    post_id: str | None = None
+    at: datetime | None = None
+
+
+@dataclass
+class AudienceMember:
+    """One member of an account's audience.
+
+    Spiders fill ``member_id`` with the platform's raw id; ``pipelines.HashMemberPipeline`` replaces it
+    with ``member_key`` (a keyed hash) before anything is stored, and clears ``member_id``.
+    """
+
+    platform: str
+    account: str
+    kind: str
+    member_id: str | None = None
+    member_key: int | None = None
+    at: datetime | None = None
+
+
+@dataclass
+class Snapshot:
+    platform: str
+    account: str
+    date: str  # ISO date; one snapshot per account per day
+    followers: int | None = None

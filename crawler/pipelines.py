@@ -1,0 +1,162 @@
+"""Item pipelines, in order: normalise (100), validate (200), hash audience ids (300), store (400).
+
+Every fix and every drop is counted in the crawl stats under ``pagescout/<pipeline>/<what>``, so the
+end-of-crawl summary can say what was repaired or thrown away.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import defaultdict
+from datetime import datetime, timezone
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+
+from crawler.items import ACCOUNT_STATUSES, AUDIENCE_KINDS, FOLLOWERS_KINDS, LINK_KINDS
+from crawler.store import Store, member_key
+
+COUNT_FIELDS = ("followers", "views", "likes", "comments", "reposts")
+TEXT_FIELDS = ("name", "description", "text", "reason")
+
+
+class _CountingPipeline:
+    label = "pipeline"
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.stats.inc_value(f"pagescout/{self.label}/{what}", n)
+
+
+class NormalisePipeline(_CountingPipeline):
+    """Trims text, makes datetimes timezone-aware (UTC), and blanks impossible negative counts."""
+
+    label = "normalise"
+
+    def process_item(self, item, spider=None):
+        adapter = ItemAdapter(item)
+        for name in TEXT_FIELDS:
+            value = adapter.get(name)
+            if isinstance(value, str):
+                stripped = value.strip()
+                if stripped != value:
+                    adapter[name] = stripped or None
+                    self.count("trimmed_text")
+        for name in COUNT_FIELDS:
+            value = adapter.get(name)
+            if value is not None and value < 0:
+                adapter[name] = None
+                self.count(f"negative_{name}")
+        for name in ("created_at", "fetched_at", "published_at", "at"):
+            value = adapter.get(name)
+            if isinstance(value, datetime) and value.tzinfo is None:
+                adapter[name] = value.replace(tzinfo=timezone.utc)
+                self.count("naive_datetime")
+        return item
+
+
+class ValidatePipeline(_CountingPipeline):
+    """Drops items that would corrupt the store or the metrics, with the reason."""
+
+    label = "validate"
+
+    def drop(self, reason: str):
+        self.count(f"dropped/{reason.replace(' ', '_')}")
+        raise DropItem(reason)
+
+    def process_item(self, item, spider=None):
+        adapter = ItemAdapter(item)
+        kind = type(item).__name__
+        if not adapter.get("platform"):
+            self.drop("no platform")
+        if kind == "Account":
+            if not adapter.get("handle"):
+                self.drop("account without handle")
+            if adapter.get("status") not in ACCOUNT_STATUSES:
+                self.drop("unknown account status")
+            if adapter.get("followers_kind") not in (None, *FOLLOWERS_KINDS):
+                self.drop("unknown followers kind")
+        elif kind == "Post":
+            if not adapter.get("account") or not adapter.get("post_id"):
+                self.drop("post without account or id")
+        elif kind == "Link":
+            if adapter.get("kind") not in LINK_KINDS:
+                self.drop("unknown link kind")
+            if not adapter.get("src") or not adapter.get("dst"):
+                self.drop("link without both ends")
+            if adapter["src"] == adapter["dst"]:
+                self.drop("self link")
+        elif kind == "AudienceMember":
+            if adapter.get("kind") not in AUDIENCE_KINDS:
+                self.drop("unknown audience kind")
+            if adapter.get("member_id") in (None, "") and adapter.get("member_key") is None:
+                self.drop("audience member without id")
+        elif kind == "Snapshot":
+            if not adapter.get("account") or not adapter.get("date"):
+                self.drop("snapshot without account or date")
+        return item
+
+
+class HashMemberPipeline(_CountingPipeline):
+    """Replaces raw audience member ids with the database's keyed hash; the raw id goes no further."""
+
+    label = "hash"
+
+    def open_spider(self, spider=None):
+        with Store(self.crawler.settings.get("PAGESCOUT_DB")) as store:
+            self.secret = store.secret
+
+    def process_item(self, item, spider=None):
+        if type(item).__name__ == "AudienceMember" and item.member_id is not None:
+            item.member_key = member_key(self.secret, str(item.member_id))
+            item.member_id = None
+            self.count("members")
+        return item
+
+
+class StorePipeline(_CountingPipeline):
+    """Upserts items in small transactions (by count or time), and at the end of the crawl."""
+
+    label = "store"
+
+    def open_spider(self, spider=None):
+        settings = self.crawler.settings
+        self.store = Store(settings.get("PAGESCOUT_DB"))
+        self.flush_items = settings.getint("PAGESCOUT_FLUSH_ITEMS")
+        self.flush_seconds = settings.getfloat("PAGESCOUT_FLUSH_SECONDS")
+        self.buffer: dict[str, list[dict]] = defaultdict(list)
+        self.buffered = 0
+        self.last_flush = time.monotonic()
+
+    def process_item(self, item, spider=None):
+        kind = type(item).__name__
+        row = dataclasses.asdict(item) if dataclasses.is_dataclass(item) else ItemAdapter(item).asdict()
+        row.pop("member_id", None)
+        self.buffer[kind].append(row)
+        self.buffered += 1
+        self.count(kind)
+        if self.buffered >= self.flush_items or time.monotonic() - self.last_flush >= self.flush_seconds:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        if self.buffered:
+            self.store.write(self.buffer)
+            self.count("transactions")
+        self.buffer = defaultdict(list)
+        self.buffered = 0
+        self.last_flush = time.monotonic()
+
+    def close_spider(self, spider=None):
+        try:
+            self.flush()
+        finally:
+            self.store.close()

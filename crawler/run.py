@@ -1,0 +1,100 @@
+"""Run one crawl in this process and summarise it.
+
+Resuming: every crawl gets a Scrapy job folder next to the database, named after the platform and
+the crawl's arguments. Ctrl-C (or SIGTERM) stops the crawl cleanly and keeps the folder; rerunning the
+same command picks up the pending requests and skips the pages already fetched. A crawl that ends
+any other way removes its folder, so running the same command next week crawls afresh. After a hard
+kill the job folder may be stale: the rerun then refetches, and the store's upserts keep it free of
+duplicates either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.basespider import PlatformSpider
+from crawler.store import resolve_db
+
+
+@dataclass
+class CrawlSummary:
+    finish_reason: str
+    pages: int
+    stored: dict[str, int]
+    errors: dict[str, int]
+    unavailable: dict[str, str] = field(default_factory=dict)
+    resumable: bool = False
+
+    def lines(self) -> list[str]:
+        s = self.stored
+        out = [
+            f"crawl {self.finish_reason}: {self.pages} pages, {s.get('Account', 0)} accounts "
+            f"({len(self.unavailable)} unavailable), {s.get('Post', 0)} posts, {s.get('Link', 0)} links"
+            + (f", {s['AudienceMember']} audience members" if s.get("AudienceMember") else "")
+        ]
+        if self.errors:
+            out.append("errors: " + ", ".join(f"{k} ×{v}" for k, v in sorted(self.errors.items())))
+        for handle, reason in sorted(self.unavailable.items()):
+            out.append(f"unavailable: {handle}: {reason}")
+        if self.resumable:
+            out.append("interrupted: run the same command again to continue where it stopped")
+        return out
+
+
+def job_dir(db: str, platform: str, arguments: dict) -> Path:
+    key = hashlib.sha1(json.dumps(arguments, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    base = Path(db).expanduser() if "://" not in db else Path(".pagescout")
+    return base.parent / f"{base.name}.jobs" / f"{platform}-{key}"
+
+
+def crawl_settings(spider_cls: type[PlatformSpider], db: str, delay: float | None, max_requests: int,
+                   progress: bool, jobdir: Path | None) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    floor = spider_cls.min_delay if delay is None else delay
+    settings.set("PAGESCOUT_DB", db, priority="cmdline")
+    settings.set("DOWNLOAD_DELAY", floor, priority="cmdline")
+    settings.set("AUTOTHROTTLE_START_DELAY", max(floor, 0.1), priority="cmdline")
+    settings.set("AUTOTHROTTLE_ENABLED", floor > 0, priority="cmdline")
+    settings.set("CLOSESPIDER_PAGECOUNT", max_requests or 0, priority="cmdline")
+    settings.set("PAGESCOUT_PROGRESS", progress, priority="cmdline")
+    if jobdir is not None:
+        settings.set("JOBDIR", str(jobdir), priority="cmdline")
+    return settings
+
+
+def run_crawl(spider_cls: type[PlatformSpider], seeds: list[str], *, db: str | None = None, depth: int = 0,
+              max_posts: int = 100, max_requests: int = 0, delay: float | None = None,
+              base_url: str | None = None, progress: bool = True, resume: bool = True,
+              **spider_args) -> CrawlSummary:
+    db = resolve_db(db)
+    arguments = dict(seeds=seeds, depth=depth, max_posts=max_posts, max_requests=max_requests,
+                     base_url=base_url, **spider_args)
+    jobdir = job_dir(db, spider_cls.name, arguments) if resume else None
+    settings = crawl_settings(spider_cls, db, delay, max_requests, progress, jobdir)
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spider_cls)
+    process.crawl(crawler, seeds=seeds, depth=depth, max_posts=max_posts, base_url=base_url, **spider_args)
+    process.start()
+
+    stats = crawler.stats.get_stats()
+    reason = str(stats.get("finish_reason", "unknown"))
+    resumable = reason == "shutdown" and jobdir is not None
+    if jobdir is not None and not resumable:
+        shutil.rmtree(jobdir, ignore_errors=True)
+    return CrawlSummary(
+        finish_reason=reason,
+        pages=int(stats.get("response_received_count", 0)),
+        stored={k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("pagescout/store/")},
+        errors={k.removeprefix("pagescout/errors/"): v for k, v in stats.items() if k.startswith("pagescout/errors/")},
+        unavailable={k.removeprefix("pagescout/unavailable/"): v for k, v in stats.items()
+                     if k.startswith("pagescout/unavailable/")},
+        resumable=resumable,
+    )

@@ -1,0 +1,59 @@
+"""Scrapy settings shared by every pagescout spider. Platform specifics live on the spider classes
+(``min_delay``, ``custom_settings``); ``crawler.run`` fills in the per-crawl values."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    VERSION = version("pagescout")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    VERSION = "0.0.0"
+
+BOT_NAME = "pagescout"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = f"pagescout/{VERSION} (+https://github.com/pagescout/pagescout; public pages research bot)"
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+DOWNLOAD_TIMEOUT = 30
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+
+# The platform's own minimum delay is the floor (crawler.run sets DOWNLOAD_DELAY from the spider);
+# AutoThrottle only ever slows down from there.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+# Backoff without Retry-After: base * 2**attempt seconds, capped; Retry-After itself is capped too so
+# a hostile header cannot park the crawl for a day.
+PAGESCOUT_BACKOFF_BASE = 2.0
+PAGESCOUT_BACKOFF_MAX = 300.0
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.NormalisePipeline": 100,
+    "crawler.pipelines.ValidatePipeline": 200,
+    "crawler.pipelines.HashMemberPipeline": 300,
+    "crawler.pipelines.StorePipeline": 400,
+}
+
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "crawler.extensions.ProgressLine": 500,
+}
+PAGESCOUT_PROGRESS = True
+# The store pipeline commits at least this often, so a killed crawl loses at most a few seconds of work.
+PAGESCOUT_FLUSH_ITEMS = 500
+PAGESCOUT_FLUSH_SECONDS = 2.0
+
+LOG_LEVEL = "WARNING"
+# Items can carry raw audience ids before hashing: never log them.
+LOG_FORMATTER = "crawler.extensions.QuietLogFormatter"

@@ -1,0 +1,210 @@
+"""Public Telegram channels through the web preview ``https://t.me/s/<channel>`` (no key, no login).
+
+What the preview shows: title, description, avatar, verified mark, the subscriber count rounded
+("109K"), and per post its text, views (rounded), date, reactions where the channel shows them and
+where it was forwarded from. What it never shows: exact counts, subscriber lists, forward counts,
+comment counts. Channels whose preview is off (private, restricted) redirect from ``/s/<ch>`` to
+``/<ch>``: they are recorded as unavailable with that reason.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import scrapy
+
+from crawler.basespider import PlatformSpider, SeedError
+from crawler.counts import parse_count
+from crawler.items import Account, Link, Post
+
+# Telegram usernames: 5–32 characters, letters, digits and underscores, starting with a letter.
+USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+MENTION = re.compile(r"(?<![\w@/.])@([A-Za-z][A-Za-z0-9_]{3,31})\b")
+TELEGRAM_HOSTS = {"t.me", "www.t.me", "telegram.me", "www.telegram.me", "telegram.dog"}
+# Paths of t.me that are not channels.
+RESERVED = {"joinchat", "addstickers", "addemoji", "share", "proxy", "socks", "iv", "c", "s", "addlist",
+            "setlanguage", "addtheme", "confirmphone", "login", "invoice", "boost", "contact"}
+REDIRECTS = [301, 302, 303, 307, 308]
+
+
+def handle_from_url(url: str) -> tuple[str, str | None] | None:
+    """``(username, post_id or None)`` for a t.me link to a public channel or user, else ``None``."""
+    parts = urlsplit(url if "//" in url else f"//{url}")
+    if parts.hostname not in TELEGRAM_HOSTS:
+        return None
+    segments = [s for s in parts.path.split("/") if s]
+    if segments[:1] == ["s"]:
+        segments = segments[1:]
+    if not segments or segments[0].lower() in RESERVED or not USERNAME.match(segments[0]):
+        return None
+    post = segments[1] if len(segments) > 1 and segments[1].isdigit() else None
+    return segments[0].lower(), post
+
+
+def _text(selector) -> str | None:
+    """Visible text of an element, with <br> as line breaks."""
+    if selector is None:
+        return None
+    html = selector.get()
+    if html is None:
+        return None
+    html = re.sub(r"<br\s*/?>", "\n", html)
+    text = scrapy.Selector(text=html).xpath("string()").get() or ""
+    text = re.sub(r"[ \t\u00a0]+", " ", text)
+    return re.sub(r" *\n *", "\n", text).strip() or None
+
+
+class TelegramSpider(PlatformSpider):
+    name = "telegram"
+    platform = "telegram"
+    default_base_url = "https://t.me"
+    # Telegram publishes no limit for t.me; one request a second per host is the polite floor.
+    min_delay = 1.0
+    followers_kind = "subscribers"
+    handle_httpstatus_list = [404, 410, *REDIRECTS]
+
+    @classmethod
+    def parse_seed(cls, seed: str) -> str:
+        seed = seed.strip()
+        found = handle_from_url(seed) if "t.me" in seed or "telegram." in seed else None
+        if found:
+            return found[0]
+        name = seed.removeprefix("@")
+        if USERNAME.match(name):
+            return name.lower()
+        raise SeedError(
+            f"'{seed}' is not a public Telegram channel: use its username (durov), @durov or https://t.me/durov"
+        )
+
+    async def start(self):
+        for handle in self.seeds:
+            yield self.channel_request(handle, hop=0)
+
+    def channel_request(self, handle: str, hop: int, before: str | None = None, taken: int = 0) -> scrapy.Request:
+        url = f"{self.base_url}/s/{handle}" + (f"?before={before}" if before else "")
+        return scrapy.Request(
+            url,
+            callback=self.parse_channel,
+            errback=self.on_error,
+            cb_kwargs={"handle": handle, "hop": hop, "taken": taken},
+            # A redirect away from /s/ is the answer (no public preview), not something to follow.
+            meta={"handle": handle, "dont_redirect": True},
+            # Older pages are fetched before new channels so each channel completes early.
+            priority=1 if before else 0,
+        )
+
+    def parse_channel(self, response, handle: str, hop: int, taken: int):
+        if response.status in (404, 410):
+            yield self.unavailable(handle, f"not found (HTTP {response.status})", "not_found")
+            return
+        if response.status in REDIRECTS:
+            target = response.headers.get("Location", b"").decode("latin-1")
+            yield self.unavailable(
+                handle, f"no public preview (redirects to {target}): private, restricted or not a channel", "no_preview"
+            )
+            return
+        first_page = taken == 0
+        if first_page:
+            account = self.parse_account(response, handle)
+            if account is None:
+                yield self.unavailable(handle, "no channel on the preview page (private or not a channel)", "no_preview")
+                return
+            yield account
+            yield self.snapshot(account)
+
+        posts = sorted(self.parse_posts(response, handle), key=lambda p: int(p[0].post_id), reverse=True)
+        posts = posts[: max(0, self.max_posts - taken)]
+        discovered = set()
+        for post, links in posts:
+            yield post
+            for link in links:
+                yield link
+                discovered.add(link.dst)
+        taken += len(posts)
+
+        before = response.css("a.tme_messages_more::attr(data-before)").get()
+        if before is None:
+            prev = response.css('link[rel="prev"]::attr(href)').get()
+            before = re.search(r"before=(\d+)", prev).group(1) if prev and "before=" in prev else None
+        if posts and before and taken < self.max_posts:
+            yield self.channel_request(handle, hop, before=before, taken=taken)
+
+        if hop < self.depth:
+            for other in sorted(discovered - {handle}):
+                yield self.channel_request(other, hop + 1)
+
+    def parse_account(self, response, handle: str) -> Account | None:
+        header = response.css(".tgme_channel_info")
+        if not header:
+            return None
+        followers = None
+        for counter in header.css(".tgme_channel_info_counter"):
+            kind = (counter.css(".counter_type::text").get() or "").strip().lower()
+            if kind.startswith(("subscriber", "member")):
+                followers = parse_count(counter.css(".counter_value::text").get())
+        title = header.css(".tgme_channel_info_header_title")
+        return Account(
+            platform=self.platform,
+            handle=handle,
+            name=_text(title.css("span") or title),
+            url=f"https://t.me/{handle}",
+            description=_text(header.css(".tgme_channel_info_description")[:1] or None),
+            followers=followers,
+            followers_kind=self.followers_kind,
+            verified=bool(title.css(".verified-icon")),
+            avatar=header.css(".tgme_page_photo_image img::attr(src)").get(),
+        )
+
+    def parse_posts(self, response, handle: str):
+        """Yield ``(Post, [Link, …])`` for each message on the page."""
+        messages = response.css(".tgme_widget_message[data-post]")
+        # A channel that shows reactions on any post has them enabled: a post without the block has 0.
+        # Where no post shows any, reactions are unknown (None), not zero.
+        reactions_shown = bool(response.css(".tgme_widget_message_reactions"))
+        for message in messages:
+            channel, _, post_id = message.attrib["data-post"].partition("/")
+            if not post_id.isdigit():
+                continue
+            published = message.css(".tgme_widget_message_date time::attr(datetime)").get() or message.css(
+                "time::attr(datetime)"
+            ).get()
+            published_at = datetime.fromisoformat(published) if published else None
+            text_node = message.xpath(
+                './/div[contains(@class, "tgme_widget_message_bubble")]/div[contains(@class, "tgme_widget_message_text")]'
+            )
+            text = _text(text_node[:1] or None)
+            likes = None
+            if reactions_shown:
+                likes = sum(
+                    parse_count("".join(r.xpath("./text()").getall())) or 0
+                    for r in message.css(".tgme_widget_message_reactions .tgme_reaction")
+                )
+            forwarded = message.css(".tgme_widget_message_forwarded_from_name")
+            post = Post(
+                platform=self.platform,
+                account=handle,
+                post_id=post_id,
+                url=f"https://t.me/{handle}/{post_id}",
+                published_at=published_at,
+                text=text,
+                views=parse_count(message.css(".tgme_widget_message_views::text").get()),
+                likes=likes,
+                kind="forward" if forwarded else "post",
+            )
+            links = []
+            source = handle_from_url(forwarded.attrib.get("href", "")) if forwarded else None
+            if forwarded and source is None:
+                self.crawler.stats.inc_value("pagescout/telegram/forward_source_hidden")
+            if source:
+                links.append(Link(self.platform, handle, source[0], "forward", post_id, published_at))
+            mentioned = set()
+            for href in text_node.css("a::attr(href)").getall():
+                found = handle_from_url(href)
+                if found:
+                    mentioned.add(found[0])
+            mentioned.update(m.lower() for m in MENTION.findall(text or ""))
+            mentioned -= {handle, source[0] if source else None}
+            links.extend(Link(self.platform, handle, other, "mention", post_id, published_at) for other in sorted(mentioned))
+            yield post, links

@@ -1,0 +1,40 @@
+"""The shortlist table every export writes: columns in a fixed order, each with its explanation."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ranking.engagement import account_metrics
+from ranking.score import score
+
+#: Column → what it means and how it is computed. Exports write this next to the table.
+COLUMNS: dict[str, str] = {
+    "rank": "Position by score, 1 = best; ties broken by followers.",
+    "platform": "Platform the page lives on.",
+    "handle": "The page's handle on its platform.",
+    "name": "Display name.",
+    "url": "Link to the page.",
+    "followers": "Subscribers / members / followers as the platform shows them (Telegram rounds, e.g. 109K).",
+    "posts": "Posts analysed (the most recent ones collected).",
+    "posts_per_week": "(posts − 1) / (days from first to last analysed post / 7).",
+    "median_views": "Median views per analysed post.",
+    "reach_rate": "ERR = median views / followers (TGStat's reach rate, with the median).",
+    "er_views": "Median over posts of (likes or reactions + comments + reposts) / views (Popsters ERview).",
+    "er_followers": "Median over posts of (likes or reactions + comments + reposts) / followers (Popsters ERpost).",
+    "citations": "Distinct other pages in the database that forwarded, reposted, quoted or mentioned it.",
+    "score": "0–100: weighted mean of within-platform percentiles of reach 40%, engagement 35%, citations 25%; "
+             "missing components are left out, not counted as 0.",
+}
+RATE_COLUMNS = ("reach_rate", "er_views", "er_followers")
+
+
+def shortlist(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
+              platform: str | None = None, top: int | None = None) -> pd.DataFrame:
+    """Rank every usable account (optionally of one platform) and return the ``COLUMNS`` table."""
+    if platform:
+        accounts = accounts[accounts["platform"] == platform]
+        posts = posts[posts["platform"] == platform]
+        links = links[links["platform"] == platform]
+    ranked = score(account_metrics(accounts, posts, links))
+    table = ranked.reindex(columns=list(COLUMNS))
+    return table.head(top) if top else table
