@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import tempfile
 from enum import Enum
 from pathlib import Path
@@ -105,7 +104,7 @@ def crawl_telegram(
 
 
 def _crawl(platform: str, seeds: list[str], *, db, fresh: bool, quiet: bool, **options) -> None:
-    from crawler.run import job_dir, run_crawl
+    from crawler.run import CrawlAlreadyRunning, run_crawl
 
     spider_cls = spiders()[platform]
     try:
@@ -117,10 +116,10 @@ def _crawl(platform: str, seeds: list[str], *, db, fresh: bool, quiet: bool, **o
         Store(db).close()  # a foreign or unreadable file is refused before any request is made
     except StoreError as exc:
         fail(str(exc))
-    if fresh:
-        arguments = dict(seeds=handles, **{k: options[k] for k in ("depth", "max_posts", "max_requests", "base_url")})
-        shutil.rmtree(job_dir(db, platform, arguments), ignore_errors=True)
-    summary = run_crawl(spider_cls, handles, db=db, progress=not quiet, **options)
+    try:
+        summary = run_crawl(spider_cls, handles, db=db, progress=not quiet, fresh=fresh, **options)
+    except CrawlAlreadyRunning as exc:
+        fail(str(exc))
     for line in summary.lines():
         typer.echo(line, err=True)
 

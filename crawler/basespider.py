@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
@@ -28,11 +26,52 @@ class PlatformSpider(scrapy.Spider):
         self.depth = int(depth)
         self.max_posts = int(max_posts)
         self.base_url = (base_url or self.default_base_url).rstrip("/")
+        # Scrapy's SpiderState extension replaces this with the saved dict when a crawl resumes.
+        self.state: dict = {}
 
     @classmethod
     def parse_seed(cls, seed: str) -> str:
         """The account handle a seed names (username, @username or URL); raises SeedError."""
         raise NotImplementedError
+
+    def account_request(self, handle: str, hop: int) -> scrapy.Request:
+        """The first request for an account found ``hop`` links away from the seeds."""
+        raise NotImplementedError
+
+    # discovery -------------------------------------------------------------------------------
+    def seed_requests(self) -> list[scrapy.Request]:
+        hops = self.state.setdefault("hops", {})
+        for handle in self.seeds:
+            hops[handle] = 0
+        return [self.account_request(handle, 0) for handle in self.seeds]
+
+    def expand(self, handle: str, hop: int, found) -> list[scrapy.Request]:
+        """Record the accounts ``handle`` links to; return requests for those now within ``--depth``.
+
+        Hops are shortest distances from the seeds: responses arrive in any order, so an account first
+        reached in 2 hops may later turn out to be 1 hop away, and then its own links come within
+        reach too. Links seen so far are kept (in the resumable spider state) to re-expand then.
+        """
+        hops = self.state.setdefault("hops", {})
+        hops.setdefault(handle, hop)
+        links = self.state.setdefault("links", {})
+        links.setdefault(handle, set()).update(found)
+        requests, stack = [], [handle]
+        while stack:
+            current = stack.pop()
+            hop = hops.get(current)
+            if hop is None or hop >= self.depth:
+                continue
+            for other in links.get(current, ()):
+                if other == current:
+                    continue
+                if other not in hops:
+                    hops[other] = hop + 1
+                    requests.append(self.account_request(other, hop + 1))
+                elif hops[other] > hop + 1:
+                    hops[other] = hop + 1
+                    stack.append(other)
+        return requests
 
     # records ---------------------------------------------------------------------------------
     def snapshot(self, account: Account) -> Snapshot:
@@ -64,5 +103,3 @@ class PlatformSpider(scrapy.Spider):
         else:
             self.crawler.stats.inc_value(f"pagescout/errors/{code}")
 
-
-HANDLE_CHARS = re.compile(r"^[A-Za-z0-9_.\-]+$")

@@ -3,15 +3,17 @@
 Resuming: every crawl gets a Scrapy job folder next to the database, named after the platform and
 the crawl's arguments. Ctrl-C (or SIGTERM) stops the crawl cleanly and keeps the folder; rerunning the
 same command picks up the pending requests and skips the pages already fetched. A crawl that ends
-any other way removes its folder, so running the same command next week crawls afresh. After a hard
-kill the job folder may be stale: the rerun then refetches, and the store's upserts keep it free of
-duplicates either way.
+any other way removes its folder, so running the same command next week crawls afresh. A hard kill
+(SIGKILL, power loss) leaves Scrapy's queue files half-written: a marker file left in the folder tells
+the next run so, and it starts the crawl over rather than trust them. The store commits every couple
+of seconds and upserts, so either way nothing stored is lost or duplicated.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +33,11 @@ class CrawlSummary:
     errors: dict[str, int]
     unavailable: dict[str, str] = field(default_factory=dict)
     resumable: bool = False
+    notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         s = self.stored
-        out = [
+        out = list(self.notes) + [
             f"crawl {self.finish_reason}: {self.pages} pages, {s.get('Account', 0)} accounts "
             f"({len(self.unavailable)} unavailable), {s.get('Post', 0)} posts, {s.get('Link', 0)} links"
             + (f", {s['AudienceMember']} audience members" if s.get("AudienceMember") else "")
@@ -52,6 +55,41 @@ def job_dir(db: str, platform: str, arguments: dict) -> Path:
     key = hashlib.sha1(json.dumps(arguments, sort_keys=True, default=str).encode()).hexdigest()[:12]
     base = Path(db).expanduser() if "://" not in db else Path(".pagescout")
     return base.parent / f"{base.name}.jobs" / f"{platform}-{key}"
+
+
+RUNNING_MARKER = "pagescout.running"
+
+
+class CrawlAlreadyRunning(RuntimeError):
+    pass
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def claim_job(jobdir: Path) -> str | None:
+    """Mark the job folder as in use; returns a note when an earlier run died there uncleanly."""
+    marker = jobdir / RUNNING_MARKER
+    note = None
+    if marker.exists():
+        try:
+            pid = int(marker.read_text().strip() or 0)
+        except ValueError:
+            pid = 0
+        if pid and pid != os.getpid() and _pid_alive(pid):
+            raise CrawlAlreadyRunning(f"this crawl is already running (process {pid}); wait for it or stop it")
+        shutil.rmtree(jobdir, ignore_errors=True)
+        note = "the last run of this crawl was killed: starting it over (stored data is kept, nothing is duplicated)"
+    jobdir.mkdir(parents=True, exist_ok=True)
+    marker.write_text(str(os.getpid()))
+    return note
 
 
 def crawl_settings(spider_cls: type[PlatformSpider], db: str, delay: float | None, max_requests: int,
@@ -72,12 +110,15 @@ def crawl_settings(spider_cls: type[PlatformSpider], db: str, delay: float | Non
 
 def run_crawl(spider_cls: type[PlatformSpider], seeds: list[str], *, db: str | None = None, depth: int = 0,
               max_posts: int = 100, max_requests: int = 0, delay: float | None = None,
-              base_url: str | None = None, progress: bool = True, resume: bool = True,
+              base_url: str | None = None, progress: bool = True, resume: bool = True, fresh: bool = False,
               **spider_args) -> CrawlSummary:
     db = resolve_db(db)
     arguments = dict(seeds=seeds, depth=depth, max_posts=max_posts, max_requests=max_requests,
                      base_url=base_url, **spider_args)
     jobdir = job_dir(db, spider_cls.name, arguments) if resume else None
+    if fresh and jobdir is not None:
+        shutil.rmtree(jobdir, ignore_errors=True)
+    note = claim_job(jobdir) if jobdir is not None else None
     settings = crawl_settings(spider_cls, db, delay, max_requests, progress, jobdir)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls)
@@ -87,8 +128,11 @@ def run_crawl(spider_cls: type[PlatformSpider], seeds: list[str], *, db: str | N
     stats = crawler.stats.get_stats()
     reason = str(stats.get("finish_reason", "unknown"))
     resumable = reason == "shutdown" and jobdir is not None
-    if jobdir is not None and not resumable:
-        shutil.rmtree(jobdir, ignore_errors=True)
+    if jobdir is not None:
+        if resumable:
+            (jobdir / RUNNING_MARKER).unlink(missing_ok=True)
+        else:
+            shutil.rmtree(jobdir, ignore_errors=True)
     return CrawlSummary(
         finish_reason=reason,
         pages=int(stats.get("response_received_count", 0)),
@@ -97,4 +141,5 @@ def run_crawl(spider_cls: type[PlatformSpider], seeds: list[str], *, db: str | N
         unavailable={k.removeprefix("pagescout/unavailable/"): v for k, v in stats.items()
                      if k.startswith("pagescout/unavailable/")},
         resumable=resumable,
+        notes=[note] if note else [],
     )

@@ -79,8 +79,11 @@ class TelegramSpider(PlatformSpider):
         )
 
     async def start(self):
-        for handle in self.seeds:
-            yield self.channel_request(handle, hop=0)
+        for request in self.seed_requests():
+            yield request
+
+    def account_request(self, handle: str, hop: int) -> scrapy.Request:
+        return self.channel_request(handle, hop)
 
     def channel_request(self, handle: str, hop: int, before: str | None = None, taken: int = 0) -> scrapy.Request:
         url = f"{self.base_url}/s/{handle}" + (f"?before={before}" if before else "")
@@ -131,9 +134,7 @@ class TelegramSpider(PlatformSpider):
         if posts and before and taken < self.max_posts:
             yield self.channel_request(handle, hop, before=before, taken=taken)
 
-        if hop < self.depth:
-            for other in sorted(discovered - {handle}):
-                yield self.channel_request(other, hop + 1)
+        yield from self.expand(handle, hop, sorted(discovered))
 
     def parse_account(self, response, handle: str) -> Account | None:
         header = response.css(".tgme_channel_info")

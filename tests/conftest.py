@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+FILES = Path(__file__).resolve().parent / "files"
+
+
+def shared_dir(*parts: str) -> Path:
+    """A folder of ../shared, or a skip naming what is missing (CI and developers have it beside the repo)."""
+    path = SHARED.joinpath(*parts)
+    if not path.is_dir():
+        pytest.skip(f"{path} is absent: the real-platform fixtures live in ../shared beside the repo")
+    return path
+
+
+def make_spider(spider_cls, **kwargs):
+    crawler = get_crawler(spider_cls)
+    crawler._apply_settings()
+    spider = spider_cls.from_crawler(crawler, **kwargs)
+    crawler.spider = spider
+    return spider
+
+
+def html_response(url: str, body: bytes, status: int = 200, **cb_kwargs) -> HtmlResponse:
+    """A saved page as the spider would receive it: the real URL (so links resolve), bytes, no guessed encoding."""
+    request = Request(url, cb_kwargs=cb_kwargs)
+    return HtmlResponse(url=url, body=body, status=status, request=request, encoding="utf-8")
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
+    """Run ``pagescout`` in a fresh process: Scrapy's reactor starts once per process."""
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=REPO, env=full_env, capture_output=True,
+                          text=True, timeout=timeout, **kwargs)

@@ -1,0 +1,236 @@
+"""Telegram preview parser: one test per field on a saved page, then conformance on real t.me markup."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from scrapy import Request
+
+from conftest import FILES, html_response, make_spider, shared_dir
+from crawler.basespider import SeedError
+from crawler.items import Account, Link, Post, Snapshot
+from crawler.spiders.telegram import TelegramSpider, handle_from_url
+
+URL = "https://t.me/s/test_channel"
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    spider = make_spider(TelegramSpider, seeds=["test_channel"], max_posts=100)
+    response = html_response(URL, (FILES / "telegram_channel.html").read_bytes())
+    results = list(spider.parse_channel(response, handle="test_channel", hop=0, taken=0))
+    return spider, results
+
+
+def of(results, kind):
+    return [r for r in results if isinstance(r, kind)]
+
+
+@pytest.fixture(scope="module")
+def account(parsed):
+    (account,) = of(parsed[1], Account)
+    return account
+
+
+@pytest.fixture(scope="module")
+def posts(parsed):
+    return {p.post_id: p for p in of(parsed[1], Post)}
+
+
+@pytest.fixture(scope="module")
+def links(parsed):
+    return of(parsed[1], Link)
+
+
+def test_account_title(account):
+    assert account.name == "Тестовый канал"
+
+
+def test_account_description_keeps_line_breaks(account):
+    assert account.description == "Про фитнес и питание.\nРеклама: @ads_manager"
+
+
+def test_account_subscribers_from_abbreviated_counter(account):
+    assert account.followers == 109_000
+    assert account.followers_kind == "subscribers"
+
+
+def test_account_verified_and_avatar(account):
+    assert account.verified is True
+    assert account.avatar == "https://cdn4.telegram-cdn.org/file/avatar.jpg"
+
+
+def test_account_url_is_canonical(account):
+    assert account.url == "https://t.me/test_channel"
+    assert account.status == "ok"
+
+
+def test_snapshot_of_the_day(parsed, account):
+    (snapshot,) = of(parsed[1], Snapshot)
+    assert snapshot.followers == account.followers
+    assert snapshot.date == datetime.now(timezone.utc).date().isoformat()
+
+
+def test_post_ids_and_urls(posts):
+    assert set(posts) == {"1001", "1002", "1003"}
+    assert posts["1003"].url == "https://t.me/test_channel/1003"
+
+
+def test_post_views_abbreviations(posts):
+    assert posts["1001"].views == 37_200
+    assert posts["1002"].views == 950
+    assert posts["1003"].views == 1_500_000
+
+
+def test_post_published_at(posts):
+    assert posts["1001"].published_at == datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)
+
+
+def test_post_text_with_line_break_and_link_text(posts):
+    assert posts["1001"].text.startswith("Первая строка\nвторая строка с упоминанием @Friend_Channel")
+
+
+def test_reply_quote_is_not_the_post_text(posts):
+    assert "цитата" not in posts["1002"].text
+
+
+def test_reactions_summed_and_zero_where_channel_shows_reactions(posts):
+    assert posts["1001"].likes == 1_200 + 305
+    assert posts["1003"].likes == 0
+
+
+def test_comments_and_forward_counts_are_unknown_not_zero(posts):
+    assert all(p.comments is None and p.reposts is None for p in posts.values())
+
+
+def test_forward_kind(posts):
+    assert posts["1001"].kind == "forward"
+    assert posts["1003"].kind == "post"
+
+
+def test_forward_becomes_link_to_source_channel(links):
+    forwards = [link for link in links if link.kind == "forward"]
+    assert [(f.src, f.dst, f.post_id) for f in forwards] == [("test_channel", "source_channel", "1001")]
+
+
+def test_hidden_forward_source_counted_not_linked(parsed):
+    spider, _ = parsed
+    assert spider.crawler.stats.get_value("pagescout/telegram/forward_source_hidden") == 1
+
+
+def test_mentions_from_at_names_and_tme_links(links):
+    mentions = {(link.dst, link.post_id) for link in links if link.kind == "mention"}
+    assert mentions == {("friend_channel", "1001"), ("other_channel", "1001")}
+
+
+def test_no_self_reserved_email_or_quote_mentions(links):
+    targets = {link.dst for link in links}
+    assert not targets & {"test_channel", "joinchat", "mail", "quoted_channel"}
+
+
+def test_older_posts_requested_with_before(parsed):
+    spider, results = parsed
+    (request,) = [r for r in results if isinstance(r, Request) and "before=" in r.url]
+    assert request.url == "https://t.me/s/test_channel?before=1001"
+    assert request.cb_kwargs["taken"] == 3
+
+
+@pytest.mark.parametrize("max_posts,expected", [(2, ["1003", "1002"]), (1, ["1003"])])
+def test_max_posts_keeps_newest_and_stops_paging(max_posts, expected):
+    spider = make_spider(TelegramSpider, seeds=["test_channel"], max_posts=max_posts)
+    response = html_response(URL, (FILES / "telegram_channel.html").read_bytes())
+    results = list(spider.parse_channel(response, handle="test_channel", hop=0, taken=0))
+    assert [p.post_id for p in of(results, Post)] == expected
+    assert not [r for r in results if isinstance(r, Request) and "before=" in r.url]
+
+
+def test_depth_follows_discovered_channels_one_hop():
+    spider = make_spider(TelegramSpider, seeds=["test_channel"], depth=1)
+    response = html_response(URL, (FILES / "telegram_channel.html").read_bytes())
+    requests = [r for r in spider.parse_channel(response, handle="test_channel", hop=0, taken=0) if isinstance(r, Request)]
+    followed = {r.cb_kwargs["handle"]: r.cb_kwargs["hop"] for r in requests if "before=" not in r.url}
+    assert followed == {"source_channel": 1, "friend_channel": 1, "other_channel": 1}
+    deeper = list(spider.parse_channel(response, handle="test_channel", hop=1, taken=0))
+    assert not [r for r in deeper if isinstance(r, Request) and "before=" not in r.url]
+
+
+@pytest.mark.parametrize("status,reason", [(404, "not found (HTTP 404)"), (410, "not found (HTTP 410)")])
+def test_dead_channel_recorded_unavailable(status, reason):
+    spider = make_spider(TelegramSpider, seeds=["gone_channel"])
+    response = html_response("https://t.me/s/gone_channel", b"<html></html>", status=status)
+    (account,) = spider.parse_channel(response, handle="gone_channel", hop=0, taken=0)
+    assert (account.status, account.reason) == ("unavailable", reason)
+
+
+def test_redirect_away_from_preview_means_private():
+    spider = make_spider(TelegramSpider, seeds=["private_one"])
+    response = html_response("https://t.me/s/private_one", b"", status=302)
+    response.headers["Location"] = "https://t.me/private_one"
+    (account,) = spider.parse_channel(response, handle="private_one", hop=0, taken=0)
+    assert account.status == "unavailable"
+    assert "no public preview" in account.reason and "https://t.me/private_one" in account.reason
+
+
+@pytest.mark.parametrize(
+    "seed,handle",
+    [("durov", "durov"), ("@Durov", "durov"), ("https://t.me/durov", "durov"), ("t.me/s/durov", "durov"),
+     ("https://telegram.me/durov/123", "durov")],
+)
+def test_seed_forms(seed, handle):
+    assert TelegramSpider.parse_seed(seed) == handle
+
+
+@pytest.mark.parametrize("seed", ["", "ab", "has space", "https://t.me/joinchat/AAAA", "https://vk.com/durov", "1abc"])
+def test_bad_seeds_explain_themselves(seed):
+    with pytest.raises(SeedError, match="Telegram"):
+        TelegramSpider.parse_seed(seed)
+
+
+def test_handle_from_url_reads_post_ids():
+    assert handle_from_url("https://t.me/Some_Channel/44604") == ("some_channel", "44604")
+    assert handle_from_url("https://example.com/durov") is None
+
+
+# Conformance on real t.me/s markup (../shared/fixtures/telegram, from Apkawa/rust-any2feed's tests) ------
+REAL = {
+    "any2feed_message_text.html": ("topwar_official", "70991", 33_400, "2023-02-28T08:48:01+00:00"),
+    "any2feed_message_media_forwarded_from.html": ("oper_goblin", "22358", 214_400, "2023-02-27T07:20:50+00:00"),
+    "any2feed_message_with_from_author.html": ("channel", "4", 1, "2023-02-28T16:38:34+00:00"),
+    "any2feed_message_poll.html": ("it_begin", "488", 1_100, "2023-02-27T16:21:02+00:00"),
+    "any2feed_message_media_photo_and_video.html": ("anna_news", "46908", 59_500, "2023-02-28T06:48:36+00:00"),
+    "any2feed_message_link_preview.html": ("oper_goblin", "22360", 226_200, "2023-02-27T07:33:14+00:00"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_real_message_markup(name):
+    folder = shared_dir("fixtures", "telegram")
+    channel, post_id, views, published = REAL[name]
+    spider = make_spider(TelegramSpider, seeds=[channel])
+    response = html_response(f"https://t.me/s/{channel}", (folder / name).read_bytes())
+    ((post, links),) = list(spider.parse_posts(response, channel))
+    assert post.post_id == post_id
+    assert post.views == views
+    assert post.published_at == datetime.fromisoformat(published)
+    assert post.url == f"https://t.me/{channel}/{post_id}"
+    assert post.likes is None  # no reactions block on these pages: unknown, not zero
+
+
+def test_real_forward_links_to_source_channel():
+    folder = shared_dir("fixtures", "telegram")
+    spider = make_spider(TelegramSpider, seeds=["oper_goblin"])
+    body = (folder / "any2feed_message_media_forwarded_from.html").read_bytes()
+    ((post, links),) = list(spider.parse_posts(html_response("https://t.me/s/oper_goblin", body), "oper_goblin"))
+    assert post.kind == "forward"
+    assert [(link.dst, link.kind) for link in links] == [("dimsmirnov175", "forward")]
+    assert post.text.startswith("Британская разведка выяснила")
+
+
+def test_real_text_post_has_text():
+    folder = shared_dir("fixtures", "telegram")
+    spider = make_spider(TelegramSpider, seeds=["topwar_official"])
+    body = (folder / "any2feed_message_text.html").read_bytes()
+    ((post, _),) = list(spider.parse_posts(html_response("https://t.me/s/topwar_official", body), "topwar_official"))
+    assert post.text and len(post.text) > 20
