@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
@@ -87,6 +88,8 @@ class PlatformSpider(scrapy.Spider):
     def on_error(self, failure):
         """Errback for account requests: a final HTTP error or network failure marks the account."""
         handle = failure.request.meta.get("handle")
+        if failure.check(IgnoreRequest):  # the request budget, not the page: nothing to record
+            return
         if failure.check(HttpError):
             status = failure.value.response.status
             reason, code = f"HTTP {status} after retries", f"http_{status}"

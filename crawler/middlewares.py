@@ -1,13 +1,19 @@
 """Retries that wait: 429 and 5xx are retried after the server's Retry-After, or with exponential
-backoff when it gives none, and the whole download slot (host) pauses meanwhile."""
+backoff when it gives none, and the whole download slot (host) pauses meanwhile.
+
+Rate-limit headers: where a platform says how many requests are left in its window (Bluesky's
+``RateLimit-*``, Mastodon's ``X-RateLimit-*``), the host pauses until the window resets once few are
+left, so the crawl slows down before it is refused rather than after."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.response import response_status_message
 
 
@@ -52,10 +58,131 @@ class RetryAfterMiddleware(RetryMiddleware):
         return retry
 
     def _pause_slot(self, request, wait: float) -> None:
-        # Other requests to the same host must wait too: push the slot's "last seen" into the future.
-        downloader = self.crawler.engine.downloader
-        key = request.meta.get("download_slot")
-        slot = downloader.slots.get(key) if key else None
-        if slot is not None:
-            slot.lastseen = max(slot.lastseen, time.monotonic() + wait - slot.delay)
-            slot.delay = max(slot.delay, self.crawler.settings.getfloat("DOWNLOAD_DELAY"))
+        pause_download_slot(self.crawler, request, wait)
+
+
+def pause_download_slot(crawler, request, wait: float) -> None:
+    """Hold the download slot (host) of ``request`` for ``wait`` seconds.
+
+    Other requests to the same host must wait too: push the slot's "last seen" into the future. This
+    only acts where the slot has a delay; ``RateLimitHeadersMiddleware`` also holds requests itself.
+    """
+    downloader = crawler.engine.downloader
+    key = request.meta.get("download_slot")
+    slot = downloader.slots.get(key) if key else None
+    if slot is not None:
+        slot.lastseen = max(slot.lastseen, time.monotonic() + wait - slot.delay)
+        slot.delay = max(slot.delay, crawler.settings.getfloat("DOWNLOAD_DELAY"))
+
+
+def _header_number(value: bytes | str | None) -> float | None:
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    try:
+        return float(text.strip().split(",")[0])
+    except ValueError:
+        return None
+
+
+def rate_limit_reset_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds until a rate-limit window resets, from a ``RateLimit-Reset``/``X-RateLimit-Reset`` header.
+
+    Platforms disagree on the format: the IETF draft sends delta-seconds, Bluesky a Unix time in
+    seconds, Mastodon an ISO 8601 timestamp; an HTTP-date is read too. ``None`` if absent or unreadable.
+    """
+    if not value:
+        return None
+    text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
+    now = time.time() if now is None else now
+    number = _header_number(text)
+    if number is not None:
+        # No window lasts 30 years: a number that large is a point in time, not a delay.
+        return max(0.0, number - now) if number > 1e9 else max(0.0, number)
+    try:
+        return max(0.0, datetime.fromisoformat(text).timestamp() - now)
+    except ValueError:
+        return retry_after_seconds(text, now)
+
+
+class RateLimitHeadersMiddleware:
+    """Pause a host until its rate-limit window resets when its headers say few requests are left.
+
+    Reads ``RateLimit-Remaining``/``RateLimit-Reset`` (Bluesky, IETF draft) and ``X-RateLimit-Remaining``/
+    ``X-RateLimit-Reset`` (Mastodon). "Few" is ``PAGESCOUT_RATELIMIT_RESERVE`` or less: requests already
+    in flight to that host still count against the window. The pause is capped by
+    ``PAGESCOUT_BACKOFF_MAX``. Requests for a paused host wait here, which holds the engine back once
+    all concurrent slots are waiting, whether or not a download delay is set.
+    """
+
+    REMAINING = ("RateLimit-Remaining", "X-RateLimit-Remaining")
+    RESET = ("RateLimit-Reset", "X-RateLimit-Reset")
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.reserve = crawler.settings.getint("PAGESCOUT_RATELIMIT_RESERVE", 2)
+        self.max_wait = crawler.settings.getfloat("PAGESCOUT_BACKOFF_MAX")
+        self.paused_until: dict[str, float] = {}  # slot key → time.monotonic() when the host may go on
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _slot_key(self, request) -> str:
+        return self.crawler.engine.downloader.get_slot_key(request)
+
+    async def process_request(self, request, spider=None):
+        key = self._slot_key(request)
+        wait = self.paused_until.get(key, 0.0) - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        return None
+
+    def process_response(self, request, response, spider=None):
+        remaining = next((n for n in (_header_number(response.headers.get(h)) for h in self.REMAINING)
+                          if n is not None), None)
+        if remaining is None or remaining > self.reserve:
+            return response
+        wait = next((s for s in (rate_limit_reset_seconds(response.headers.get(h)) for h in self.RESET)
+                     if s is not None), None)
+        if not wait:
+            return response  # no reset time given: a refusal (429) will come and RetryAfterMiddleware waits
+        wait = min(wait, self.max_wait)
+        key = self._slot_key(request)
+        self.paused_until[key] = max(self.paused_until.get(key, 0.0), time.monotonic() + wait)
+        pause_download_slot(self.crawler, request, wait)
+        stats = self.crawler.stats
+        stats.inc_value("pagescout/ratelimit/pauses")
+        stats.max_value("pagescout/ratelimit/longest_pause_s", round(wait, 1))
+        return response
+
+
+class RequestBudgetMiddleware:
+    """``--max-requests N`` as a hard bound: the N+1st request is never sent, and the crawl then closes.
+
+    Scrapy's CLOSESPIDER_PAGECOUNT counts responses, so requests already in flight overshoot it.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.budget = crawler.settings.getint("PAGESCOUT_MAX_REQUESTS")
+        self.sent = 0
+        self.closing = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        if not self.budget:
+            return None
+        if self.sent >= self.budget:
+            if not self.closing:
+                self.closing = True
+                self.crawler.stats.set_value("pagescout/budget_spent", self.budget)
+                from scrapy.utils.defer import deferred_from_coro
+
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="max_requests"))
+            raise IgnoreRequest("request budget (--max-requests) spent")
+        self.sent += 1
+        return None

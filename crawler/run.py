@@ -101,8 +101,10 @@ def crawl_settings(spider_cls: type[PlatformSpider], db: str, delay: float | Non
     settings.set("DOWNLOAD_DELAY", floor, priority="cmdline")
     settings.set("AUTOTHROTTLE_START_DELAY", max(floor, 0.1), priority="cmdline")
     settings.set("AUTOTHROTTLE_ENABLED", floor > 0, priority="cmdline")
-    settings.set("CLOSESPIDER_PAGECOUNT", max_requests or 0, priority="cmdline")
+    settings.set("PAGESCOUT_MAX_REQUESTS", max_requests or 0, priority="cmdline")
     settings.set("PAGESCOUT_PROGRESS", progress, priority="cmdline")
+    if os.environ.get("PAGESCOUT_BACKOFF_BASE"):  # tests shorten the backoff without a user-facing flag
+        settings.set("PAGESCOUT_BACKOFF_BASE", float(os.environ["PAGESCOUT_BACKOFF_BASE"]), priority="cmdline")
     if jobdir is not None:
         settings.set("JOBDIR", str(jobdir), priority="cmdline")
     return settings

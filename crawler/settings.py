@@ -32,10 +32,17 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 # a hostile header cannot park the crawl for a day.
 PAGESCOUT_BACKOFF_BASE = 2.0
 PAGESCOUT_BACKOFF_MAX = 300.0
+PAGESCOUT_MAX_REQUESTS = 0  # 0 = no bound
+
+# Pause a host until its rate-limit window resets once its headers say this many requests or fewer are left.
+PAGESCOUT_RATELIMIT_RESERVE = 2
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RequestBudgetMiddleware": 50,
     "crawler.middlewares.RetryAfterMiddleware": 550,
+    # Nearer the download than the retries: it sees every response's headers, 429s included.
+    "crawler.middlewares.RateLimitHeadersMiddleware": 560,
 }
 
 ITEM_PIPELINES = {
