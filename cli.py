@@ -74,6 +74,7 @@ def main(
 ) -> None:
     """Find the opinion leaders and public pages worth advertising with, and export the shortlist.
 
+    \b
     Example: pagescout crawl telegram durov --depth 1 && pagescout export shortlist.xlsx
     """
 
@@ -97,6 +98,7 @@ def crawl_telegram(
 ) -> None:
     """Crawl public Telegram channels through their web preview (t.me/s/...).
 
+    \b
     Example: pagescout crawl telegram durov @telegram https://t.me/tginfo --depth 1 --max-posts 50
     """
     _crawl("telegram", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests,
@@ -156,6 +158,7 @@ def rank(
 ) -> None:
     """Rank the crawled pages and print the table.
 
+    \b
     Example: pagescout rank --platform telegram --top 10
     """
     table = _load_shortlist(db, platform, top)
@@ -179,6 +182,7 @@ def export(
 ) -> None:
     """Write the ranked shortlist to a spreadsheet (.xlsx), .csv or .json.
 
+    \b
     Example: pagescout export shortlist.xlsx --platform telegram --top 50
     """
     writer = WRITERS.get(out.suffix.lower())
@@ -309,6 +313,7 @@ def demo(
 
     The sample channels (data/sample/telegram.json) are synthetic, written to look like real ones.
 
+    \b
     Example: pagescout demo --out /tmp/shortlist.xlsx
     """
     from crawler.run import run_crawl
