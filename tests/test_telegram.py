@@ -234,3 +234,14 @@ def test_real_text_post_has_text():
     body = (folder / "any2feed_message_text.html").read_bytes()
     ((post, _),) = list(spider.parse_posts(html_response("https://t.me/s/topwar_official", body), "topwar_official"))
     assert post.text and len(post.text) > 20
+
+
+def test_discovery_keeps_shortest_hops_when_pages_arrive_out_of_order():
+    spider = make_spider(TelegramSpider, seeds=["seed_a", "seed_z"], depth=2)
+    spider.seed_requests()
+    handles = lambda requests: {(r.cb_kwargs["handle"], r.cb_kwargs["hop"]) for r in requests}  # noqa: E731
+    assert handles(spider.expand("seed_a", 0, ["chan_b"])) == {("chan_b", 1)}
+    assert handles(spider.expand("chan_b", 1, ["chan_c"])) == {("chan_c", 2)}
+    assert handles(spider.expand("chan_c", 2, ["chan_d"])) == set()  # 3 hops: beyond --depth 2
+    # seed_z links chan_c directly: chan_c is 1 hop away after all, so chan_d comes within reach.
+    assert handles(spider.expand("seed_z", 0, ["chan_c"])) == {("chan_d", 2)}
