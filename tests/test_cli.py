@@ -228,3 +228,16 @@ def test_spider_naming_rule():
         assert spiders[0].name == spiders[0].platform == module_info.name
         found += 1
     assert found >= 1
+
+
+def test_demo_runs_offline_and_writes_the_shortlist(tmp_path):
+    out = tmp_path / "demo" / "shortlist.xlsx"
+    result = run_cli("demo", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "unavailable: closed_coaching: no public preview" in result.stderr
+    ws = load_workbook(out)["Shortlist"]
+    handles = [row[2] for row in ws.iter_rows(min_row=2, values_only=True)]
+    spec = json.loads((REPO / "data" / "sample" / "telegram.json").read_text(encoding="utf-8"))
+    reachable = {h for h, c in spec["channels"].items() if c.get("status", "ok") == "ok"}
+    assert set(handles) == reachable
+    assert handles[0] in result.stdout.splitlines()[1]
