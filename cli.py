@@ -40,7 +40,20 @@ app.add_typer(crawl_app, name="crawl")
 def spiders() -> dict[str, type]:
     from crawler.spiders.telegram import TelegramSpider
 
-    return {"telegram": TelegramSpider}
+    return {"telegram": TelegramSpider, **_more_spiders()}
+
+
+def _more_spiders() -> dict[str, type]:
+    from crawler.spiders.vk import VkSpider
+
+    return {"vk": VkSpider}
+
+
+def known_platforms() -> list[str]:
+    """Platforms pagescout crawls, then those it only imports (``pagescout import``)."""
+    from crawler.imports import IMPORT_ONLY
+
+    return [*spiders(), *IMPORT_ONLY]
 
 
 def fail(message: str) -> None:
@@ -124,12 +137,54 @@ def _crawl(platform: str, seeds: list[str], *, db, fresh: bool, quiet: bool, **o
         fail(str(exc))
     for line in summary.lines():
         typer.echo(line, err=True)
+    if getattr(summary, "fatal", None):  # e.g. a token the platform refused: the user must act
+        fail(summary.fatal)
+
+
+# crawl: VK, YouTube, blogs --------------------------------------------------------------------
+def _require_key(kind: str, message: str) -> None:
+    from crawler.apikeys import secret
+
+    if not secret(kind):
+        fail(message)
+
+
+@crawl_app.command("vk")
+def crawl_vk(
+    seeds: Annotated[list[str], typer.Argument(help="Communities: screen name (apiclub), club1 / public1 / -1, or "
+                                                    "https://vk.com/apiclub.", show_default=False)],
+    depth: Annotated[int, typer.Option(min=0, help="Also crawl communities found through reposts and mentions, "
+                                                   "up to N hops from the seeds.")] = 0,
+    max_posts: Annotated[int, typer.Option(min=1, help="Wall posts to collect per community, newest first.")] = 100,
+    audience_limit: Annotated[int, typer.Option(min=0, help="Members, and likers of the 10 newest posts, to store per "
+                                                            "community and kind; 0 stores no audience.")] = 1000,
+    max_requests: Annotated[int, typer.Option(min=0, help="Stop after N requests in all (0 = no limit).")] = 0,
+    base_url: Annotated[str | None, typer.Option(help="API root, for mirrors and tests "
+                                                      "[default: https://api.vk.com/method].", show_default=False)] = None,
+    delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests, replacing the platform's "
+                                                            "minimum (0.34 for VK: 3 requests a second).",
+                                                show_default=False)] = None,
+    db: DbOption = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this crawl.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
+) -> None:
+    """Crawl VK communities, their wall posts and a sample of their members through the VK API.
+
+    Needs $VK_TOKEN (a service token of any VK app will do); it is never logged or stored.
+
+    \b
+    Example: pagescout crawl vk apiclub --max-posts 50
+    """
+    _require_key("vk", "set VK_TOKEN to a VK access token first (a service token of any VK app will do: "
+                       "vk.com/apps?act=manage → your app → Settings)")
+    _crawl("vk", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests, base_url=base_url,
+           delay=delay, fresh=fresh, quiet=quiet, audience_limit=audience_limit)
 
 
 # rank and export ------------------------------------------------------------------------------
 def _load_shortlist(db: str | None, platform: str | None, top: int | None) -> pd.DataFrame:
-    if platform is not None and platform not in spiders():
-        fail(f"unknown platform '{platform}': choose from {', '.join(sorted(spiders()))}")
+    if platform is not None and platform not in known_platforms():
+        fail(f"unknown platform '{platform}': choose from {', '.join(sorted(known_platforms()))}")
     try:
         with Store(db, create=False) as store:
             return shortlist(store.load_accounts(platform), store.load_posts(platform), store.load_links(platform),
@@ -191,6 +246,53 @@ def export(
     table = _load_shortlist(db, platform, top)
     write_atomic(out, writer, table)
     typer.echo(f"wrote {len(table)} pages to {out}", err=True)
+
+
+# import ---------------------------------------------------------------------------------------------
+@app.command("import")
+def import_(
+    platform: Annotated[str, typer.Argument(help="Platform the pages live on: instagram, tiktok, facebook, x, ok, or "
+                                                 "any platform pagescout crawls.", show_default=False)],
+    file: Annotated[Path, typer.Argument(help="A .csv or .xlsx file of accounts, posts or audience members "
+                                              "(columns: see README).", show_default=False)],
+    kind: Annotated[str | None, typer.Option(help="accounts, posts or audience [default: decided by the columns].",
+                                             show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Import accounts, posts or audiences you already hold (CSV/XLSX) for platforms pagescout cannot crawl.
+
+    All rows are checked first; a bad row names file, row and column, and nothing is imported.
+
+    \b
+    Example: pagescout import instagram data/import/instagram_accounts.csv
+    """
+    from crawler.imports import ImportFileError, read_import
+
+    platform = platform.strip().lower()
+    if platform not in known_platforms():
+        fail(f"unknown platform '{platform}': choose from {', '.join(sorted(known_platforms()))}")
+    if kind is not None and kind not in ("accounts", "posts", "audience"):
+        fail(f"unknown --kind '{kind}': choose from accounts, posts, audience")
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    spider_cls = spiders().get(platform)
+    try:  # every row is checked before the database is even opened
+        read_import(file, platform, kind=kind, hash_member=lambda member: 0, spider_cls=spider_cls)
+    except ImportFileError as exc:
+        fail(str(exc))
+    try:
+        store = Store(db)
+    except StoreError as exc:
+        fail(str(exc))
+    try:
+        found, batch = read_import(file, platform, kind=kind, hash_member=store.member_key, spider_cls=spider_cls)
+        store.write(batch)  # one transaction: all rows or none
+    finally:
+        store.close()
+    counts = {"accounts": "Account", "posts": "Post", "audience": "AudienceMember"}
+    n = len(batch.get(counts[found], []))
+    typer.echo(f"imported {n} {found if found != 'audience' else 'audience members'} ({platform}) from {file}",
+               err=True)
 
 
 # exports ----------------------------------------------------------------------------------------

@@ -34,6 +34,10 @@ class CrawlSummary:
     unavailable: dict[str, str] = field(default_factory=dict)
     resumable: bool = False
     notes: list[str] = field(default_factory=list)
+    # Platform notes for the summary (stats ``pagescout/summary/<what>``), e.g. YouTube quota units used.
+    extra: dict[str, object] = field(default_factory=dict)
+    # Why a crawl had to stop that the user must act on (stats ``pagescout/fatal``), e.g. a rejected token.
+    fatal: str | None = None
 
     def lines(self) -> list[str]:
         s = self.stored
@@ -44,6 +48,8 @@ class CrawlSummary:
         ]
         if self.errors:
             out.append("errors: " + ", ".join(f"{k} ×{v}" for k, v in sorted(self.errors.items())))
+        for what, value in sorted(self.extra.items()):
+            out.append(f"{what}: {value}")
         for handle, reason in sorted(self.unavailable.items()):
             out.append(f"unavailable: {handle}: {reason}")
         if self.resumable:
@@ -144,4 +150,6 @@ def run_crawl(spider_cls: type[PlatformSpider], seeds: list[str], *, db: str | N
                      if k.startswith("pagescout/unavailable/")},
         resumable=resumable,
         notes=[note] if note else [],
+        extra={k.removeprefix("pagescout/summary/"): v for k, v in stats.items() if k.startswith("pagescout/summary/")},
+        fatal=stats.get("pagescout/fatal"),
     )

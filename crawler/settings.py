@@ -43,6 +43,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 550,
     # Nearer the download than the retries: it sees every response's headers, 429s included.
     "crawler.middlewares.RateLimitHeadersMiddleware": 560,
+    # Adds VK's token / YouTube's key to a URL for the download only (crawler/apikeys.py): nearest the
+    # download, so no other middleware, log line, job folder or item ever sees it.
+    "crawler.apikeys.ApiKeyMiddleware": 950,
 }
 
 ITEM_PIPELINES = {

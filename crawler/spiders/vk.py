@@ -1,0 +1,487 @@
+"""VK communities (groups and public pages) through the VK API ``https://api.vk.com/method/<name>``.
+
+Needs ``$VK_TOKEN``: a service token of any VK app is enough for every method used here. The token is
+added to each request's URL only at download time (``crawler.apikeys.ApiKeyMiddleware``), so it never
+reaches the job folder, a log line, the database or an export.
+
+Per community:
+
+- ``groups.getById`` (fields ``members_count, description, activity, verified, screen_name``): name,
+  description, members count (``followers_kind`` = ``members``), verified mark, avatar, plus one
+  member snapshot per day. Both answer shapes are read: ``{"response": {"groups": […]}}`` (API ≥ 5.194)
+  and the older bare list.
+- ``wall.get`` (≤ 100 per call, ``offset``, ``extended=1``) up to ``--max-posts``: each post with
+  likes, reposts, views and comments counts. A post that reposts another (``copy_history``) is of
+  kind ``repost`` and gives a ``repost`` link to the original's owner (the last entry of the history);
+  ``[club123|…]``, ``[public123|…]``, ``[id123|…]`` and vk.com links in the text give ``mention`` links.
+- ``groups.getMembers`` (≤ 1000 per call, ``offset``, fields ``deactivated, photo_100, last_seen``) up
+  to ``--audience-limit`` → audience ``member``; with their quality signals (avatar or not, deactivated,
+  the day last seen) where the items carry them. ``likes.getList`` on the 10 most recent posts →
+  audience ``liker``.
+
+Handles: the community's screen name (``apiclub``), or ``club<ID>`` when it has none (VK then shows
+``club<ID>``/``public<ID>``; both become ``club<ID>``). Users named in reposts or mentions are ``id<ID>``
+(or their screen name when the answer carries it) and are never crawled: only communities are. A
+community first met as ``club<ID>`` in another's post keeps that name in the links even when its own
+page turns out to have a screen name (the API is not asked again for every mention).
+
+Errors come back as HTTP 200 with ``{"error": {"error_code": …}}``:
+6 (too many requests per second) waits a second and retries (up to 5 times); 5 (authorisation
+failed) stops the whole crawl with one line about the token; 14 (captcha), 15 and 203 (closed or
+private) record the community as unavailable with the reason (on member and liker lists they only
+mark the audience hidden); 29 (the method's daily limit) stops calling that method and says so in the
+summary; 100 on ``groups.getById`` means the name is not a community (a user, say).
+
+What VK does not give a service token: members of closed communities, who viewed a post, reposters
+(``likes.getList filter=copies`` needs a user token), ``groups.search``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from urllib.parse import urlencode, urlsplit
+
+import scrapy
+from scrapy.exceptions import CloseSpider
+
+from crawler.apikeys import scrub
+from crawler.basespider import PlatformSpider, SeedError
+from crawler.items import Account, Link, Post
+from crawler.middlewares import pause_download_slot
+from crawler.sampling import AUDIENCE_LIMIT, AudienceSampler, day
+
+API_VERSION = "5.199"
+VK_HOSTS = {"vk.com", "www.vk.com", "m.vk.com", "vk.ru", "www.vk.ru", "m.vk.ru", "vkontakte.ru"}
+SCREEN_NAME = re.compile(r"^[a-z0-9_.]{2,64}$")
+GROUP_ID = re.compile(r"^(?:club|public|event)(\d+)$")
+USER_ID = re.compile(r"^id(\d+)$")
+WALL_URL = re.compile(r"^wall(-?\d+)_\d+$")
+# vk.com paths that are sections of the site, not pages.
+RESERVED = {"feed", "im", "friends", "groups", "video", "videos", "music", "audio", "photos", "photo", "album",
+            "albums", "search", "away.php", "app", "apps", "games", "market", "docs", "doc", "settings", "login",
+            "join", "support", "dev", "legal", "about", "blog", "jobs", "terms", "help", "wall", "topic",
+            "page", "note", "notes", "poll", "story", "clips", "clip", "services", "bugs", "ads", "press",
+            "mail", "id0", "share.php", "write", "gifts", "bookmarks", "fave", "calls", "restore", "mobile"}
+MARKUP = re.compile(r"\[(club|public|event|id)(\d+)\|[^\]]*\]")
+VK_LINK = re.compile(r"(?:https?://)?(?:www\.|m\.)?vk\.(?:com|ru)/([A-Za-z0-9_.\-]+)")
+# VK's stand-in pictures for members without a photo, and for deleted or banned ones.
+DEFAULT_PHOTOS = ("camera_", "deactivated_", "community_", "/images/")
+WALL_PAGE = 100
+MEMBERS_PAGE = 1000
+LIKERS_POSTS = 10
+RETRIES_6 = 5
+AUDIENCE_METHODS = ("groups.getMembers", "likes.getList")
+
+
+def group_handle(group_id: int | str, screen_name: str | None = None) -> str:
+    """The store's handle for a community: its screen name, or ``club<ID>`` when it has none."""
+    name = (screen_name or "").lower()
+    if name and SCREEN_NAME.match(name) and not GROUP_ID.match(name) and not USER_ID.match(name):
+        return name
+    return f"club{abs(int(group_id))}"
+
+
+def user_handle(user_id: int | str, screen_name: str | None = None) -> str:
+    name = (screen_name or "").lower()
+    if name and SCREEN_NAME.match(name) and not USER_ID.match(name):
+        return name
+    return f"id{abs(int(user_id))}"
+
+
+def page_from_url(url: str) -> str | None:
+    """The handle a vk.com link names (``club<ID>`` for ids, a lower-cased screen name), else ``None``."""
+    parts = urlsplit(url if "//" in url else f"//{url}")
+    if (parts.hostname or "").lower() not in VK_HOSTS:
+        return None
+    segments = [s for s in parts.path.split("/") if s]
+    if not segments:
+        return None
+    first = segments[0].lower()
+    wall = WALL_URL.match(first)
+    if wall:
+        owner = int(wall.group(1))
+        return f"club{-owner}" if owner < 0 else f"id{owner}"
+    if first in RESERVED or first.startswith(("wall", "photo", "video", "album", "topic", "page-", "clip",
+                                                "market", "audio", "doc", "board", "app")):
+        return None
+    return normalise_name(first)
+
+
+def normalise_name(name: str) -> str | None:
+    """``club123``/``public123``/``event123``/``-123`` → ``club123``; ``id123`` stays; screen names lower-cased."""
+    name = name.strip().lower().removeprefix("@")
+    if re.fullmatch(r"-\d+", name):
+        return f"club{name[1:]}"
+    match = GROUP_ID.match(name)
+    if match:
+        return f"club{int(match.group(1))}"
+    if USER_ID.match(name):
+        return f"id{int(name[2:])}"
+    if SCREEN_NAME.match(name) and not name.isdigit() and name not in RESERVED:
+        return name
+    return None
+
+
+def is_user(handle: str) -> bool:
+    return bool(USER_ID.match(handle))
+
+
+def vk_time(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), timezone.utc)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def count_of(value) -> int | None:
+    """``{"count": n}`` → n; absent → ``None`` (not shown), never 0."""
+    if isinstance(value, dict) and isinstance(value.get("count"), int):
+        return value["count"]
+    return None
+
+
+def groups_of(response_body) -> list[dict]:
+    """The community objects of a ``groups.getById`` answer, in either shape."""
+    data = response_body.get("response") if isinstance(response_body, dict) else None
+    if isinstance(data, dict):
+        data = data.get("groups")
+    return [g for g in data if isinstance(g, dict)] if isinstance(data, list) else []
+
+
+class VkError(Exception):
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class VkSpider(AudienceSampler, PlatformSpider):
+    name = "vk"
+    platform = "vk"
+    default_base_url = "https://api.vk.com/method"
+    # VK allows 3 requests a second per token: 0.34 s apart, not randomised below that.
+    min_delay = 0.34
+    followers_kind = "members"
+    custom_settings = {"RANDOMIZE_DOWNLOAD_DELAY": False}
+
+    def __init__(self, *args, audience_limit: int = AUDIENCE_LIMIT, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.audience_limit = max(0, int(audience_limit))
+
+    @classmethod
+    def parse_seed(cls, seed: str) -> str:
+        text = seed.strip()
+        handle = page_from_url(text) if ("vk.com" in text or "vk.ru" in text or "vkontakte" in text) else normalise_name(text)
+        if handle and not is_user(handle):
+            return handle
+        raise SeedError(
+            f"'{seed}' is not a VK community: use its screen name (apiclub), club1 / public1 / -1, "
+            "or https://vk.com/apiclub"
+        )
+
+    async def start(self):
+        for request in self.seed_requests():
+            if request is not None:
+                yield request
+
+    # requests --------------------------------------------------------------------------------
+    def api(self, method: str, **params) -> str:
+        query = urlencode({**{k: v for k, v in params.items() if v is not None}, "v": API_VERSION})
+        return f"{self.base_url}/{method}?{query}"
+
+    def blocked(self, method: str) -> bool:
+        return method in self.state.get("blocked_methods", set())
+
+    def call(self, method: str, callback, handle: str, errback=None, priority: int = 0, account: bool = False,
+             **params) -> scrapy.Request | None:
+        """A request for one API method, marked so the middleware adds the token; ``None`` once the
+        method hit its daily limit (error 29)."""
+        if self.blocked(method):
+            self.crawler.stats.inc_value(f"pagescout/vk/skipped_after_29/{method}")
+            return None
+        return scrapy.Request(
+            self.api(method, **params),
+            callback=callback,
+            errback=errback or (self.on_error if account else self.on_side_error),
+            cb_kwargs={"handle": handle},
+            meta={"api_key": "vk", "vk_method": method, **({"handle": handle} if account else {})},
+            priority=priority,
+        )
+
+    def account_request(self, handle: str, hop: int) -> scrapy.Request:
+        match = GROUP_ID.match(handle)
+        group_id = match.group(1) if match else handle
+        request = self.call("groups.getById", self.parse_group, handle, account=True, group_id=group_id,
+                            fields="members_count,description,activity,verified,screen_name")
+        if request is not None:
+            request.cb_kwargs["hop"] = hop
+        return request
+
+    def wall_request(self, handle: str, group_id: int, hop: int, offset: int = 0) -> scrapy.Request | None:
+        count = min(WALL_PAGE, max(1, self.max_posts - offset))
+        request = self.call("wall.get", self.parse_wall, handle, account=offset == 0, priority=1 if offset else 0,
+                            owner_id=-group_id, count=count, offset=offset or None, extended=1)
+        if request is not None:
+            request.cb_kwargs.update(group_id=group_id, hop=hop, offset=offset)
+        return request
+
+    def members_request(self, handle: str, group_id: int, offset: int = 0) -> scrapy.Request | None:
+        count = min(MEMBERS_PAGE, max(1, self.audience_room(handle, "member")))
+        request = self.call("groups.getMembers", self.parse_members, handle, priority=-1, group_id=group_id,
+                            count=count, offset=offset or None, sort="id_asc", fields="deactivated,photo_100,last_seen")
+        if request is not None:
+            request.cb_kwargs.update(group_id=group_id, offset=offset)
+        return request
+
+    def likers_request(self, handle: str, group_id: int, post_id: int) -> scrapy.Request | None:
+        count = min(MEMBERS_PAGE, max(1, self.audience_room(handle, "liker")))
+        return self.call("likes.getList", self.parse_likers, handle, priority=-1, type="post", owner_id=-group_id,
+                         item_id=post_id, count=count)
+
+    # errors ----------------------------------------------------------------------------------
+    def answer(self, response):
+        """The ``response`` part of a VK answer; raises VkError for ``{"error": …}`` or a non-JSON body."""
+        try:
+            body = response.json()
+        except ValueError:
+            raise VkError(0, f"answer is not JSON (HTTP {response.status})") from None
+        if not isinstance(body, dict):
+            raise VkError(0, "answer is not a JSON object")
+        if "error" in body:
+            error = body["error"] if isinstance(body["error"], dict) else {}
+            # Only the code and message: the error also echoes request_params, the token among them.
+            raise VkError(int(error.get("error_code") or 0), scrub(str(error.get("error_msg") or "").strip(), "vk"))
+        return body
+
+    def vk_error(self, response, error: VkError, handle: str):
+        """Act on an API error; yields items or a retry request. See the module docstring."""
+        method = response.meta.get("vk_method", "?")
+        stats = self.crawler.stats
+        code, message = error.code, error.message
+        if code == 6:
+            tries = response.meta.get("vk_retries", 0)
+            if tries < RETRIES_6:
+                stats.inc_value("pagescout/retries/vk_6")
+                pause_download_slot(self.crawler, response.request, 1.0)
+                yield response.request.replace(dont_filter=True, meta={**response.meta, "vk_retries": tries + 1})
+                return
+        if code == 5:
+            stats.set_value("pagescout/fatal", f"VK refused the token in $VK_TOKEN (error 5: {message}): make a new "
+                                               "service token in your VK app's settings and set VK_TOKEN to it")
+            raise CloseSpider("vk_token_rejected")
+        if code == 29:
+            blocked = self.state.setdefault("blocked_methods", set())
+            if method not in blocked:
+                blocked.add(method)
+                self.note(f"vk {method}", "daily limit reached (error 29): not called again in this crawl")
+            stats.inc_value("pagescout/errors/vk_29_limit")
+            return
+        if method in AUDIENCE_METHODS:
+            stats.inc_value(f"pagescout/errors/vk_{code}_audience")
+            if code in (14, 15, 203, 30):
+                stats.set_value(f"pagescout/audience_hidden/{handle}", f"{method}: {message} (error {code})")
+            return
+        if code == 14:
+            reason = f"captcha needed (error 14: {message}): VK wants a human; try later"
+        elif code in (15, 203, 30):
+            reason = f"closed or private (error {code}: {message})"
+        elif code == 100 and method == "groups.getById":
+            reason = f"not a VK community (error 100: {message})"
+        else:
+            reason = f"VK error {code}: {message}" if code else message
+        yield self.unavailable(handle, reason, f"vk_{code}")
+
+    def on_side_error(self, failure):
+        """Errback for later pages and audience calls: counted, the community stays as it is."""
+        failure.request.meta.pop("handle", None)
+        yield from self.on_error(failure)
+
+    # callbacks -------------------------------------------------------------------------------
+    def parse_group(self, response, handle: str, hop: int):
+        try:
+            body = self.answer(response)
+        except VkError as error:
+            yield from self.vk_error(response, error, handle)
+            return
+        groups = groups_of(body)
+        if not groups:
+            yield self.unavailable(handle, "not a VK community (no group in the answer)", "vk_not_found")
+            return
+        group = groups[0]
+        account = self.parse_account(group)
+        done = self.state.setdefault("done", set())
+        ids = self.state.setdefault("ids", {})
+        ids[str(group["id"])] = account.handle
+        hops = self.state.setdefault("hops", {})
+        if account.handle != handle:
+            hops[account.handle] = min(hops.get(account.handle, hop), hop)
+            self.crawler.stats.inc_value("pagescout/vk/handle_resolved")
+        if account.handle in done:  # met twice under two names (club1 and apiclub): crawl it once
+            return
+        done.add(account.handle)
+        if group.get("deactivated"):
+            yield self.unavailable(account.handle, f"deactivated by VK ({group['deactivated']})", "vk_deactivated")
+            return
+        yield account
+        yield self.snapshot(account)
+        group_id = int(group["id"])
+        for request in (self.wall_request(account.handle, group_id, hops.get(account.handle, hop)),
+                        self.members_request(account.handle, group_id) if self.audience_limit else None):
+            if request is not None:
+                yield request
+
+    def parse_account(self, group: dict) -> Account:
+        handle = group_handle(group["id"], group.get("screen_name"))
+        description = (group.get("description") or "").replace("<br>", "\n").strip() or None
+        return Account(
+            platform=self.platform,
+            handle=handle,
+            name=(group.get("name") or "").strip() or None,
+            url=f"https://vk.com/{handle}",
+            description=description,
+            followers=group.get("members_count") if isinstance(group.get("members_count"), int) else None,
+            followers_kind=self.followers_kind,
+            verified=bool(group.get("verified")) if "verified" in group else None,
+            avatar=group.get("photo_200") or group.get("photo_100") or group.get("photo_50"),
+        )
+
+    def parse_wall(self, response, handle: str, group_id: int, hop: int, offset: int):
+        try:
+            body = self.answer(response)
+        except VkError as error:
+            yield from self.vk_error(response, error, handle)
+            return
+        data = body.get("response") or {}
+        items = [i for i in data.get("items") or [] if isinstance(i, dict)]
+        names = self.names_in(data)
+        room = max(0, self.max_posts - offset)
+        posts, discovered = [], set()
+        for item in items[:room]:
+            post, links = self.parse_post(item, handle, group_id, names)
+            if post is None:
+                continue
+            posts.append(post)
+            yield post
+            for link in links:
+                yield link
+                if not is_user(link.dst) and link.dst not in names["users"]:
+                    discovered.add(link.dst)
+        taken = offset + len(items[:room])
+        total = data.get("count")
+        if items and taken < self.max_posts and (not isinstance(total, int) or taken < total):
+            request = self.wall_request(handle, group_id, hop, offset=taken)
+            if request is not None:
+                yield request
+        if offset == 0 and self.audience_limit:
+            recent = sorted(posts, key=lambda p: p.published_at or datetime.min.replace(tzinfo=timezone.utc),
+                            reverse=True)[:LIKERS_POSTS]
+            for post in recent:
+                if post.likes:
+                    request = self.likers_request(handle, group_id, int(post.post_id))
+                    if request is not None:
+                        yield request
+        yield from (r for r in self.expand(handle, hop, sorted(discovered - {handle})) if r is not None)
+
+    def names_in(self, data: dict) -> dict:
+        """Screen names of the groups and users an extended answer describes, by id."""
+        known = self.state.get("ids", {})
+        groups = {int(g["id"]): group_handle(g["id"], g.get("screen_name"))
+                  for g in data.get("groups") or [] if isinstance(g, dict) and "id" in g}
+        users = {int(u["id"]): user_handle(u["id"], u.get("screen_name"))
+                 for u in data.get("profiles") or [] if isinstance(u, dict) and "id" in u}
+        for gid, name in known.items():
+            groups.setdefault(int(gid), name)
+        return {"groups": groups, "users_by_id": users, "users": set(users.values())}
+
+    def owner_handle(self, owner_id: int, names: dict) -> str:
+        if owner_id < 0:
+            return names["groups"].get(-owner_id) or f"club{-owner_id}"
+        return names["users_by_id"].get(owner_id) or f"id{owner_id}"
+
+    def parse_post(self, item: dict, handle: str, group_id: int, names: dict) -> tuple[Post | None, list[Link]]:
+        post_id = item.get("id")
+        if not isinstance(post_id, int):
+            return None, []
+        published = vk_time(item.get("date"))
+        history = [h for h in item.get("copy_history") or [] if isinstance(h, dict)]
+        post = Post(
+            platform=self.platform,
+            account=handle,
+            post_id=str(post_id),
+            url=f"https://vk.com/wall-{group_id}_{post_id}",
+            published_at=published,
+            text=(item.get("text") or "").strip() or None,
+            views=count_of(item.get("views")),
+            likes=count_of(item.get("likes")),
+            comments=count_of(item.get("comments")),
+            reposts=count_of(item.get("reposts")),
+            kind="repost" if history else "post",
+        )
+        links = []
+        if history and isinstance(history[-1].get("owner_id"), int):
+            source = self.owner_handle(history[-1]["owner_id"], names)
+            if source != handle:
+                links.append(Link(self.platform, handle, source, "repost", str(post_id), published))
+        mentioned = set()
+        texts = [item.get("text") or ""] + [h.get("text") or "" for h in history]
+        for text in texts:
+            for kind, number in MARKUP.findall(text):
+                mentioned.add(self.owner_handle(int(number) if kind == "id" else -int(number), names))
+            for path in VK_LINK.findall(text):
+                found = page_from_url(f"https://vk.com/{path}")
+                if found:
+                    match = GROUP_ID.match(found)
+                    mentioned.add(names["groups"].get(int(match.group(1)), found) if match else found)
+        mentioned -= {handle, *(link.dst for link in links)}
+        links.extend(Link(self.platform, handle, other, "mention", str(post_id), published)
+                     for other in sorted(mentioned))
+        return post, links
+
+    def parse_members(self, response, handle: str, group_id: int, offset: int):
+        try:
+            body = self.answer(response)
+        except VkError as error:
+            yield from self.vk_error(response, error, handle)
+            return
+        data = body.get("response") or {}
+        items = data.get("items") or []
+        for item in items:
+            if self.audience_room(handle, "member") <= 0:
+                return
+            user_id = item.get("id") if isinstance(item, dict) else item
+            signals = member_signals(item) if isinstance(item, dict) else {}
+            member = self.member(handle, "member", user_id, **signals)
+            if member is not None:
+                yield member
+        taken = offset + len(items)
+        total = data.get("count")
+        if items and self.audience_room(handle, "member") > 0 and (not isinstance(total, int) or taken < total):
+            request = self.members_request(handle, group_id, offset=taken)
+            if request is not None:
+                yield request
+
+    def parse_likers(self, response, handle: str):
+        try:
+            body = self.answer(response)
+        except VkError as error:
+            yield from self.vk_error(response, error, handle)
+            return
+        for item in (body.get("response") or {}).get("items") or []:
+            user_id = item.get("id") if isinstance(item, dict) else item
+            member = self.member(handle, "liker", user_id)
+            if member is not None:
+                yield member
+
+
+def member_signals(item: dict) -> dict:
+    """Quality signals of a ``groups.getMembers`` user object (fields deactivated, photo_100, last_seen)."""
+    photo = item.get("photo_100")
+    last_seen = item.get("last_seen") if isinstance(item.get("last_seen"), dict) else {}
+    return {
+        "has_avatar": None if photo is None else not any(mark in photo for mark in DEFAULT_PHOTOS),
+        "deactivated": bool(item.get("deactivated")) if ("deactivated" in item or "first_name" in item) else None,
+        "last_seen": day(last_seen.get("time")),
+    }

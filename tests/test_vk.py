@@ -1,0 +1,410 @@
+"""VK: parsers on real API answers (../shared/fixtures/vk), then whole crawls against a local stand-in
+for api.vk.com: offset paging, audience, every error code the spider acts on, and the token's secrecy."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+
+import pytest
+from scrapy.http import Request, TextResponse
+
+from apiserver import ApiServer
+from conftest import make_spider, run_cli, shared_dir
+from crawler.basespider import SeedError
+from crawler.items import Account, AudienceMember, Link, Post, Snapshot
+from crawler.spiders.vk import VkSpider, groups_of, member_signals
+
+API = "https://api.vk.com/method"
+
+
+def fixture(name: str) -> bytes:
+    return (shared_dir("fixtures", "vk") / name).read_bytes()
+
+
+def response(method: str, body: bytes, meta=None, **cb_kwargs) -> TextResponse:
+    url = f"{API}/{method}?v=5.199"
+    request = Request(url, cb_kwargs=cb_kwargs, meta={"vk_method": method, **(meta or {})})
+    return TextResponse(url=url, body=body, request=request, encoding="utf-8")
+
+
+def of(results, kind):
+    return [r for r in results if isinstance(r, kind)]
+
+
+@pytest.fixture
+def spider():
+    return make_spider(VkSpider, seeds=["apiclub"], max_posts=100, audience_limit=1000)
+
+
+# seeds -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed, handle", [
+    ("apiclub", "apiclub"), ("@ApiClub", "apiclub"), ("club1", "club1"), ("public1", "club1"), ("-1", "club1"),
+    ("https://vk.com/apiclub", "apiclub"), ("vk.com/club42", "club42"), ("https://m.vk.com/public42", "club42"),
+    ("https://vk.com/wall-42_7", "club42"),
+])
+def test_seeds(seed, handle):
+    assert VkSpider.parse_seed(seed) == handle
+
+
+@pytest.mark.parametrize("seed", ["id1", "https://vk.com/id1", "https://t.me/durov", "not a group!", "12"])
+def test_bad_seeds(seed):
+    with pytest.raises(SeedError, match="not a VK community"):
+        VkSpider.parse_seed(seed)
+
+
+# groups.getById ------------------------------------------------------------------------------------
+GET_BY_ID = "vknet_Groups_GetById_Multiple_NormalCaseAllFields_ReturnTwoItems.json"
+
+
+@pytest.fixture
+def group_results(spider):
+    return list(spider.parse_group(response("groups.getById", fixture(GET_BY_ID)), handle="club17683660", hop=0))
+
+
+def test_group_old_bare_list_shape(group_results):
+    (account,) = of(group_results, Account)
+    assert account.handle == "club17683660"  # its screen name is the default club<ID>
+    assert account.name == "Творческие каникулы ART CAMP с 21 по 29 июля"
+
+
+def test_group_new_shape_is_read_too():
+    old = json.loads(fixture(GET_BY_ID).decode("utf-8-sig"))
+    new = {"response": {"groups": old["response"], "profiles": []}}
+    assert [g["id"] for g in groups_of(new)] == [g["id"] for g in groups_of(old)] == [17683660, 637247]
+
+
+def test_group_description_and_avatar(group_results):
+    (account,) = of(group_results, Account)
+    assert account.description == "Творческие каникулы ART CAMP с 21 по 29 июля\nС 21..."
+    assert account.avatar == "http://cs407631.userapi.com/g17683660/a_54e3c8fb.jpg"
+    assert account.url == "https://vk.com/club17683660"
+
+
+def test_group_members_kind_and_unknown_count(group_results):
+    (account,) = of(group_results, Account)
+    assert account.followers_kind == "members"
+    assert account.followers is None  # the saved answer has no members_count: unknown, not 0
+    assert account.verified is None
+
+
+def test_group_snapshot_and_next_requests(group_results):
+    assert len(of(group_results, Snapshot)) == 1
+    urls = [r.url for r in group_results if isinstance(r, Request)]
+    assert any("wall.get" in u and "owner_id=-17683660" in u for u in urls)
+    assert any("groups.getMembers" in u and "group_id=17683660" in u for u in urls)
+    assert all("access_token" not in u for u in urls)
+
+
+# wall.get ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def wall_results(spider):
+    body = fixture("vknet_Wall_Get_ExtendedVersion_GenerateOutParametersCorrectly.json")
+    return list(spider.parse_wall(response("wall.get", body), handle="apiclub", group_id=1, hop=0, offset=0))
+
+
+def test_wall_post_counts(wall_results):
+    (post,) = of(wall_results, Post)
+    assert (post.post_id, post.likes, post.reposts, post.comments) == ("41", 1, 0, 0)
+    assert post.views is None  # no views block in the answer
+
+
+def test_wall_post_date_and_url(wall_results):
+    (post,) = of(wall_results, Post)
+    assert post.published_at == datetime.fromtimestamp(1394002266, timezone.utc)
+    assert post.url == "https://vk.com/wall-1_41"
+
+
+def test_wall_copy_history_is_a_repost_link_to_the_original_owner(wall_results):
+    (post,) = of(wall_results, Post)
+    assert post.kind == "repost"
+    # the extended answer names group 29246653: its screen name is the handle
+    assert [(l.src, l.dst, l.kind) for l in of(wall_results, Link)] == [("apiclub", "evil_incorparate", "repost")]
+
+
+def test_wall_views_counted_where_shown(spider):
+    body = fixture("vknet_Wall_GetById_Donut.json")
+    (post,) = of(spider.parse_wall(response("wall.get", body), handle="xxx", group_id=322, hop=0, offset=0), Post)
+    assert (post.views, post.likes, post.text) == (9, 0, "В этом посте нет доната")
+
+
+def test_repost_of_an_unnamed_group_uses_club_id(spider):
+    body = fixture("vknet_Wall_Get_Geo_NormalCase.json")
+    links = of(spider.parse_wall(response("wall.get", body), handle="apiclub", group_id=1, hop=0, offset=0), Link)
+    assert [(l.dst, l.kind) for l in links] == [("club42895313", "repost")]
+
+
+def test_mentions_in_text(spider):
+    body = {"response": {"count": 1, "items": [{
+        "id": 5, "date": 1700000000, "text": "Спасибо [club77|друзьям], [id9|Ивану] и https://vk.com/other_page, "
+                                             "а также vk.com/public88 и vk.com/feed",
+        "likes": {"count": 3}}], "groups": [{"id": 77, "screen_name": "friends_club"}]}}
+    results = list(spider.parse_wall(response("wall.get", json.dumps(body).encode()), handle="apiclub",
+                                     group_id=1, hop=0, offset=0))
+    assert {(l.dst, l.kind) for l in of(results, Link)} == {
+        ("friends_club", "mention"), ("id9", "mention"), ("other_page", "mention"), ("club88", "mention")}
+
+
+# audience ------------------------------------------------------------------------------------------------
+def test_members_ids_are_raw_until_the_pipeline(spider):
+    body = fixture("vknet_Groups_GetMembers_NormalCaseAllInputParameters_ListOfUsesIds.json")
+    results = list(spider.parse_members(response("groups.getMembers", body), handle="apiclub", group_id=1, offset=0))
+    members = of(results, AudienceMember)
+    assert [(m.kind, m.member_id) for m in members] == [("member", "5"), ("member", "6")]
+    # 861 members, 2 taken: the next page starts at offset 2
+    (more,) = [r for r in results if isinstance(r, Request)]
+    assert "offset=2" in more.url
+
+
+def test_member_signals():
+    user = {"id": 1, "first_name": "A", "photo_100": "https://vk.com/images/camera_100.png",
+            "last_seen": {"time": 1392710539, "platform": 1}}
+    signals = member_signals(user)
+    assert signals["has_avatar"] is False and signals["deactivated"] is False
+    assert signals["last_seen"] == datetime(2014, 2, 18, tzinfo=timezone.utc)
+    assert member_signals({"id": 2, "deactivated": "banned", "photo_100": "https://sun.userapi.com/x.jpg"}) == {
+        "has_avatar": True, "deactivated": True, "last_seen": None}
+
+
+def test_likers_both_shapes(spider):
+    plain = of(spider.parse_likers(response("likes.getList", fixture("vknet_Likes_GetList_NormalCase.json")),
+                                   handle="apiclub"), AudienceMember)
+    extended = of(spider.parse_likers(response("likes.getList", fixture("vknet_Likes_GetListEx_NormalCase.json")),
+                                      handle="club2"), AudienceMember)
+    assert [m.member_id for m in plain] == [m.member_id for m in extended] == [
+        "32190123", "221634238", "229027572", "210894192", "201173701"]
+    assert {m.kind for m in plain} == {"liker"}
+
+
+def test_audience_limit_caps_members():
+    spider = make_spider(VkSpider, seeds=["apiclub"], audience_limit=1)
+    body = fixture("vknet_Groups_GetMembers_NormalCaseAllInputParameters_ListOfUsesIds.json")
+    results = list(spider.parse_members(response("groups.getMembers", body), handle="apiclub", group_id=1, offset=0))
+    assert len(of(results, AudienceMember)) == 1 and not [r for r in results if isinstance(r, Request)]
+
+
+# errors on real answers --------------------------------------------------------------------------------------
+def test_error_15_marks_the_group_unavailable(spider):
+    results = list(spider.parse_wall(response("wall.get", fixture("vknet_Errors_15.json"), meta={"handle": "apiclub"}),
+                                     handle="apiclub", group_id=1, hop=0, offset=0))
+    (account,) = of(results, Account)
+    assert account.status == "unavailable"
+    assert account.reason == "closed or private (error 15: Access denied: you can not join this private community)"
+
+
+def test_error_14_captcha(spider):
+    results = list(spider.parse_group(response("groups.getById", fixture("vknet_Errors_14.json")),
+                                      handle="apiclub", hop=0))
+    (account,) = of(results, Account)
+    assert account.reason.startswith("captcha needed (error 14")
+
+
+def test_error_5_closes_the_crawl_without_the_token(spider, monkeypatch):
+    from scrapy.exceptions import CloseSpider
+
+    monkeypatch.setenv("VK_TOKEN", "token")
+    with pytest.raises(CloseSpider):
+        list(spider.parse_group(response("groups.getById", fixture("vknet_Errors_5.json")), handle="apiclub", hop=0))
+    message = spider.crawler.stats.get_value("pagescout/fatal")
+    assert "error 5" in message and "VK_TOKEN" in message
+
+
+# whole crawls against a local API ------------------------------------------------------------------------------
+TOKEN = "vk1.a.SECRET-TEST-TOKEN"
+
+
+def wall_items(gid, n, first=1000, mention=None):
+    items = []
+    for i in range(n):
+        item = {"id": first - i, "owner_id": -gid, "from_id": -gid, "date": 1_760_000_000 - i * 86_400,
+                "text": f"post {i}", "likes": {"count": i}, "reposts": {"count": 1}, "views": {"count": 100 * (i + 1)},
+                "comments": {"count": 2}}
+        items.append(item)
+    if mention:
+        items[0]["text"] += f" [club{mention}|соседи]"
+    return items
+
+
+GROUPS = {
+    "alpha": {"id": 11, "name": "Alpha", "screen_name": "alpha", "members_count": 2500, "verified": 1},
+    "club22": {"id": 22, "name": "Beta", "screen_name": "club22", "members_count": 40},
+    "club33": {"id": 33, "name": "Closed", "screen_name": "closed_one", "members_count": 7, "is_closed": 1},
+    "captcha": {"id": 44, "name": "Captcha", "screen_name": "captcha", "members_count": 1},
+}
+WALLS = {11: wall_items(11, 250, mention=22), 22: wall_items(22, 3, mention=33)}
+MEMBERS = {11: list(range(1, 2501)), 22: [{"id": 9001, "first_name": "A", "photo_100": "https://vk.com/images/camera_100.png"},
+                                         {"id": 9002, "deactivated": "deleted"}]}
+
+
+def error(code, msg):
+    return 200, {"error": {"error_code": code, "error_msg": msg,
+                           "request_params": [{"key": "access_token", "value": TOKEN}]}}
+
+
+def vk_route(faults=None):
+    faults = faults or {}
+
+    def route(path, params):
+        method = path.rsplit("/", 1)[1]
+        assert params.get("v") == "5.199"
+        if params.get("access_token") != TOKEN:
+            return error(5, "User authorization failed: no access_token passed.")
+        key = (method, params.get("group_id") or params.get("owner_id"), params.get("offset", "0"))
+        queue = faults.get(key) or faults.get((method,))
+        if queue:
+            return error(*queue.pop(0))
+        if method == "groups.getById":
+            group = GROUPS.get(params["group_id"]) or next(
+                (g for g in GROUPS.values() if str(g["id"]) == params["group_id"]), None)
+            if group is None:
+                return error(100, "One of the parameters specified was missing or invalid: group_ids is undefined")
+            return 200, {"response": {"groups": [group], "profiles": []}}
+        offset, count = int(params.get("offset", 0)), int(params["count"])
+        if method == "wall.get":
+            gid = -int(params["owner_id"])
+            if gid == 33:
+                return error(15, "Access denied: this wall available only for community members")
+            items = WALLS.get(gid, [])
+            return 200, {"response": {"count": len(items), "items": items[offset:offset + count], "groups": [], "profiles": []}}
+        if method == "groups.getMembers":
+            items = MEMBERS.get(int(params["group_id"]), [])
+            return 200, {"response": {"count": len(items), "items": items[offset:offset + count]}}
+        if method == "likes.getList":
+            return 200, {"response": {"count": 2, "items": [int(params["item_id"]), 77]}}
+        return 404, "no such method"
+
+    return route
+
+
+def crawl(server, db, *args, token=TOKEN):
+    env = {"VK_TOKEN": token} if token is not None else {}
+    return run_cli("crawl", "vk", *args, "--base-url", f"{server.url}/method", "--delay", "0", "--quiet",
+                   "--db", str(db), env={"PAGESCOUT_BACKOFF_BASE": "0.1", **env})
+
+
+def rows(db, sql):
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def full_crawl(tmp_path_factory):
+    db = tmp_path_factory.mktemp("vk") / "vk.db"
+    faults = {("wall.get", "-11", "100"): [(6, "Too many requests per second")]}
+    with ApiServer(vk_route(faults)) as server:
+        result = crawl(server, db, "alpha", "--depth", "2", "--max-posts", "220", "--audience-limit", "1500")
+    return db, result, server
+
+
+def test_crawl_succeeds(full_crawl):
+    _, result, _ = full_crawl
+    assert result.returncode == 0, result.stderr
+    assert "crawl finished" in result.stderr
+
+
+def test_crawl_pages_the_wall_by_offset(full_crawl):
+    db, _, server = full_crawl
+    pages = [(p.get("offset", "0"), p["count"]) for p in server.calls("/method/wall.get") if p["owner_id"] == "-11"]
+    # offset 100 answered error 6 once and was asked again
+    assert pages == [("0", "100"), ("100", "100"), ("100", "100"), ("200", "20")]
+    assert rows(db, "SELECT COUNT(*) FROM posts WHERE account = 'alpha'") == [(220,)]
+
+
+def test_crawl_pages_members_up_to_the_limit(full_crawl):
+    db, _, server = full_crawl
+    pages = [(p.get("offset", "0"), p["count"]) for p in server.calls("/method/groups.getMembers")
+             if p["group_id"] == "11"]
+    assert pages == [("0", "1000"), ("1000", "500")]
+    assert rows(db, "SELECT COUNT(*) FROM audience WHERE account = 'alpha' AND kind = 'member'") == [(1500,)]
+
+
+def test_crawl_stores_likers_of_recent_posts(full_crawl):
+    db, _, server = full_crawl
+    liked = [p for p in server.calls("/method/likes.getList") if p["owner_id"] == "-11"]
+    assert len(liked) == 9  # the 10 newest posts, but the newest has no likes: not asked
+    # each answer names the post's id and user 77: 9 + 1 distinct likers
+    assert rows(db, "SELECT COUNT(*) FROM audience WHERE account = 'alpha' AND kind = 'liker'") == [(10,)]
+
+
+def test_crawl_member_signals(full_crawl):
+    db, _, _ = full_crawl
+    if not rows(db, "SELECT name FROM sqlite_master WHERE name = 'member_signals'"):
+        pytest.skip("this store has no member_signals table yet")
+    signals = rows(db, "SELECT has_avatar, deactivated FROM member_signals WHERE platform = 'vk' "
+                       "AND (has_avatar IS NOT NULL OR deactivated IS NOT NULL) ORDER BY has_avatar")
+    assert sorted(signals, key=str) == sorted([(0, 0), (None, 1)], key=str)
+
+
+def test_crawl_depth_follows_mentions_and_records_closed(full_crawl):
+    db, result, _ = full_crawl
+    status = dict(rows(db, "SELECT handle, status FROM accounts"))
+    assert status == {"alpha": "ok", "club22": "ok", "closed_one": "unavailable"}
+    assert "unavailable: closed_one: closed or private (error 15" in result.stderr
+    assert ("alpha", "club22", "mention") in rows(db, "SELECT src, dst, kind FROM links")
+
+
+def test_crawl_counts(full_crawl):
+    db, _, _ = full_crawl
+    assert rows(db, "SELECT followers, verified FROM accounts WHERE handle = 'alpha'") == [(2500, 1)]
+    assert rows(db, "SELECT views, likes, reposts, comments FROM posts WHERE account = 'alpha' AND post_id = '1000'") == [
+        (100, 0, 1, 2)]
+
+
+def test_token_never_leaves_the_request(full_crawl, tmp_path):
+    db, result, server = full_crawl
+    assert all(p.get("access_token") == TOKEN for _, _, p in server.requests)
+    assert TOKEN not in result.stderr + result.stdout
+    assert TOKEN.encode() not in db.read_bytes()
+    for path in db.parent.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_missing_token_is_one_line_before_any_request(tmp_path):
+    with ApiServer(vk_route()) as server:
+        result = crawl(server, tmp_path / "x.db", "alpha", token="")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("Error: set VK_TOKEN")
+    assert server.requests == []
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_error_5_stops_the_crawl_with_one_line_about_the_token(tmp_path):
+    with ApiServer(vk_route()) as server:
+        result = crawl(server, tmp_path / "x.db", "alpha", "club22", token="wrong-token-value")
+        asked = len(server.requests)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: VK refused the token in $VK_TOKEN (error 5")
+    assert "wrong-token-value" not in result.stderr
+    assert asked <= 2
+
+
+def test_error_29_stops_calling_that_method(tmp_path):
+    db = tmp_path / "x.db"
+    faults = {("groups.getMembers",): [(29, "Rate limit reached")] * 5}
+    with ApiServer(vk_route(faults)) as server:
+        # club22 is found in alpha's posts, so its members would be asked for after alpha's answer came back
+        result = crawl(server, db, "alpha", "--depth", "1", "--max-posts", "5")
+        members_calls = len(server.calls("/method/groups.getMembers"))
+    assert result.returncode == 0, result.stderr
+    assert members_calls == 1
+    assert "vk groups.getMembers: daily limit reached (error 29)" in result.stderr
+    assert rows(db, "SELECT COUNT(*) FROM accounts WHERE status = 'ok'") == [(2,)]
+
+
+def test_error_14_and_100_are_recorded_and_the_crawl_goes_on(tmp_path):
+    db = tmp_path / "x.db"
+    faults = {("groups.getById", "captcha", "0"): [(14, "Captcha needed")]}
+    with ApiServer(vk_route(faults)) as server:
+        result = crawl(server, db, "captcha", "nosuchgroup", "alpha", "--max-posts", "5", "--audience-limit", "0")
+    assert result.returncode == 0, result.stderr
+    status = dict(rows(db, "SELECT handle, reason FROM accounts WHERE status = 'unavailable'"))
+    assert status["captcha"].startswith("captcha needed (error 14")
+    assert status["nosuchgroup"].startswith("not a VK community (error 100")
+    assert rows(db, "SELECT COUNT(*) FROM posts") == [(5,)]
