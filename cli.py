@@ -38,9 +38,11 @@ app.add_typer(crawl_app, name="crawl")
 
 
 def spiders() -> dict[str, type]:
+    from crawler.spiders.bluesky import BlueskySpider
+    from crawler.spiders.mastodon import MastodonSpider
     from crawler.spiders.telegram import TelegramSpider
 
-    return {"telegram": TelegramSpider, **_more_spiders()}
+    return {"telegram": TelegramSpider, "bluesky": BlueskySpider, "mastodon": MastodonSpider, **_more_spiders()}
 
 
 def _more_spiders() -> dict[str, type]:
@@ -118,6 +120,163 @@ def crawl_telegram(
            base_url=base_url, delay=delay, fresh=fresh, quiet=quiet)
 
 
+SearchOption = Annotated[str | None, typer.Option("--search", help="Also crawl the first 25 accounts the platform's "
+                                                                   "account search finds for QUERY.", show_default=False)]
+AudienceLimitOption = Annotated[int, typer.Option(min=0, help="Audience members (followers, likers, reposters) to "
+                                                              "store per account and kind; 0 stores no audience.")]
+EngagersPostsOption = Annotated[int, typer.Option(min=0, help="Fetch likers and reposters of this many most recent "
+                                                              "posts per account.")]
+FreshOption = Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this crawl.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")]
+MaxRequestsOption = Annotated[int, typer.Option(min=0, help="Stop after N requests in all (0 = no limit).")]
+
+
+def _api_base_url(base_url: str | None) -> str | None:
+    """``--base-url`` with ``https://`` added to a bare host; anything but http(s) is refused."""
+    if base_url is None:
+        return None
+    url = base_url.strip().rstrip("/")
+    if "://" not in url:
+        url = f"https://{url}"
+    if not url.startswith(("http://", "https://")) or len(url.split("://", 1)[1]) == 0:
+        fail(f"--base-url '{base_url}' is not a web address: give https://host")
+    return url
+
+
+def _crawl_audience(platform: str, seeds: list[str] | None, search: str | None, **options) -> None:
+    """Bluesky and Mastodon: seeds, a search, or both; the audience options go to the spider."""
+    search = (search or "").strip() or None
+    if not seeds and not search:
+        fail(f"name at least one account or give --search QUERY (see pagescout crawl {platform} --help)")
+    options["base_url"] = _api_base_url(options.get("base_url"))
+    _crawl(platform, list(seeds or []), search=search, **options)
+
+
+@crawl_app.command("bluesky")
+def crawl_bluesky(
+    seeds: Annotated[list[str] | None, typer.Argument(
+        help="Accounts: handle (alice.bsky.social), @handle, https://bsky.app/profile/handle or a DID.",
+        show_default=False)] = None,
+    search: SearchOption = None,
+    depth: Annotated[int, typer.Option(min=0, help="Also crawl accounts found through mentions, reposts and "
+                                                   "quotes, up to N hops from the seeds.")] = 0,
+    max_posts: Annotated[int, typer.Option(min=1, help="Posts to collect per account, newest first.")] = 100,
+    audience_limit: AudienceLimitOption = 1000,
+    engagers_posts: EngagersPostsOption = 10,
+    max_requests: MaxRequestsOption = 0,
+    base_url: Annotated[str | None, typer.Option(help="XRPC service root, for mirrors and tests "
+                                                      "[default: https://public.api.bsky.app].", show_default=False)] = None,
+    delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests, replacing the platform's "
+                                                            "minimum (0.1 for Bluesky: 3,000 requests per 5 minutes).",
+                                                show_default=False)] = None,
+    db: DbOption = None,
+    fresh: FreshOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Crawl Bluesky accounts, their posts and a sample of their audience through the public API (no key).
+
+    \b
+    Example: pagescout crawl bluesky alice.bsky.social --search "data journalism" --depth 1 --audience-limit 500
+    """
+    _crawl_audience("bluesky", seeds, search, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests,
+                    base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, audience_limit=audience_limit,
+                    engagers_posts=engagers_posts)
+
+
+@crawl_app.command("mastodon")
+def crawl_mastodon(
+    seeds: Annotated[list[str] | None, typer.Argument(
+        help="Accounts: user@instance, @user@instance, https://instance/@user, or user alone for an account "
+             "of --base-url.", show_default=False)] = None,
+    search: SearchOption = None,
+    depth: Annotated[int, typer.Option(min=0, help="Also crawl accounts found through mentions and boosts, "
+                                                   "up to N hops from the seeds.")] = 0,
+    max_posts: Annotated[int, typer.Option(min=1, help="Posts to collect per account, newest first.")] = 100,
+    audience_limit: AudienceLimitOption = 1000,
+    engagers_posts: EngagersPostsOption = 10,
+    max_requests: MaxRequestsOption = 0,
+    base_url: Annotated[str | None, typer.Option(help="The instance for bare user names and --search "
+                                                      "[default: https://mastodon.social].", show_default=False)] = None,
+    delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests to each instance, replacing "
+                                                            "the platform's minimum (1.0 for Mastodon: 300 requests "
+                                                            "per 5 minutes).", show_default=False)] = None,
+    db: DbOption = None,
+    fresh: FreshOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Crawl Mastodon accounts, their posts and a sample of their audience through each instance's public API.
+
+    \b
+    Example: pagescout crawl mastodon gargron@mastodon.social --base-url https://mastodon.social --depth 1
+    """
+    _crawl_audience("mastodon", seeds, search, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests,
+                    base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, audience_limit=audience_limit,
+                    engagers_posts=engagers_posts)
+
+
+def _crawl(platform: str, seeds: list[str], *, db, fresh: bool, quiet: bool, **options) -> None:
+    from crawler.run import CrawlAlreadyRunning, run_crawl
+
+    spider_cls = spiders()[platform]
+    try:
+        handles = [spider_cls.parse_seed(seed) for seed in seeds]
+    except SeedError as exc:
+        fail(str(exc))
+    db = resolve_db(db)
+    try:
+        Store(db).close()  # a foreign or unreadable file is refused before any request is made
+    except StoreError as exc:
+        fail(str(exc))
+    try:
+        summary = run_crawl(spider_cls, handles, db=db, progress=not quiet, fresh=fresh, **options)
+    except CrawlAlreadyRunning as exc:
+        fail(str(exc))
+    for line in summary.lines():
+        typer.echo(line, err=True)
+    if getattr(summary, "fatal", None):  # e.g. a token the platform refused: the user must act
+        fail(summary.fatal)
+
+
+# crawl: VK, YouTube, blogs --------------------------------------------------------------------
+def _require_key(kind: str, message: str) -> None:
+    from crawler.apikeys import secret
+
+    if not secret(kind):
+        fail(message)
+
+
+@crawl_app.command("vk")
+def crawl_vk(
+    seeds: Annotated[list[str], typer.Argument(help="Communities: screen name (apiclub), club1 / public1 / -1, or "
+                                                    "https://vk.com/apiclub.", show_default=False)],
+    depth: Annotated[int, typer.Option(min=0, help="Also crawl communities found through reposts and mentions, "
+                                                   "up to N hops from the seeds.")] = 0,
+    max_posts: Annotated[int, typer.Option(min=1, help="Wall posts to collect per community, newest first.")] = 100,
+    audience_limit: Annotated[int, typer.Option(min=0, help="Members, and likers of the 10 newest posts, to store per "
+                                                            "community and kind; 0 stores no audience.")] = 1000,
+    max_requests: Annotated[int, typer.Option(min=0, help="Stop after N requests in all (0 = no limit).")] = 0,
+    base_url: Annotated[str | None, typer.Option(help="API root, for mirrors and tests "
+                                                      "[default: https://api.vk.com/method].", show_default=False)] = None,
+    delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests, replacing the platform's "
+                                                            "minimum (0.34 for VK: 3 requests a second).",
+                                                show_default=False)] = None,
+    db: DbOption = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this crawl.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
+) -> None:
+    """Crawl VK communities, their wall posts and a sample of their members through the VK API.
+
+    Needs $VK_TOKEN (a service token of any VK app will do); it is never logged or stored.
+
+    \b
+    Example: pagescout crawl vk apiclub --max-posts 50
+    """
+    _require_key("vk", "set VK_TOKEN to a VK access token first (a service token of any VK app will do: "
+                       "vk.com/apps?act=manage → your app → Settings)")
+    _crawl("vk", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests, base_url=base_url,
+           delay=delay, fresh=fresh, quiet=quiet, audience_limit=audience_limit)
+
+
 def _crawl(platform: str, seeds: list[str], *, db, fresh: bool, quiet: bool, **options) -> None:
     from crawler.run import CrawlAlreadyRunning, run_crawl
 
@@ -188,7 +347,7 @@ def _load_shortlist(db: str | None, platform: str | None, top: int | None) -> pd
     try:
         with Store(db, create=False) as store:
             return shortlist(store.load_accounts(platform), store.load_posts(platform), store.load_links(platform),
-                             platform=platform, top=top)
+                             platform=platform, top=top, audience=store.load_audience(platform, kind="follower"))
     except StoreError as exc:
         fail(str(exc))
 
@@ -197,7 +356,7 @@ def _terminal_table(table: pd.DataFrame) -> str:
     shown = table.drop(columns=["url"]).copy()
     for col in RATE_COLUMNS:
         shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
-    for col in ("followers", "median_views"):
+    for col in ("followers", "median_views", "audience_sampled"):
         shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
     shown["posts_per_week"] = shown["posts_per_week"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
     shown["name"] = shown["name"].fillna("").str.slice(0, 28)
@@ -364,7 +523,7 @@ def write_xlsx(table: pd.DataFrame, path: Path, explanations: dict[str, str] = C
                 cell.value = value.item() if hasattr(value, "item") else value
                 if name in RATE_COLUMNS:
                     cell.number_format = "0.00%"
-                elif name in ("followers", "median_views", "citations", "posts"):
+                elif name in ("followers", "median_views", "citations", "posts", "audience_sampled"):
                     cell.number_format = "#,##0"
                 elif isinstance(cell.value, float):
                     cell.number_format = "0.0"

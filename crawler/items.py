@@ -36,6 +36,8 @@ class Account:
     fetched_at: datetime = field(default_factory=utcnow)
     status: str = "ok"
     reason: str | None = None
+    follows: int | None = None  # accounts it follows, where the platform shows it (Bluesky, Mastodon)
+    posts_total: int | None = None  # posts it has published in all, as the platform counts them
 
 
 @dataclass
@@ -79,6 +81,17 @@ class AudienceMember:
     member_id: str | None = None
     member_key: int | None = None
     at: datetime | None = None
+    # Signals for audience-quality scoring, where the platform shows them (None = not shown). Stored in
+    # ``member_signals`` beside the hash, never with the member's id, handle or name. Dates are cut to
+    # the day: an exact creation time would single the member out again.
+    has_avatar: bool | None = None
+    has_description: bool | None = None
+    created_at: datetime | None = None
+    follows: int | None = None
+    followers: int | None = None
+    posts: int | None = None
+    deactivated: bool | None = None  # suspended, moved away or memorialised
+    last_seen: datetime | None = None  # day of the member's last public post the platform reports
 
 
 @dataclass

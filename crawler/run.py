@@ -34,6 +34,8 @@ class CrawlSummary:
     unavailable: dict[str, str] = field(default_factory=dict)
     resumable: bool = False
     notes: list[str] = field(default_factory=list)
+    # Accounts whose follower list is private (Mastodon's hide_collections): a fact, not an error.
+    audience_hidden: dict[str, str] = field(default_factory=dict)
     # Platform notes for the summary (stats ``pagescout/summary/<what>``), e.g. YouTube quota units used.
     extra: dict[str, object] = field(default_factory=dict)
     # Why a crawl had to stop that the user must act on (stats ``pagescout/fatal``), e.g. a rejected token.
@@ -52,6 +54,8 @@ class CrawlSummary:
             out.append(f"{what}: {value}")
         for handle, reason in sorted(self.unavailable.items()):
             out.append(f"unavailable: {handle}: {reason}")
+        for handle, reason in sorted(self.audience_hidden.items()):
+            out.append(f"audience hidden: {handle}: {reason}")
         if self.resumable:
             out.append("interrupted: run the same command again to continue where it stopped")
         return out
@@ -150,6 +154,8 @@ def run_crawl(spider_cls: type[PlatformSpider], seeds: list[str], *, db: str | N
                      if k.startswith("pagescout/unavailable/")},
         resumable=resumable,
         notes=[note] if note else [],
+        audience_hidden={k.removeprefix("pagescout/audience_hidden/"): v for k, v in stats.items()
+                         if k.startswith("pagescout/audience_hidden/")},
         extra={k.removeprefix("pagescout/summary/"): v for k, v in stats.items() if k.startswith("pagescout/summary/")},
         fatal=stats.get("pagescout/fatal"),
     )

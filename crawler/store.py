@@ -47,6 +47,8 @@ accounts_table = sa.Table(
     sa.Column("fetched_at", sa.DateTime(timezone=True)),
     sa.Column("status", sa.String(16), nullable=False, server_default="ok"),
     sa.Column("reason", sa.Text),
+    sa.Column("follows", sa.BigInteger),
+    sa.Column("posts_total", sa.BigInteger),
 )
 
 posts_table = sa.Table(
@@ -95,6 +97,24 @@ snapshots_table = sa.Table(
     sa.Column("date", sa.Date, primary_key=True),
     sa.Column("followers", sa.BigInteger),
 )
+
+# What audience-quality scoring needs to know about a member, keyed by the member's hash only: no id,
+# handle or name. One row per member and platform, whichever accounts they follow or engage with.
+member_signals_table = sa.Table(
+    "member_signals",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("member_key", sa.BigInteger, primary_key=True),
+    sa.Column("has_avatar", sa.Boolean),
+    sa.Column("has_description", sa.Boolean),
+    sa.Column("created_at", sa.DateTime(timezone=True)),  # the day only
+    sa.Column("follows", sa.BigInteger),
+    sa.Column("followers", sa.BigInteger),
+    sa.Column("posts", sa.BigInteger),
+    sa.Column("deactivated", sa.Boolean),
+    sa.Column("last_seen", sa.DateTime(timezone=True)),  # the day only
+)
+MEMBER_SIGNALS = [c.name for c in member_signals_table.columns if c.name not in ("platform", "member_key")]
 
 sa.Index("links_dst", links_table.c.platform, links_table.c.dst)
 
@@ -186,12 +206,26 @@ class Store:
         if not create and "meta" not in tables:
             raise StoreError(f"{self.db} holds no pagescout data yet: run `pagescout crawl` first")
         metadata.create_all(self.engine)
+        self._add_new_columns()
         with self.engine.begin() as conn:
             self._upsert(conn, meta_table, [{"key": "app", "value": APP_ID}], ["key"], do_nothing=True)
             self._upsert(conn, meta_table, [{"key": "schema_version", "value": str(SCHEMA_VERSION)}], ["key"])
             # The secret is made once per database: the same member hashes the same way in every crawl,
             # and a key that never leaves the DB keeps the hashes from being reversed by brute force.
             self._upsert(conn, meta_table, [{"key": "secret", "value": secrets.token_hex(32)}], ["key"], do_nothing=True)
+
+    def _add_new_columns(self) -> None:
+        """Add columns that later versions gave existing tables (all nullable), so older databases keep working."""
+        inspector = sa.inspect(self.engine)
+        for table in metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            missing = [c for c in table.columns if c.name not in present]
+            if not missing:
+                continue
+            with self.engine.begin() as conn:
+                for col in missing:
+                    kind = col.type.compile(dialect=self.engine.dialect)
+                    conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{col.name}" {kind}'))
 
     @property
     def secret(self) -> bytes:
@@ -265,6 +299,9 @@ class Store:
             self._upsert(
                 conn, audience_table, batch.get("AudienceMember", []), ["platform", "account", "kind", "member_key"]
             )
+            # A NULL signal (not shown this time) keeps what an earlier sighting of the member learned.
+            self._upsert(conn, member_signals_table, _member_signal_rows(batch.get("AudienceMember", [])),
+                         ["platform", "member_key"], coalesce=MEMBER_SIGNALS)
             self._upsert(conn, snapshots_table, batch.get("Snapshot", []), ["platform", "account", "date"])
 
     def write_audience(self, rows: Iterable[tuple[str, str, str, int]], chunk: int = 50_000) -> int:
@@ -320,6 +357,12 @@ class Store:
             frame = pd.read_sql_query(query, conn, dtype={"member_key": "int64"})
         return frame
 
+    def load_member_signals(self, platform: str | None = None) -> pd.DataFrame:
+        """Columns platform, member_key (int64) and the ``MEMBER_SIGNALS`` (NaN/None where not shown)."""
+        frame = self._frame(member_signals_table, platform)
+        frame["member_key"] = frame["member_key"].astype("int64")
+        return frame
+
     def counts(self) -> dict[str, int]:
         """Row count per table (tests and the crawl summary use it)."""
         with self.engine.connect() as conn:
@@ -331,6 +374,23 @@ class Store:
     def platforms(self) -> list[str]:
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(accounts_table.c.platform).distinct()).scalars())
+
+
+def _member_signal_rows(members: Iterable[Mapping]) -> list[dict]:
+    """One row per (platform, member_key) among members that carry any signal; later non-NULL values win.
+
+    Merged here because one statement must not touch the same key twice (PostgreSQL refuses it).
+    """
+    merged: dict[tuple, dict] = {}
+    for member in members:
+        if member.get("member_key") is None or all(member.get(name) is None for name in MEMBER_SIGNALS):
+            continue
+        key = (member["platform"], member["member_key"])
+        row = merged.setdefault(key, {"platform": key[0], "member_key": key[1]})
+        for name in MEMBER_SIGNALS:
+            if member.get(name) is not None:
+                row[name] = member[name]
+    return list(merged.values())
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

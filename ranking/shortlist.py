@@ -24,17 +24,41 @@ COLUMNS: dict[str, str] = {
     "citations": "Distinct other pages in the database that forwarded, reposted, quoted or mentioned it.",
     "score": "0–100: weighted mean of within-platform percentiles of reach 40%, engagement 35%, citations 25%; "
              "missing components are left out, not counted as 0.",
+    "audience_sampled": "Followers actually stored for the page (a sample, capped by --audience-limit), the base of "
+                        "any audience figure; empty where none were stored (Telegram lists no subscribers, the list "
+                        "is hidden, or the crawl took no audience).",
 }
 RATE_COLUMNS = ("reach_rate", "er_views", "er_followers")
 
 
+def audience_sampled(audience: pd.DataFrame | None, index: pd.MultiIndex) -> pd.Series:
+    """Distinct followers stored per (platform, handle) in ``index``; NaN (``<NA>``) where none are.
+
+    ``audience`` is the store's audience frame (platform, account, kind, member_key); other kinds
+    (likers, reposters) are not followers and are not counted.
+    """
+    if audience is None or audience.empty:
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    followers = audience[audience["kind"].astype(str) == "follower"]
+    counts = followers.groupby([followers["platform"].astype(str), followers["account"].astype(str)])[
+        "member_key"].nunique()
+    return counts.reindex(index).astype("Int64")
+
+
 def shortlist(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
-              platform: str | None = None, top: int | None = None) -> pd.DataFrame:
-    """Rank every usable account (optionally of one platform) and return the ``COLUMNS`` table."""
+              platform: str | None = None, top: int | None = None,
+              audience: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rank every usable account (optionally of one platform) and return the ``COLUMNS`` table.
+
+    ``audience`` (optional, the store's audience frame) fills ``audience_sampled``; without it the
+    column is empty.
+    """
     if platform:
         accounts = accounts[accounts["platform"] == platform]
         posts = posts[posts["platform"] == platform]
         links = links[links["platform"] == platform]
     ranked = score(account_metrics(accounts, posts, links))
+    ranked["audience_sampled"] = audience_sampled(
+        audience, pd.MultiIndex.from_frame(ranked[["platform", "handle"]])).array
     table = ranked.reindex(columns=list(COLUMNS))
     return table.head(top) if top else table

@@ -1,0 +1,164 @@
+"""What the Bluesky and Mastodon spiders share: JSON APIs whose audiences (followers, likers,
+reposters) are public, so pagescout can sample who follows and who engages, not just how many.
+
+Audience members leave the spider as ``AudienceMember`` items carrying the platform's raw id, which
+``pipelines.HashMemberPipeline`` replaces with a keyed hash before anything is stored; nothing here
+keeps a raw id beyond the in-memory set used to count distinct members, and nothing logs one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import scrapy
+from w3lib.html import remove_tags, replace_entities
+
+from crawler.basespider import PlatformSpider
+from crawler.items import AudienceMember
+
+#: Defaults of ``--audience-limit`` and ``--engagers-posts``.
+AUDIENCE_LIMIT = 1000
+ENGAGERS_POSTS = 10
+#: Accounts taken from one ``--search``: the first page of results.
+SEARCH_RESULTS = 25
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_time(value) -> datetime | None:
+    """An ISO 8601 timestamp as an aware UTC datetime; ``None`` if absent or unreadable.
+
+    Clients write Bluesky's ``createdAt`` themselves, so fractions of any length and odd offsets occur.
+    """
+    if not value or not isinstance(value, str):
+        return None
+    text = _FRACTION.sub(r"\1", value.strip())
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def day_of(value) -> datetime | None:
+    """Midnight UTC of the day of a timestamp (or a bare ISO date).
+
+    Audience signals keep the day only: an account's exact creation time, to the millisecond, would be
+    as good as its id for finding it again.
+    """
+    when = parse_time(value)
+    return when.replace(hour=0, minute=0, second=0, microsecond=0) if when else None
+
+
+def html_text(html: str | None) -> str | None:
+    """Plain text of a Mastodon HTML fragment: paragraphs and <br> become line breaks."""
+    if not html:
+        return None
+    text = re.sub(r"<br\s*/?>", "\n", html, flags=re.IGNORECASE)
+    text = re.sub(r"</p>\s*<p[^>]*>", "\n\n", text, flags=re.IGNORECASE)
+    text = replace_entities(remove_tags(text))
+    return text.strip() or None
+
+
+def json_body(response):
+    """The response's JSON, or ``None`` when the body is not JSON (an HTML error page, say)."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def link_header_next(response) -> str | None:
+    """The ``rel="next"`` URL of an RFC 8288 ``Link`` header, if it stays on the same host.
+
+    Another host would be a server steering the crawler somewhere it was not asked to go.
+    """
+    header = response.headers.get("Link")
+    if not header:
+        return None
+    text = header.decode("latin-1") if isinstance(header, bytes) else header
+    for part in re.finditer(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)", text):
+        url, params = part.group(1), part.group(2)
+        rels = re.findall(r'rel\s*=\s*"?([^";,]+)"?', params)
+        if any("next" in rel.split() for rel in rels):
+            if urlsplit(url).hostname == urlsplit(response.url).hostname:
+                return url
+            return None
+    return None
+
+
+class AudienceSpider(PlatformSpider):
+    """A platform spider that also samples each account's audience.
+
+    ``audience_limit`` caps the distinct members stored per account and kind (follower, liker,
+    reposter); 0 stores no audience and makes no audience requests. Likers and reposters come from the
+    ``engagers_posts`` most recent posts of each account. ``search`` adds the first page of the
+    platform's account search to the seeds.
+    """
+
+    def __init__(self, seeds=(), depth: int = 0, max_posts: int = 100, base_url: str | None = None,
+                 search: str | None = None, audience_limit: int = AUDIENCE_LIMIT,
+                 engagers_posts: int = ENGAGERS_POSTS, **kwargs):
+        super().__init__(seeds=seeds, depth=depth, max_posts=max_posts, base_url=base_url, **kwargs)
+        self.search = (search or "").strip() or None
+        self.audience_limit = max(0, int(audience_limit))
+        self.engagers_posts = max(0, int(engagers_posts))
+        # Distinct members seen per (account, kind), as Python hashes: memory only, never saved or logged.
+        self._members_seen: dict[tuple[str, str], set[int]] = defaultdict(set)
+
+    async def start(self):
+        for request in self.seed_requests():
+            yield request
+        if self.search:
+            yield self.search_request(self.search)
+
+    def search_request(self, query: str) -> scrapy.Request:
+        raise NotImplementedError
+
+    def found_by_search(self, handles) -> list[scrapy.Request]:
+        """Requests for accounts a search found: they count as seeds (hop 0)."""
+        hops = self.state.setdefault("hops", {})
+        requests = []
+        for handle in handles:
+            if handle and handle not in hops:
+                hops[handle] = 0
+                requests.append(self.account_request(handle, 0))
+        self.crawler.stats.inc_value(f"pagescout/{self.platform}/found_by_search", len(requests))
+        return requests
+
+    # audience --------------------------------------------------------------------------------
+    def _taken(self) -> dict:
+        # Counts only (no ids) live in the resumable state, so a resumed crawl keeps to the limit.
+        return self.state.setdefault("audience_taken", {})
+
+    def audience_room(self, account: str, kind: str) -> int:
+        """How many more members of this kind may be stored for the account."""
+        return max(0, self.audience_limit - self._taken().get(f"{account}\t{kind}", 0))
+
+    def member(self, account: str, kind: str, member_id, **signals) -> AudienceMember | None:
+        """An audience item for a member not yet stored for (account, kind), while there is room."""
+        if member_id in (None, "") or self.audience_room(account, kind) <= 0:
+            return None
+        seen = self._members_seen[(account, kind)]
+        marker = hash(str(member_id))
+        if marker in seen:
+            return None
+        seen.add(marker)
+        taken = self._taken()
+        taken[f"{account}\t{kind}"] = taken.get(f"{account}\t{kind}", 0) + 1
+        return AudienceMember(self.platform, account, kind, member_id=str(member_id), **signals)
+
+    def audience_hidden(self, handle: str, reason: str) -> None:
+        """The account keeps its follower list private: noted in the summary, not an error."""
+        stats = self.crawler.stats
+        if stats.get_value(f"pagescout/audience_hidden/{handle}") is None:
+            stats.inc_value("pagescout/audience/hidden")
+        stats.set_value(f"pagescout/audience_hidden/{handle}", reason)
+
+    def on_audience_error(self, failure):
+        """Errback for audience and later-page requests: counted, but the account stays as it is."""
+        failure.request.meta.pop("handle", None)
+        yield from self.on_error(failure)
