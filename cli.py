@@ -47,8 +47,9 @@ def spiders() -> dict[str, type]:
 
 def _more_spiders() -> dict[str, type]:
     from crawler.spiders.vk import VkSpider
+    from crawler.spiders.youtube import YoutubeSpider
 
-    return {"vk": VkSpider}
+    return {"vk": VkSpider, "youtube": YoutubeSpider}
 
 
 def known_platforms() -> list[str]:
@@ -277,66 +278,33 @@ def crawl_vk(
            delay=delay, fresh=fresh, quiet=quiet, audience_limit=audience_limit)
 
 
-def _crawl(platform: str, seeds: list[str], *, db, fresh: bool, quiet: bool, **options) -> None:
-    from crawler.run import CrawlAlreadyRunning, run_crawl
-
-    spider_cls = spiders()[platform]
-    try:
-        handles = [spider_cls.parse_seed(seed) for seed in seeds]
-    except SeedError as exc:
-        fail(str(exc))
-    db = resolve_db(db)
-    try:
-        Store(db).close()  # a foreign or unreadable file is refused before any request is made
-    except StoreError as exc:
-        fail(str(exc))
-    try:
-        summary = run_crawl(spider_cls, handles, db=db, progress=not quiet, fresh=fresh, **options)
-    except CrawlAlreadyRunning as exc:
-        fail(str(exc))
-    for line in summary.lines():
-        typer.echo(line, err=True)
-    if getattr(summary, "fatal", None):  # e.g. a token the platform refused: the user must act
-        fail(summary.fatal)
-
-
-# crawl: VK, YouTube, blogs --------------------------------------------------------------------
-def _require_key(kind: str, message: str) -> None:
-    from crawler.apikeys import secret
-
-    if not secret(kind):
-        fail(message)
-
-
-@crawl_app.command("vk")
-def crawl_vk(
-    seeds: Annotated[list[str], typer.Argument(help="Communities: screen name (apiclub), club1 / public1 / -1, or "
-                                                    "https://vk.com/apiclub.", show_default=False)],
-    depth: Annotated[int, typer.Option(min=0, help="Also crawl communities found through reposts and mentions, "
-                                                   "up to N hops from the seeds.")] = 0,
-    max_posts: Annotated[int, typer.Option(min=1, help="Wall posts to collect per community, newest first.")] = 100,
-    audience_limit: Annotated[int, typer.Option(min=0, help="Members, and likers of the 10 newest posts, to store per "
-                                                            "community and kind; 0 stores no audience.")] = 1000,
+@crawl_app.command("youtube")
+def crawl_youtube(
+    seeds: Annotated[list[str], typer.Argument(help="Channels: channel id (UC…), @handle, or a channel URL "
+                                                    "(youtube.com/channel/UC… or youtube.com/@handle).",
+                                               show_default=False)],
+    depth: Annotated[int, typer.Option(min=0, help="Also crawl channels linked (youtube.com/channel/UC…) in video "
+                                                   "descriptions, up to N hops from the seeds.")] = 0,
+    max_posts: Annotated[int, typer.Option(min=1, help="Videos to collect per channel, newest first (the keyless "
+                                                       "feed has the latest 15 only).")] = 100,
+    audience_limit: Annotated[int, typer.Option(min=0, help="Commenters of the 10 newest videos to store per channel "
+                                                            "(needs $YOUTUBE_API_KEY); 0 stores none.")] = 1000,
     max_requests: Annotated[int, typer.Option(min=0, help="Stop after N requests in all (0 = no limit).")] = 0,
-    base_url: Annotated[str | None, typer.Option(help="API root, for mirrors and tests "
-                                                      "[default: https://api.vk.com/method].", show_default=False)] = None,
+    base_url: Annotated[str | None, typer.Option(help="Site root for mirrors and tests; the Data API is then "
+                                                      "<base-url>/youtube/v3 [default: https://www.youtube.com and "
+                                                      "https://www.googleapis.com/youtube/v3].", show_default=False)] = None,
     delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests, replacing the platform's "
-                                                            "minimum (0.34 for VK: 3 requests a second).",
-                                                show_default=False)] = None,
+                                                            "polite minimum (1.0 for YouTube).", show_default=False)] = None,
     db: DbOption = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this crawl.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
 ) -> None:
-    """Crawl VK communities, their wall posts and a sample of their members through the VK API.
-
-    Needs $VK_TOKEN (a service token of any VK app will do); it is never logged or stored.
+    """Crawl YouTube channels: the keyless feed (latest 15 videos), or the Data API with $YOUTUBE_API_KEY.
 
     \b
-    Example: pagescout crawl vk apiclub --max-posts 50
+    Example: pagescout crawl youtube @GoogleDevelopers UC_x5XG1OV2P6uZZ5FSM9Ttw --max-posts 50
     """
-    _require_key("vk", "set VK_TOKEN to a VK access token first (a service token of any VK app will do: "
-                       "vk.com/apps?act=manage → your app → Settings)")
-    _crawl("vk", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests, base_url=base_url,
+    _crawl("youtube", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests, base_url=base_url,
            delay=delay, fresh=fresh, quiet=quiet, audience_limit=audience_limit)
 
 

@@ -1,0 +1,404 @@
+"""YouTube channels: the keyless channel feed, or the Data API v3 when ``$YOUTUBE_API_KEY`` is set.
+
+Keyless: ``https://www.youtube.com/feeds/videos.xml?channel_id=UC…`` lists the latest 15 videos with
+their views (``media:statistics views``) and likes (``media:starRating count``); it has no subscriber
+count, no comment counts, nothing older. A ``@handle`` is resolved to its channel id from the channel
+page (``<meta itemprop="channelId">``, ``"channelId":"UC…"`` or the canonical link).
+
+With a key (1 quota unit per list call; the summary shows the units used; 10,000 a day by default):
+``channels.list`` (subscribers, or empty when the channel hides them; videos in all; the uploads
+playlist), ``playlistItems.list`` of the uploads (50 per call) up to ``--max-posts``, ``videos.list
+part=snippet,statistics`` (views, likes, comments), and ``commentThreads.list`` on the 10 newest videos
+→ audience ``commenter`` (the commenting channel's id, hashed), up to ``--audience-limit``. A
+``quotaExceeded`` answer stops the crawl cleanly (what was stored stays) and says so; a key YouTube
+rejects stops it with one line. The key is added to URLs only at download time
+(``crawler.apikeys``): it is never logged or stored.
+
+Handles are channel ids (``UC…``), the one name that never changes; the account's URL uses the
+``@handle`` where the API tells it. Links ``youtube.com/channel/UC…`` in video descriptions become
+``mention`` links (``--depth`` follows them); ``@handle`` links are not resolved (that would cost a
+request each). What YouTube never shows: subscriber lists (private), who liked a video, dislikes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import scrapy
+from scrapy.exceptions import CloseSpider
+
+from crawler.apikeys import scrub, secret
+from crawler.basespider import PlatformSpider, SeedError
+from crawler.items import Account, Link, Post
+from crawler.sampling import AUDIENCE_LIMIT, AudienceSampler, known_fields
+
+CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
+HANDLE = re.compile(r"^@[A-Za-z0-9_.\-·]{3,30}$")
+YT_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com"}
+CHANNEL_IN_TEXT = re.compile(r"youtube\.com/channel/(UC[A-Za-z0-9_-]{22})")
+CHANNEL_ID_IN_PAGE = [
+    re.compile(r'<meta itemprop="(?:channelId|identifier)" content="(UC[A-Za-z0-9_-]{22})"'),
+    re.compile(r'"(?:channelId|externalId|browseId)":"(UC[A-Za-z0-9_-]{22})"'),
+    re.compile(r'<link rel="canonical" href="https?://www\.youtube\.com/channel/(UC[A-Za-z0-9_-]{22})"'),
+]
+NS = {"atom": "http://www.w3.org/2005/Atom", "yt": "http://www.youtube.com/xml/schemas/2015",
+      "media": "http://search.yahoo.com/mrss/"}
+PLAYLIST_PAGE = 50
+COMMENTS_PAGE = 100
+COMMENTER_VIDEOS = 10
+QUOTA_REASONS = ("quotaExceeded", "dailyLimitExceeded")
+KEY_REASONS = ("keyInvalid", "keyExpired", "accessNotConfigured", "ipRefererBlocked", "forbidden")
+
+
+def channel_from_url(url: str) -> str | None:
+    parts = urlsplit(url if "//" in url else f"//{url}")
+    if (parts.hostname or "").lower() not in YT_HOSTS:
+        return None
+    segments = [s for s in parts.path.split("/") if s]
+    if segments[:1] == ["channel"] and len(segments) > 1 and CHANNEL_ID.match(segments[1]):
+        return segments[1]
+    if segments and HANDLE.match(segments[0]):
+        return segments[0].lower()
+    if segments[:2] == ["feeds", "videos.xml"]:
+        found = parse_qs(parts.query).get("channel_id", [""])[0]
+        return found if CHANNEL_ID.match(found) else None
+    return None
+
+
+def to_int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_time(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def api_error(response) -> tuple[str, str]:
+    """``(reason, message)`` of a Data API error answer (``{"error": {"errors": [{"reason"}], …}}``)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"http_{response.status}", f"HTTP {response.status}"
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return f"http_{response.status}", f"HTTP {response.status}"
+    errors = [e for e in error.get("errors") or [] if isinstance(e, dict)]
+    reason = (errors[0].get("reason") if errors else None) or f"http_{response.status}"
+    return reason, scrub(str(error.get("message") or reason), "youtube")
+
+
+class YoutubeSpider(AudienceSampler, PlatformSpider):
+    name = "youtube"
+    platform = "youtube"
+    default_base_url = "https://www.youtube.com"
+    default_api_url = "https://www.googleapis.com/youtube/v3"
+    # No published limit for the feed or pages: one request a second is the polite floor.
+    min_delay = 1.0
+    followers_kind = "subscribers"
+    # API errors come back as 4xx with a JSON reason; feed and page 404s mean no such channel.
+    handle_httpstatus_list = [400, 403, 404]
+
+    def __init__(self, *args, audience_limit: int = AUDIENCE_LIMIT, base_url: str | None = None, **kwargs):
+        super().__init__(*args, base_url=base_url, **kwargs)
+        self.audience_limit = max(0, int(audience_limit))
+        self.api_url = f"{self.base_url}/youtube/v3" if base_url else self.default_api_url
+        self.use_api = secret("youtube") is not None
+
+    @classmethod
+    def parse_seed(cls, seed: str) -> str:
+        text = seed.strip()
+        if CHANNEL_ID.match(text):
+            return text
+        if "youtube.com" in text or text.startswith(("http://", "https://")):
+            found = channel_from_url(text)
+        else:
+            found = text.lower() if HANDLE.match(text) else None
+        if found:
+            return found
+        raise SeedError(f"'{seed}' is not a YouTube channel: use its id (UC…), @handle, "
+                        "https://www.youtube.com/channel/UC… or https://www.youtube.com/@handle")
+
+    async def start(self):
+        if self.use_api:
+            self.note("youtube mode", "Data API ($YOUTUBE_API_KEY)")
+        for request in self.seed_requests():
+            yield request
+
+    # requests --------------------------------------------------------------------------------
+    def api(self, method: str, callback, handle: str, account: bool = False, priority: int = 0, **params):
+        query = urlencode({k: v for k, v in params.items() if v is not None})
+        return scrapy.Request(
+            f"{self.api_url}/{method}?{query}",
+            callback=callback,
+            errback=self.on_error if account else self.on_side_error,
+            cb_kwargs={"handle": handle},
+            meta={"api_key": "youtube", "yt_method": method, **({"handle": handle} if account else {})},
+            priority=priority,
+        )
+
+    def account_request(self, handle: str, hop: int) -> scrapy.Request:
+        if self.use_api:
+            which = {"id": handle} if CHANNEL_ID.match(handle) else {"forHandle": handle}
+            request = self.api("channels", self.parse_channel, handle, account=True,
+                               part="snippet,statistics,contentDetails", **which)
+        elif CHANNEL_ID.match(handle):
+            request = self.feed_request(handle)
+        else:
+            request = scrapy.Request(f"{self.base_url}/{handle}", callback=self.parse_handle_page,
+                                     errback=self.on_error, cb_kwargs={"handle": handle}, meta={"handle": handle})
+        request.cb_kwargs["hop"] = hop
+        return request
+
+    def feed_request(self, channel_id: str) -> scrapy.Request:
+        return scrapy.Request(f"{self.base_url}/feeds/videos.xml?channel_id={channel_id}", callback=self.parse_feed,
+                              errback=self.on_error, cb_kwargs={"handle": channel_id}, meta={"handle": channel_id})
+
+    def on_side_error(self, failure):
+        failure.request.meta.pop("handle", None)
+        yield from self.on_error(failure)
+
+    # errors ----------------------------------------------------------------------------------
+    def spent(self) -> None:
+        stats = self.crawler.stats
+        stats.inc_value("pagescout/youtube/quota_units")
+        self.note("youtube quota units used", stats.get_value("pagescout/youtube/quota_units"))
+
+    def api_failed(self, response, handle: str, account: bool):
+        """Yields what an API error answer means, or nothing; raises CloseSpider on quota or key errors."""
+        reason, message = api_error(response)
+        stats = self.crawler.stats
+        if reason in QUOTA_REASONS:
+            self.note("youtube quota", f"exceeded ({reason}): crawl stopped; the daily quota resets at midnight "
+                                       "Pacific time")
+            raise CloseSpider("youtube_quota_exceeded")
+        if reason in KEY_REASONS or (response.status == 400 and "key" in reason.lower()):
+            stats.set_value("pagescout/fatal", f"YouTube refused the key in $YOUTUBE_API_KEY ({reason}: {message}): "
+                                               "check it in the Google Cloud console (YouTube Data API v3 enabled)")
+            raise CloseSpider("youtube_key_rejected")
+        if account:
+            code = "not_found" if response.status == 404 else f"youtube_{reason}"
+            yield self.unavailable(handle, f"{reason} (HTTP {response.status}: {message})", code)
+        else:
+            stats.inc_value(f"pagescout/errors/youtube_{reason}")
+
+    # keyless ---------------------------------------------------------------------------------
+    def parse_handle_page(self, response, handle: str, hop: int):
+        if response.status != 200:
+            yield self.unavailable(handle, f"no such channel (HTTP {response.status})", "not_found")
+            return
+        channel_id = next((m.group(1) for p in CHANNEL_ID_IN_PAGE if (m := p.search(response.text))), None)
+        if channel_id is None:
+            yield self.unavailable(handle, "no channel id on the channel page", "no_channel_id")
+            return
+        self.state.setdefault("hops", {}).setdefault(channel_id, hop)
+        request = self.feed_request(channel_id)
+        request.cb_kwargs["hop"] = hop
+        yield request
+
+    def parse_feed(self, response, handle: str, hop: int):
+        if response.status != 200:
+            yield self.unavailable(handle, f"no channel feed (HTTP {response.status})", "not_found")
+            return
+        feed = scrapy.Selector(text=response.text, type="xml")
+        title = feed.xpath("/atom:feed/atom:title/text()", namespaces=NS).get()
+        if title is None and not feed.xpath("/atom:feed", namespaces=NS):
+            yield self.unavailable(handle, "answer is not a channel feed", "bad_answer")
+            return
+        done = self.state.setdefault("done", set())
+        if handle in done:
+            return
+        done.add(handle)
+        yield Account(
+            platform=self.platform, handle=handle, name=(title or "").strip() or None,
+            url=f"https://www.youtube.com/channel/{handle}", followers=None, followers_kind=self.followers_kind,
+            created_at=parse_time(feed.xpath("/atom:feed/atom:published/text()", namespaces=NS).get()),
+        )
+        discovered = set()
+        for entry in feed.xpath("/atom:feed/atom:entry", namespaces=NS)[: self.max_posts]:
+            post, links = self.parse_entry(entry, handle)
+            if post is None:
+                continue
+            yield post
+            for link in links:
+                yield link
+                discovered.add(link.dst)
+        yield from self.expand(handle, hop, sorted(discovered))
+
+    def parse_entry(self, entry, handle: str) -> tuple[Post | None, list[Link]]:
+        def get(path):
+            return entry.xpath(path, namespaces=NS).get()
+
+        video_id = get("yt:videoId/text()")
+        if not video_id:
+            return None, []
+        title = (get("atom:title/text()") or "").strip()
+        description = (get("media:group/media:description/text()") or "").strip()
+        published = parse_time(get("atom:published/text()"))
+        post = Post(
+            platform=self.platform, account=handle, post_id=video_id,
+            url=get("atom:link[@rel='alternate']/@href") or f"https://www.youtube.com/watch?v={video_id}",
+            published_at=published, text="\n\n".join(t for t in (title, description) if t) or None,
+            views=to_int(get("media:group/media:community/media:statistics/@views")),
+            likes=to_int(get("media:group/media:community/media:starRating/@count")),
+        )
+        return post, self.mentions(description, handle, video_id, published)
+
+    def mentions(self, text: str, handle: str, video_id: str, at) -> list[Link]:
+        found = sorted(set(CHANNEL_IN_TEXT.findall(text or "")) - {handle})
+        return [Link(self.platform, handle, other, "mention", video_id, at) for other in found]
+
+    # Data API --------------------------------------------------------------------------------
+    def parse_channel(self, response, handle: str, hop: int):
+        self.spent()
+        if response.status != 200:
+            yield from self.api_failed(response, handle, account=True)
+            return
+        items = (response.json() or {}).get("items") or []
+        if not items:
+            yield self.unavailable(handle, "no such channel (channels.list found none)", "not_found")
+            return
+        channel = items[0]
+        account = self.parse_channel_item(channel)
+        hops = self.state.setdefault("hops", {})
+        hops.setdefault(account.handle, hop)
+        done = self.state.setdefault("done", set())
+        if account.handle in done:
+            return
+        done.add(account.handle)
+        yield account
+        yield self.snapshot(account)
+        uploads = ((channel.get("contentDetails") or {}).get("relatedPlaylists") or {}).get("uploads")
+        if uploads:
+            yield self.uploads_request(account.handle, uploads, hops[account.handle])
+
+    def parse_channel_item(self, channel: dict) -> Account:
+        snippet = channel.get("snippet") or {}
+        stats = channel.get("statistics") or {}
+        thumbnails = snippet.get("thumbnails") or {}
+        avatar = next((thumbnails[k]["url"] for k in ("high", "medium", "default")
+                       if isinstance(thumbnails.get(k), dict) and thumbnails[k].get("url")), None)
+        custom = snippet.get("customUrl")
+        hidden = bool(stats.get("hiddenSubscriberCount"))
+        values = dict(
+            platform=self.platform, handle=channel["id"], name=(snippet.get("title") or "").strip() or None,
+            url=f"https://www.youtube.com/{custom}" if custom and custom.startswith("@")
+            else f"https://www.youtube.com/channel/{channel['id']}",
+            description=(snippet.get("description") or "").strip() or None,
+            followers=None if hidden else to_int(stats.get("subscriberCount")),
+            followers_kind=self.followers_kind, avatar=avatar, created_at=parse_time(snippet.get("publishedAt")),
+            posts_total=to_int(stats.get("videoCount")),
+        )
+        return Account(**known_fields(Account, values))
+
+    def uploads_request(self, handle: str, playlist: str, hop: int, page_token: str | None = None,
+                        taken: int = 0) -> scrapy.Request:
+        request = self.api("playlistItems", self.parse_uploads, handle, account=page_token is None,
+                           priority=1 if page_token else 0, part="contentDetails", playlistId=playlist,
+                           maxResults=min(PLAYLIST_PAGE, max(1, self.max_posts - taken)), pageToken=page_token)
+        request.cb_kwargs.update(playlist=playlist, hop=hop, taken=taken)
+        return request
+
+    def parse_uploads(self, response, handle: str, playlist: str, hop: int, taken: int):
+        self.spent()
+        if response.status != 200:
+            yield from self.api_failed(response, handle, account=taken == 0)
+            return
+        body = response.json() or {}
+        ids = []
+        for item in body.get("items") or []:
+            video_id = (item.get("contentDetails") or {}).get("videoId") or \
+                ((item.get("snippet") or {}).get("resourceId") or {}).get("videoId")
+            if video_id and taken + len(ids) < self.max_posts:
+                ids.append(video_id)
+        if ids:
+            request = self.api("videos", self.parse_videos, handle, priority=1, part="snippet,statistics",
+                               id=",".join(ids), maxResults=len(ids))
+            request.cb_kwargs.update(hop=hop, first=taken == 0)
+            yield request
+        taken += len(ids)
+        token = body.get("nextPageToken")
+        if ids and token and taken < self.max_posts:
+            yield self.uploads_request(handle, playlist, hop, page_token=token, taken=taken)
+
+    def parse_videos(self, response, handle: str, hop: int, first: bool):
+        self.spent()
+        if response.status != 200:
+            yield from self.api_failed(response, handle, account=False)
+            return
+        posts, discovered = [], set()
+        for video in (response.json() or {}).get("items") or []:
+            post, links = self.parse_video(video, handle)
+            if post is None:
+                continue
+            posts.append(post)
+            yield post
+            for link in links:
+                yield link
+                discovered.add(link.dst)
+        if first and self.audience_limit:
+            newest = sorted(posts, key=lambda p: p.published_at.timestamp() if p.published_at else 0,
+                            reverse=True)[:COMMENTER_VIDEOS]
+            for post in newest:
+                if post.comments != 0:
+                    yield self.comments_request(handle, post.post_id)
+        yield from self.expand(handle, hop, sorted(discovered))
+
+    def parse_video(self, video: dict, handle: str) -> tuple[Post | None, list[Link]]:
+        video_id = video.get("id")
+        if not isinstance(video_id, str):
+            return None, []
+        snippet = video.get("snippet") or {}
+        stats = video.get("statistics") or {}
+        title = (snippet.get("title") or "").strip()
+        description = (snippet.get("description") or "").strip()
+        published = parse_time(snippet.get("publishedAt"))
+        post = Post(
+            platform=self.platform, account=handle, post_id=video_id, url=f"https://www.youtube.com/watch?v={video_id}",
+            published_at=published, text="\n\n".join(t for t in (title, description) if t) or None,
+            # A count the channel hides is left out of the answer: unknown, not 0.
+            views=to_int(stats.get("viewCount")), likes=to_int(stats.get("likeCount")),
+            comments=to_int(stats.get("commentCount")),
+        )
+        return post, self.mentions(description, handle, video_id, published)
+
+    def comments_request(self, handle: str, video_id: str, page_token: str | None = None) -> scrapy.Request:
+        request = self.api("commentThreads", self.parse_comments, handle, priority=-1, part="snippet",
+                           videoId=video_id, maxResults=COMMENTS_PAGE, pageToken=page_token)
+        request.cb_kwargs["video_id"] = video_id
+        return request
+
+    def parse_comments(self, response, handle: str, video_id: str):
+        self.spent()
+        if response.status != 200:
+            # commentsDisabled (403) and the like concern one video: counted, the crawl goes on.
+            yield from self.api_failed(response, handle, account=False)
+            return
+        body = response.json() or {}
+        items = body.get("items") or []
+        for thread in items:
+            if self.audience_room(handle, "commenter") <= 0:
+                return
+            comment = ((thread.get("snippet") or {}).get("topLevelComment") or {}).get("snippet") or {}
+            author = (comment.get("authorChannelId") or {}).get("value")
+            if author == handle:
+                continue  # the channel answering under its own video is not its audience
+            when = parse_time(comment.get("publishedAt"))
+            # The day only, as for every audience date; no signals: every commenter shows some picture.
+            member = self.member(handle, "commenter", author,
+                                 at=when.replace(hour=0, minute=0, second=0, microsecond=0) if when else None)
+            if member is not None:
+                yield member
+        token = body.get("nextPageToken")
+        if items and token and self.audience_room(handle, "commenter") > 0:
+            yield self.comments_request(handle, video_id, page_token=token)
+
