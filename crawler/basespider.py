@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
+from crawler.focus import CONTEXT_WEIGHT, Focus, Frontier
 from crawler.items import Account, Snapshot, utcnow
 
 
@@ -21,8 +23,14 @@ class PlatformSpider(scrapy.Spider):
     min_delay: float = 1.0
     followers_kind: str = "followers"
 
-    def __init__(self, seeds=(), depth: int = 0, max_posts: int = 100, base_url: str | None = None, **kwargs):
+    def __init__(self, seeds=(), depth: int = 0, max_posts: int = 100, base_url: str | None = None,
+                 frontier: str | None = None, keywords=(), negative_keywords=(), frontier_batch: int = 4, **kwargs):
         super().__init__(**kwargs)
+        # Discovery: "focused" or "bfs" keeps candidates in a frontier fed to Scrapy a batch at a time
+        # (best first); None requests every account within --depth at once, as a plain crawl does.
+        self.frontier_mode = frontier
+        self.frontier_batch = int(frontier_batch)
+        self.focus = Focus(list(keywords), list(negative_keywords)) if keywords else None
         self.seeds = [self.parse_seed(seed) for seed in seeds]
         self.depth = int(depth)
         self.max_posts = int(max_posts)
@@ -35,28 +43,65 @@ class PlatformSpider(scrapy.Spider):
         """The account handle a seed names (username, @username or URL); raises SeedError."""
         raise NotImplementedError
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.feed_from_frontier, signal=signals.spider_idle)
+        return spider
+
     def account_request(self, handle: str, hop: int) -> scrapy.Request:
         """The first request for an account found ``hop`` links away from the seeds."""
         raise NotImplementedError
+
+    @property
+    def frontier(self) -> Frontier:
+        # Built on the current state dict: SpiderState swaps in the saved one when a crawl resumes.
+        if getattr(self, "_frontier_of", None) is not self.state:
+            self._frontier = Frontier(self.state, self.frontier_mode or "bfs")
+            self._frontier_of = self.state
+        return self._frontier
+
+    def feed_from_frontier(self, spider=None) -> None:
+        """On idle, hand Scrapy the best few candidates; the crawl ends when none are left."""
+        if not self.frontier_mode:
+            return
+        batch = self.frontier.take(self.frontier_batch)
+        if not batch:
+            return
+        hops = self.state.setdefault("hops", {})
+        for handle, hop in batch:
+            hops.setdefault(handle, hop)
+            self.crawler.engine.crawl(self.account_request(handle, hop))
+        raise DontCloseSpider
 
     # discovery -------------------------------------------------------------------------------
     def seed_requests(self) -> list[scrapy.Request]:
         hops = self.state.setdefault("hops", {})
         for handle in self.seeds:
             hops[handle] = 0
+            if self.frontier_mode:
+                self.frontier.mark_taken(handle)
         return [self.account_request(handle, 0) for handle in self.seeds]
 
     def expand(self, handle: str, hop: int, found) -> list[scrapy.Request]:
         """Record the accounts ``handle`` links to; return requests for those now within ``--depth``.
 
+        ``found`` holds handles, or ``(handle, context text)`` pairs. In discovery (frontier) mode the
+        candidates go to the frontier instead, with the promise predicted from the context and from
+        ``handle``'s own relevance (see crawler.focus), and no request is returned here.
+
         Hops are shortest distances from the seeds: responses arrive in any order, so an account first
         reached in 2 hops may later turn out to be 1 hop away, and then its own links come within
         reach too. Links seen so far are kept (in the resumable spider state) to re-expand then.
         """
+        found = [item if isinstance(item, tuple) else (item, None) for item in found]
+        if self.frontier_mode:
+            self.offer_to_frontier(handle, hop, found)
+            return []
         hops = self.state.setdefault("hops", {})
         hops.setdefault(handle, hop)
         links = self.state.setdefault("links", {})
-        links.setdefault(handle, set()).update(found)
+        links.setdefault(handle, set()).update(other for other, _ in found)
         requests, stack = [], [handle]
         while stack:
             current = stack.pop()
@@ -73,6 +118,21 @@ class PlatformSpider(scrapy.Spider):
                     hops[other] = hop + 1
                     stack.append(other)
         return requests
+
+    def offer_to_frontier(self, handle: str, hop: int, found) -> None:
+        if hop + 1 > self.depth:
+            return
+        relevance = self.state.get("relevance", {}).get(handle, 0.0)
+        frontier = self.frontier
+        before = len(frontier) + len(frontier.taken)
+        for other, context in found:
+            if other == handle:
+                continue
+            promise = 0.0
+            if self.focus is not None:
+                promise = CONTEXT_WEIGHT * self.focus.match(context) + (1 - CONTEXT_WEIGHT) * relevance
+            frontier.offer(other, hop + 1, promise)
+        self.crawler.stats.inc_value("pagescout/discover/candidates", len(frontier) + len(frontier.taken) - before)
 
     # records ---------------------------------------------------------------------------------
     def snapshot(self, account: Account) -> Snapshot:

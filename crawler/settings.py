@@ -48,6 +48,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.apikeys.ApiKeyMiddleware": 950,
 }
 
+SPIDER_MIDDLEWARES = {
+    "crawler.focus.FocusMiddleware": 900,
+}
+
 ITEM_PIPELINES = {
     "crawler.pipelines.NormalisePipeline": 100,
     "crawler.pipelines.ValidatePipeline": 200,

@@ -119,12 +119,12 @@ class TelegramSpider(PlatformSpider):
 
         posts = sorted(self.parse_posts(response, handle), key=lambda p: int(p[0].post_id), reverse=True)
         posts = posts[: max(0, self.max_posts - taken)]
-        discovered = set()
+        discovered: dict[str, str] = {}  # handle -> text of the post that revealed it
         for post, links in posts:
             yield post
             for link in links:
                 yield link
-                discovered.add(link.dst)
+                discovered.setdefault(link.dst, post.text or "")
         taken += len(posts)
 
         before = response.css("a.tme_messages_more::attr(data-before)").get()
@@ -134,7 +134,7 @@ class TelegramSpider(PlatformSpider):
         if posts and before and taken < self.max_posts:
             yield self.channel_request(handle, hop, before=before, taken=taken)
 
-        yield from self.expand(handle, hop, sorted(discovered))
+        yield from self.expand(handle, hop, sorted(discovered.items()))
 
     def parse_account(self, response, handle: str) -> Account | None:
         header = response.css(".tgme_channel_info")
