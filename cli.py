@@ -10,6 +10,7 @@ import math
 import os
 import tempfile
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +20,7 @@ import typer
 from crawler.basespider import SeedError
 from crawler.settings import VERSION
 from crawler.store import Store, StoreError, resolve_db
-from ranking.shortlist import COLUMNS, RATE_COLUMNS, shortlist
+from ranking.shortlist import COLUMNS, RATE_COLUMNS, TARGET_COLUMNS, shortlist
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE = ROOT / "data" / "sample" / "telegram.json"
@@ -46,10 +47,11 @@ def spiders() -> dict[str, type]:
 
 
 def _more_spiders() -> dict[str, type]:
+    from crawler.spiders.rss import RssSpider
     from crawler.spiders.vk import VkSpider
     from crawler.spiders.youtube import YoutubeSpider
 
-    return {"vk": VkSpider, "youtube": YoutubeSpider}
+    return {"vk": VkSpider, "youtube": YoutubeSpider, "rss": RssSpider}
 
 
 def known_platforms() -> list[str]:
@@ -308,14 +310,129 @@ def crawl_youtube(
            delay=delay, fresh=fresh, quiet=quiet, audience_limit=audience_limit)
 
 
+@crawl_app.command("rss")
+def crawl_rss(
+    seeds: Annotated[list[str], typer.Argument(help="Blogs: an RSS/Atom feed URL, or a site URL whose page names its "
+                                                    "feed (<link rel=\"alternate\">).", show_default=False)],
+    depth: Annotated[int, typer.Option(min=0, help="Also crawl the blogs the posts link to, up to N hops from the "
+                                                   "seeds (sites without a feed are recorded as unavailable).")] = 0,
+    max_posts: Annotated[int, typer.Option(min=1, help="Posts to keep per blog, newest first (a feed holds what "
+                                                       "the site puts in it, often 10–20).")] = 100,
+    max_requests: Annotated[int, typer.Option(min=0, help="Stop after N requests in all (0 = no limit).")] = 0,
+    base_url: Annotated[str | None, typer.Option(help="Fetch every page from this root instead of its own host "
+                                                      "(a mirror; handles keep the real host).", show_default=False)] = None,
+    delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests to each site, replacing the "
+                                                            "polite minimum (1.0).", show_default=False)] = None,
+    db: DbOption = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this crawl.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
+) -> None:
+    """Crawl blogs through their RSS/Atom feeds, and the author's other pages they link to (same_as).
+
+    \b
+    Example: pagescout crawl rss https://blog.example.com https://example.org/feed.xml --max-posts 50
+    """
+    _crawl("rss", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests, base_url=base_url,
+           delay=delay, fresh=fresh, quiet=quiet)
+
+
+# discover ---------------------------------------------------------------------------------------
+class Strategy(str, Enum):
+    focused = "focused"
+    breadth_first = "breadth-first"
+
+
+@app.command()
+def discover(
+    brief_path: Annotated[Path, typer.Argument(metavar="BRIEF", help="The brief (TOML); see data/brief.toml.",
+                                               show_default=False)],
+    max_requests: Annotated[int, typer.Option(min=1, help="Requests for the whole search, all platforms together.")] = 500,
+    depth: Annotated[int, typer.Option(min=0, help="Farthest hops from the seeds.")] = 3,
+    max_posts: Annotated[int, typer.Option(min=1, help="Posts to collect per account.")] = 30,
+    audience_limit: Annotated[int, typer.Option(min=0, help="Audience members to sample per account and kind, "
+                                                            "where the platform shows them.")] = 200,
+    strategy: Annotated[Strategy, typer.Option(help="focused: most promising candidates first; breadth-first: "
+                                                    "nearest first (the baseline).")] = Strategy.focused,
+    base_url: Annotated[list[str] | None, typer.Option(help="PLATFORM=URL: another root for a platform "
+                                                            "(mirrors, tests); repeatable.", show_default=False)] = None,
+    delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests, replacing each "
+                                                            "platform's polite minimum.", show_default=False)] = None,
+    db: DbOption = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this search.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
+) -> None:
+    """Find the pages a brief is after: crawl from its seeds and searches, most promising links first.
+
+    Candidates wait in one frontier per platform, ordered by how relevant the text that revealed them
+    and the page that linked them are to the brief's keywords; the request budget is shared.
+
+    \b
+    Example: pagescout discover data/brief.toml --max-requests 800
+    """
+    from crawler.brief import BriefError, load_brief
+    from crawler.run import CrawlAlreadyRunning, DiscoveryPlan, run_discovery
+
+    try:
+        brief = load_brief(brief_path)
+    except BriefError as exc:
+        fail(str(exc))
+    roots = {}
+    for item in base_url or []:
+        platform, sep, url = item.partition("=")
+        if not sep or platform not in spiders() or not url.startswith(("http://", "https://")):
+            fail(f"--base-url '{item}' must be PLATFORM=URL with PLATFORM one of {', '.join(spiders())}")
+        roots[platform] = url
+    plans = []
+    available = spiders()
+    for platform in brief.platforms:
+        spider_cls = available[platform]
+        raw = list(brief.seeds.get(platform, []))
+        raw += [t.partition(":")[2] for t in brief.targets if t.partition(":")[0] == platform]
+        try:
+            seeds = list(dict.fromkeys(spider_cls.parse_seed(seed) for seed in raw))
+        except SeedError as exc:
+            fail(f"{brief_path}: seeds.{platform}: {exc}")
+        searches = brief.search.get(platform, [])
+        if not seeds and not searches:
+            continue
+        arguments = dict(depth=depth, max_posts=max_posts, base_url=roots.get(platform),
+                         frontier="focused" if strategy is Strategy.focused else "bfs",
+                         keywords=brief.keywords, negative_keywords=brief.negative_keywords,
+                         audience_limit=audience_limit, discover_follows=True)
+        if searches:
+            arguments["search"] = searches
+        plans.append(DiscoveryPlan(spider_cls, seeds, arguments))
+    db = resolve_db(db)
+    try:
+        Store(db).close()
+    except StoreError as exc:
+        fail(str(exc))
+    try:
+        summaries = run_discovery(plans, db=db, max_requests=max_requests, delay=delay, progress=not quiet,
+                                  fresh=fresh)
+    except CrawlAlreadyRunning as exc:
+        fail(str(exc))
+    for platform, summary in summaries.items():
+        for line in summary.lines():
+            typer.echo(f"{platform}: {line}", err=True)
+    typer.echo(f"next: pagescout export shortlist.xlsx --brief {brief_path}", err=True)
+
+
 # rank and export ------------------------------------------------------------------------------
-def _load_shortlist(db: str | None, platform: str | None, top: int | None) -> pd.DataFrame:
+def _load_shortlist(db: str | None, platform: str | None, top: int | None,
+                    target: list[str] | None = None, max_bot_share: float | None = None) -> pd.DataFrame:
     if platform is not None and platform not in known_platforms():
         fail(f"unknown platform '{platform}': choose from {', '.join(sorted(known_platforms()))}")
     try:
+        # --target: target_overlap and affinity of each page against the target accounts' audiences
+        target_table = target_columns(db, target, platform) if target else None
         with Store(db, create=False) as store:
+            # audience of every kind: audience_sampled counts the followers in it, bot_share and temperature use all
             return shortlist(store.load_accounts(platform), store.load_posts(platform), store.load_links(platform),
-                             platform=platform, top=top, audience=store.load_audience(platform, kind="follower"))
+                             platform=platform, top=top, audience=store.load_audience(platform),
+                             target=target_table, signals=store.load_member_signals(platform),
+                             snapshots=store.load_snapshots(platform), engagers=store.load_engagers(platform),
+                             now=pd.Timestamp.now(tz="UTC"), max_bot_share=max_bot_share)
     except StoreError as exc:
         fail(str(exc))
 
@@ -331,19 +448,25 @@ def _terminal_table(table: pd.DataFrame) -> str:
     return shown.fillna("").to_string(index=False)
 
 
+MaxBotShareOption = Annotated[float | None, typer.Option(
+    "--max-bot-share", min=0, max=1, help="Drop pages whose bot_share is above this (0.3 = 30%); pages whose bot "
+                                          "share is unknown stay.", show_default=False)]
+
+
 @app.command()
 def rank(
     platform: PlatformOption = None,
     top: TopOption = 20,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table, csv or json on stdout.")] = Format.table,
     db: DbOption = None,
+    max_bot_share: MaxBotShareOption = None,
 ) -> None:
     """Rank the crawled pages and print the table.
 
     \b
     Example: pagescout rank --platform telegram --top 10
     """
-    table = _load_shortlist(db, platform, top)
+    table = _load_shortlist(db, platform, top, max_bot_share=max_bot_share)
     if table.empty:
         typer.echo("no ranked pages yet: crawl some first (pagescout crawl telegram …)", err=True)
         return
@@ -361,6 +484,10 @@ def export(
     platform: PlatformOption = None,
     top: TopOption = None,
     db: DbOption = None,
+    target: Annotated[list[str] | None, typer.Option(
+        "--target", "-t", help="Add target_overlap and affinity with the audience of these accounts (platform:handle; "
+                               "repeat it or separate with commas).", show_default=False)] = None,
+    max_bot_share: MaxBotShareOption = None,
 ) -> None:
     """Write the ranked shortlist to a spreadsheet (.xlsx), .csv or .json.
 
@@ -370,9 +497,64 @@ def export(
     writer = WRITERS.get(out.suffix.lower())
     if writer is None:
         fail(f"cannot write '{out}': the name must end in .xlsx, .csv or .json")
-    table = _load_shortlist(db, platform, top)
+    table = _load_shortlist(db, platform, top, target, max_bot_share=max_bot_share)
+    if target and writer is write_xlsx:
+        writer = partial(write_xlsx, explanations={**COLUMNS, **TARGET_COLUMNS})
     write_atomic(out, writer, table)
     typer.echo(f"wrote {len(table)} pages to {out}", err=True)
+    for note in table.attrs.get("notes", []):  # e.g. a platform too small for the engagement anomaly model
+        typer.echo(f"note: {note}", err=True)
+
+
+# history --------------------------------------------------------------------------------------------
+@app.command()
+def history(
+    account: Annotated[str, typer.Argument(help="The page as platform:handle (telegram:durov).", show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Print a page's follower history with a sparkline, its 30/90-day growth and the follower spikes found.
+
+    \b
+    Example: pagescout history telegram:durov
+    """
+    from ranking.growth import follower_series, growth_table, sparkline, spikes
+
+    platform, sep, handle = account.strip().partition(":")
+    platform, handle = platform.strip().lower(), handle.strip().removeprefix("@")
+    if not sep or not platform or not handle:
+        fail(f"'{account}' is not platform:handle (e.g. telegram:durov)")
+    if platform not in known_platforms():
+        fail(f"unknown platform '{platform}': choose from {', '.join(sorted(known_platforms()))}")
+    try:
+        with Store(db, create=False) as store:
+            accounts, snapshots = store.load_accounts(platform), store.load_snapshots(platform)
+    except StoreError as exc:
+        fail(str(exc))
+    known = set(accounts["handle"].astype(str)) | set(snapshots["account"].astype(str))
+    if handle not in known:
+        folded = [h for h in known if h.lower() == handle.lower()]
+        if len(folded) != 1:
+            fail(f"no account {platform}:{handle} in the database: crawl or import it first")
+        handle = folded[0]
+    series = follower_series(snapshots[snapshots["account"].astype(str) == handle])
+    if series.empty:
+        typer.echo(f"{platform}:{handle}: no follower snapshots stored yet")
+        return
+    first, last = series["date"].iloc[0].date(), series["date"].iloc[-1].date()
+    typer.echo(f"{platform}:{handle} followers, {len(series)} snapshots {first} … {last}")
+    typer.echo(sparkline(series["followers"]))
+    for day, followers in zip(series["date"], series["followers"]):
+        typer.echo(f"{day.date()}  {int(followers):>12,}")
+    growth = growth_table(snapshots[snapshots["account"].astype(str) == handle]).iloc[0]
+    shown = {col: "" if pd.isna(v) else f"{v:+.1%}" for col, v in growth.items()}
+    typer.echo(f"growth 30d: {shown['growth_30d'] or '(no snapshot ~30 days back)'}   "
+               f"90d: {shown['growth_90d'] or '(no snapshot ~90 days back)'}")
+    found = spikes(snapshots[snapshots["account"].astype(str) == handle])
+    if found.empty:
+        typer.echo("spikes: none")
+    for spike in found.itertuples():
+        typer.echo(f"spike {spike.date}: {spike.text} ({spike.before:,} → {spike.after:,}; trend "
+                   f"{spike.trend:+,.0f} a day)")
 
 
 # import ---------------------------------------------------------------------------------------------
@@ -564,6 +746,12 @@ def demo(
     typer.echo(_terminal_table(table.head(10)))
     typer.echo(f"\nwrote {len(table)} ranked channels to {out}", err=True)
 
+
+# audience overlap, affinity and placement planning (overlap, audience, plan) live in cli_audience.py;
+# imported last because its commands use the helpers above.
+from cli_audience import audience_app, target_columns  # noqa: E402
+
+app.add_typer(audience_app)
 
 if __name__ == "__main__":
     app()

@@ -9,12 +9,17 @@ predicted from what revealed it, before it is fetched:
 
 where ``context`` is the text around the link (the post that mentions or forwards it, or the candidate's
 own name and description where a listing shows them), ``relevance(r)`` is the match of the revealing
-account's own texts once fetched, and α = 0.6. ``match`` is :func:`keyword_match`.
+account's own texts once fetched, and α = 0.6. ``match`` is :func:`keyword_match`. Among candidates
+of like promise, the one more fetched pages link to goes first (backlink ordering, Cho, Garcia-Molina
+& Page, "Efficient crawling through URL ordering", 1998):
+
+    priority(c) = predicted(c) · (1 + ln(1 + revealers(c)))
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 import re
 from itertools import count
 
@@ -75,7 +80,8 @@ class Frontier:
 
     def __init__(self, state: dict, mode: str = "focused"):
         self.mode = mode
-        self.waiting: dict[str, list] = state.setdefault("frontier", {})  # handle -> [priority, hop, seq]
+        # handle -> [priority, hop, seq, best promise, revealers]
+        self.waiting: dict[str, list] = state.setdefault("frontier", {})
         self.taken: set[str] = state.setdefault("frontier_taken", set())
         self._seq = count(state.get("frontier_seq", 0))
         self.state = state
@@ -83,19 +89,23 @@ class Frontier:
     def offer(self, handle: str, hop: int, promise: float) -> None:
         if handle in self.taken:
             return
-        priority = promise if self.mode == "focused" else -hop
         current = self.waiting.get(handle)
         if current is None:
             seq = next(self._seq)
             self.state["frontier_seq"] = seq + 1
-            self.waiting[handle] = [priority, hop, seq]
-        elif priority > current[0]:
-            current[0], current[1] = priority, min(hop, current[1])
+            current = self.waiting[handle] = [0.0, hop, seq, promise, 0]
+        current[1] = min(hop, current[1])
+        current[3] = max(promise, current[3])
+        current[4] += 1
+        if self.mode == "focused":
+            current[0] = current[3] * (1 + math.log1p(current[4]))
+        else:
+            current[0] = -current[1]
 
     def take(self, n: int) -> list[tuple[str, int]]:
         best = heapq.nlargest(n, self.waiting.items(), key=lambda item: (item[1][0], -item[1][2]))
         out = []
-        for handle, (_, hop, _) in best:
+        for handle, (_, hop, *_) in best:
             del self.waiting[handle]
             self.taken.add(handle)
             out.append((handle, hop))

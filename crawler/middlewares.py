@@ -161,13 +161,22 @@ class RequestBudgetMiddleware:
     """``--max-requests N`` as a hard bound: the N+1st request is never sent, and the crawl then closes.
 
     Scrapy's CLOSESPIDER_PAGECOUNT counts responses, so requests already in flight overshoot it.
+    Crawlers of one process that share ``PAGESCOUT_BUDGET_KEY`` (discovery runs one per platform)
+    draw on one budget.
     """
+
+    shared_sent: dict[str, list[int]] = {}
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.budget = crawler.settings.getint("PAGESCOUT_MAX_REQUESTS")
-        self.sent = 0
+        key = crawler.settings.get("PAGESCOUT_BUDGET_KEY") or f"crawler-{id(crawler)}"
+        self.counter = self.shared_sent.setdefault(key, [0])
         self.closing = False
+
+    @property
+    def sent(self) -> int:
+        return self.counter[0]
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -184,5 +193,5 @@ class RequestBudgetMiddleware:
 
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="max_requests"))
             raise IgnoreRequest("request budget (--max-requests) spent")
-        self.sent += 1
+        self.counter[0] += 1
         return None

@@ -18,8 +18,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.reactor import install_reactor
 
 from crawler.basespider import PlatformSpider
 from crawler.store import resolve_db
@@ -136,7 +137,14 @@ def run_crawl(spider_cls: type[PlatformSpider], seeds: list[str], *, db: str | N
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, seeds=seeds, depth=depth, max_posts=max_posts, base_url=base_url, **spider_args)
     process.start()
+    summary = summarise(crawler, jobdir)
+    if note:
+        summary.notes.insert(0, note)
+    return summary
 
+
+def summarise(crawler, jobdir: Path | None) -> CrawlSummary:
+    """The crawl's summary from its stats; removes the job folder unless the crawl can resume."""
     stats = crawler.stats.get_stats()
     reason = str(stats.get("finish_reason", "unknown"))
     resumable = reason == "shutdown" and jobdir is not None
@@ -153,9 +161,55 @@ def run_crawl(spider_cls: type[PlatformSpider], seeds: list[str], *, db: str | N
         unavailable={k.removeprefix("pagescout/unavailable/"): v for k, v in stats.items()
                      if k.startswith("pagescout/unavailable/")},
         resumable=resumable,
-        notes=[note] if note else [],
         audience_hidden={k.removeprefix("pagescout/audience_hidden/"): v for k, v in stats.items()
                          if k.startswith("pagescout/audience_hidden/")},
         extra={k.removeprefix("pagescout/summary/"): v for k, v in stats.items() if k.startswith("pagescout/summary/")},
         fatal=stats.get("pagescout/fatal"),
     )
+
+
+@dataclass
+class DiscoveryPlan:
+    """One platform of a discovery run: the spider, its seeds, and its spider arguments."""
+
+    spider_cls: type[PlatformSpider]
+    seeds: list[str]
+    arguments: dict = field(default_factory=dict)
+
+
+def run_discovery(plans: list[DiscoveryPlan], *, db: str | None = None, max_requests: int = 500,
+                  delay: float | None = None, progress: bool = True, fresh: bool = False,
+                  resume: bool = True) -> dict[str, CrawlSummary]:
+    """Run every platform's focused crawl in one process, drawing on one request budget.
+
+    Each platform keeps its own job folder, so Ctrl-C and the same command again resume all of them.
+    """
+    db = resolve_db(db)
+    budget_key = hashlib.sha1(repr([(p.spider_cls.name, p.seeds) for p in plans]).encode()).hexdigest()
+    process = None
+    runs = []
+    for plan in plans:
+        arguments = dict(seeds=plan.seeds, discovery=True, max_requests=max_requests, **plan.arguments)
+        jobdir = job_dir(db, plan.spider_cls.name, arguments) if resume else None
+        if fresh and jobdir is not None:
+            shutil.rmtree(jobdir, ignore_errors=True)
+        note = claim_job(jobdir) if jobdir is not None else None
+        settings = crawl_settings(plan.spider_cls, db, delay, max_requests, progress, jobdir)
+        settings.set("PAGESCOUT_BUDGET_KEY", budget_key, priority="cmdline")
+        if process is None:
+            process = CrawlerProcess(settings)
+            # Each platform's crawler has settings of its own (its job folder), so they are built here
+            # rather than by the process, which would otherwise be the one to install the reactor.
+            install_reactor(settings["TWISTED_REACTOR"])
+        crawler = Crawler(plan.spider_cls, settings)
+        process.crawl(crawler, seeds=plan.seeds, **plan.arguments)
+        runs.append((plan.spider_cls.name, crawler, jobdir, note))
+    if process is None:
+        return {}
+    process.start()
+    summaries = {}
+    for name, crawler, jobdir, note in runs:
+        summaries[name] = summarise(crawler, jobdir)
+        if note:
+            summaries[name].notes.insert(0, note)
+    return summaries

@@ -103,7 +103,9 @@ class AudienceSpider(PlatformSpider):
                  search: str | None = None, audience_limit: int = AUDIENCE_LIMIT,
                  engagers_posts: int = ENGAGERS_POSTS, **kwargs):
         super().__init__(seeds=seeds, depth=depth, max_posts=max_posts, base_url=base_url, **kwargs)
-        self.search = (search or "").strip() or None
+        queries = [search] if isinstance(search, str) else list(search or [])
+        self.searches = [q.strip() for q in queries if q and q.strip()]
+        self.search = self.searches[0] if self.searches else None
         self.audience_limit = max(0, int(audience_limit))
         self.engagers_posts = max(0, int(engagers_posts))
         # Distinct members seen per (account, kind), as Python hashes: memory only, never saved or logged.
@@ -112,8 +114,8 @@ class AudienceSpider(PlatformSpider):
     async def start(self):
         for request in self.seed_requests():
             yield request
-        if self.search:
-            yield self.search_request(self.search)
+        for query in self.searches:
+            yield self.search_request(query)
 
     def search_request(self, query: str) -> scrapy.Request:
         raise NotImplementedError

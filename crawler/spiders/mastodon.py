@@ -84,8 +84,10 @@ class MastodonSpider(AudienceSpider):
     followers_kind = "followers"
     handle_httpstatus_list = [400, 401, 403, 404, 410, 422]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, discover_follows: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Discovery also walks the accounts each page follows (one page of them).
+        self.discover_follows = bool(discover_follows)
         self.base_host = (urlsplit(self.base_url).hostname or "").lower()
         self.seeds = [self.qualify(handle) for handle in self.seeds]
 
@@ -228,6 +230,11 @@ class MastodonSpider(AudienceSpider):
         instance = self.instance_url(host)
         account_id = str(data["id"])
         yield self.statuses_request(handle, instance, account_id, hop)
+        if self.discover_follows and hop < self.depth:
+            params = urlencode({"limit": ACCOUNTS_PAGE})
+            yield scrapy.Request(f"{instance}/api/v1/accounts/{account_id}/following?{params}",
+                                 callback=self.parse_following, errback=self.on_audience_error,
+                                 cb_kwargs={"handle": handle, "hop": hop})
         if self.audience_limit <= 0:
             return
         if data.get("hide_collections"):
@@ -288,6 +295,28 @@ class MastodonSpider(AudienceSpider):
             yield self.statuses_request(handle, instance, account_id, hop, max_id=str(page[-1].get("id")),
                                         taken=taken, engaged=engaged)
         yield from self.expand(handle, hop, sorted(discovered - {handle}))
+
+    def parse_following(self, response, handle: str, hop: int):
+        """Discovery only: the accounts ``handle`` follows (first page) become ``follow`` links and
+        candidates, each with its own name and bio as the text that predicts its relevance.
+
+        These are accounts the page chose to show publicly, not its audience; they are kept as links
+        between pages, like mentions.
+        """
+        page = json_body(response)
+        if response.status != 200 or not isinstance(page, list):
+            self.crawler.stats.inc_value(f"pagescout/mastodon/following_http_{response.status}")
+            return
+        served_by = urlsplit(response.url).hostname
+        found = []
+        for account in page:
+            other = acct_handle(account.get("acct"), served_by)
+            if not other or other == handle:
+                continue
+            yield Link(self.platform, handle, other, "follow")
+            bio = " ".join(t for t in (account.get("display_name"), html_text(account.get("note"))) if t)
+            found.append((other, bio))
+        yield from self.expand(handle, hop, found)
 
     def parse_status(self, status: dict, handle: str, served_by: str) -> tuple[Post | None, list[Link]]:
         """``(Post or None, links)`` for one status of ``handle``'s timeline."""
