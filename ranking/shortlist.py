@@ -27,6 +27,8 @@ COLUMNS: dict[str, str] = {
     "audience_sampled": "Followers actually stored for the page (a sample, capped by --audience-limit), the base of "
                         "any audience figure; empty where none were stored (Telegram lists no subscribers, the list "
                         "is hidden, or the crawl took no audience).",
+    "same_as": "The same author's pages on other platforms (platform:handle), from links on their blog and in its "
+               "posts to Telegram, VK, YouTube, Bluesky and Mastodon profiles (crawl rss); empty where none are known.",
 }
 RATE_COLUMNS = ("reach_rate", "er_views", "er_followers")
 
@@ -45,6 +47,24 @@ def audience_sampled(audience: pd.DataFrame | None, index: pd.MultiIndex) -> pd.
     return counts.reindex(index).astype("Int64")
 
 
+def same_as_pages(links: pd.DataFrame, platforms: pd.Series, handles: pd.Series) -> list:
+    """The author's other pages for each (platform, handle): ``same_as`` links both ways, as
+    ``platform:handle`` joined with ", " (``None`` where there are none).
+
+    A blog that links to ``t.me/durov`` gives the blog ``telegram:durov`` and the Telegram channel
+    ``durov`` the blog (``rss:<site>``). Pure: reads only ``links`` (platform, src, dst, kind).
+    """
+    pages: dict[tuple[str, str], set[str]] = {}
+    if links is not None and not links.empty:
+        same = links[links["kind"] == "same_as"]
+        for platform, src, dst in zip(same["platform"], same["src"], same["dst"]):
+            pages.setdefault((platform, src), set()).add(dst)
+            other, _, handle = str(dst).partition(":")
+            if handle:
+                pages.setdefault((other, handle), set()).add(f"{platform}:{src}")
+    return [", ".join(sorted(pages[key])) if key in pages else None for key in zip(platforms, handles)]
+
+
 def shortlist(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
               platform: str | None = None, top: int | None = None,
               audience: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -53,6 +73,7 @@ def shortlist(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
     ``audience`` (optional, the store's audience frame) fills ``audience_sampled``; without it the
     column is empty.
     """
+    every_link = links  # same_as looks across platforms
     if platform:
         accounts = accounts[accounts["platform"] == platform]
         posts = posts[posts["platform"] == platform]
@@ -60,5 +81,6 @@ def shortlist(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
     ranked = score(account_metrics(accounts, posts, links))
     ranked["audience_sampled"] = audience_sampled(
         audience, pd.MultiIndex.from_frame(ranked[["platform", "handle"]])).array
+    ranked["same_as"] = same_as_pages(every_link, ranked["platform"], ranked["handle"])
     table = ranked.reindex(columns=list(COLUMNS))
     return table.head(top) if top else table

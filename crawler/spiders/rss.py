@@ -1,0 +1,329 @@
+"""Blogs through their RSS 2.0, RSS 1.0 (RDF) or Atom feeds.
+
+A seed is a feed URL or a site URL; a site page names its feed in ``<link rel="alternate"
+type="application/rss+xml|application/atom+xml" href>``. Per blog: its title and description, and
+each post of the feed (newest first, up to ``--max-posts``): title and summary as the text, the link
+as the URL, the date (so the posting frequency), and ``slash:comments`` as the comments count where
+the feed has it. A feed has no subscriber count, views or likes: those stay empty.
+
+Handles: the site's host without ``www.``, plus its path when the blog is not at the root
+(``example.com``, ``example.org/blog``). The site is the feed's own ``<link>`` when the seed was a
+feed, else the page given.
+
+The author's other pages: links on the site page and in posts to Telegram (t.me), VK, YouTube,
+Bluesky (bsky.app/profile) and Mastodon profiles (``https://host/@user``) become ``same_as`` links whose
+``dst`` is written ``<platform>:<handle>`` with the handle as that platform's spider spells it
+(``telegram:durov``, ``vk:apiclub``, ``youtube:UC…`` or ``youtube:@handle``, ``bluesky:alice.bsky.social``,
+``mastodon:user@host``); the shortlist's ``same_as`` column lists them. Links in posts to other sites
+become ``mention`` links to those sites' handles, which ``--depth`` crawls like seeds (a site without a
+feed is then recorded as unavailable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import scrapy
+from w3lib.html import remove_tags, replace_entities
+
+from crawler.basespider import PlatformSpider, SeedError
+from crawler.items import Account, Link, Post
+
+NS = {"atom": "http://www.w3.org/2005/Atom", "slash": "http://purl.org/rss/1.0/modules/slash/",
+      "content": "http://purl.org/rss/1.0/modules/content/", "dc": "http://purl.org/dc/elements/1.1/",
+      "rss1": "http://purl.org/rss/1.0/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
+FEED_NAMES = re.compile(r"^(feed|rss|atom|index\.xml|feed\.xml|rss\.xml|atom\.xml|.*\.(rss|atom|xml))$", re.I)
+HOST = re.compile(r"^(localhost|\d{1,3}(\.\d{1,3}){3}|([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*)$")
+URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')\]]+")
+# Hosts where /@name is not a Mastodon profile.
+NOT_MASTODON = {"medium.com", "www.medium.com", "tiktok.com", "www.tiktok.com", "threads.net", "www.threads.net",
+                "youtube.com", "www.youtube.com", "m.youtube.com", "substack.com", "www.substack.com",
+                "pinterest.com", "www.pinterest.com", "dribbble.com", "vimeo.com"}
+# Sites linked so often that they are never someone's blog: no mention link, never crawled.
+NOT_BLOGS = {"t.me", "telegram.me", "vk.com", "m.vk.com", "youtube.com", "youtu.be", "bsky.app", "twitter.com",
+             "x.com", "facebook.com", "instagram.com", "github.com", "google.com", "wikipedia.org", "linkedin.com",
+             "apple.com", "amazon.com", "tiktok.com", "ok.ru", "threads.net", "reddit.com", "feedburner.com",
+             "feeds.feedburner.com", "wordpress.org", "w3.org", "creativecommons.org", "gravatar.com"}
+MAX_ID = 200
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def site_handle(url: str, feed: bool = False) -> str:
+    """``host`` (without ``www.``) plus the path when not at the root; a feed's own file name is left out."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    segments = [s for s in parts.path.split("/") if s]
+    if feed:
+        while segments and FEED_NAMES.match(segments[-1]):
+            segments.pop()
+    return "/".join([host, *segments])
+
+
+def same_as_target(url: str) -> str | None:
+    """``<platform>:<handle>`` for a link to a profile on a platform pagescout knows, else ``None``."""
+    from crawler.spiders.telegram import handle_from_url
+    from crawler.spiders.vk import page_from_url
+    from crawler.spiders.youtube import channel_from_url
+
+    host = _host(url)
+    if not host:
+        return None
+    if host in ("t.me", "www.t.me", "telegram.me", "www.telegram.me", "telegram.dog"):
+        found = handle_from_url(url)
+        return f"telegram:{found[0]}" if found else None
+    if host.endswith(("vk.com", "vk.ru")):
+        found = page_from_url(url)
+        return f"vk:{found}" if found else None
+    if host in ("youtube.com", "www.youtube.com", "m.youtube.com"):
+        found = channel_from_url(url)
+        return f"youtube:{found}" if found else None
+    if host in ("bsky.app", "www.bsky.app"):
+        segments = [s for s in urlsplit(url).path.split("/") if s]
+        if len(segments) >= 2 and segments[0] == "profile":
+            return f"bluesky:{segments[1].lower()}"
+        return None
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if host not in NOT_MASTODON and len(segments) == 1 and re.fullmatch(r"@[A-Za-z0-9_]{1,30}", segments[0]):
+        return f"mastodon:{segments[0][1:].lower()}@{host}"
+    return None
+
+
+def html_to_text(html: str | None) -> str:
+    if not html:
+        return ""
+    text = re.sub(r"<br\s*/?>|</p>", "\n", html, flags=re.I)
+    text = replace_entities(remove_tags(text))
+    text = re.sub(r"[ \t\u00a0]+", " ", text)
+    return re.sub(r"\s*\n\s*", "\n", text).strip()
+
+
+def parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def hrefs(html: str | None, base: str) -> list[str]:
+    """Absolute link targets in an HTML fragment, plus bare URLs in its text."""
+    if not html:
+        return []
+    found = scrapy.Selector(text=f"<div>{html}</div>").css("a::attr(href)").getall()
+    found += URL_IN_TEXT.findall(html_to_text(html))
+    return [urljoin(base, h.strip()) for h in found if h and not h.strip().startswith(("#", "mailto:", "javascript:"))]
+
+
+class RssSpider(PlatformSpider):
+    name = "rss"
+    platform = "rss"
+    default_base_url = ""
+    # Blogs publish no limit: one request a second per site is the polite floor.
+    min_delay = 1.0
+    followers_kind = None
+    handle_httpstatus_list = [404, 410]
+
+    @classmethod
+    def parse_seed(cls, seed: str) -> str:
+        text = seed.strip()
+        url = text if "://" in text else f"https://{text}"
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme.lower() not in ("http", "https") or not HOST.match(host) or " " in text:
+            raise SeedError(f"'{seed}' is not a blog address: give its site or feed URL, "
+                            "e.g. https://blog.example.com or https://example.org/feed.xml")
+        netloc = host + (f":{parts.port}" if parts.port else "")
+        return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+
+    async def start(self):
+        for request in self.seed_requests():
+            yield request
+
+    def fetch_url(self, url: str) -> str:
+        """The URL to download: on ``--base-url`` (a mirror) instead of the page's own host."""
+        if not self.base_url:
+            return url
+        parts = urlsplit(url)
+        return self.base_url + urlunsplit(("", "", parts.path or "/", parts.query, ""))
+
+    def account_request(self, handle: str, hop: int) -> scrapy.Request:
+        url = handle if "://" in handle else f"https://{handle}"
+        provisional = site_handle(url, feed=True)
+        # Not filtered as a duplicate: each blog is asked for once (``expand``), but on a --base-url mirror
+        # every site's page has the same URL.
+        return scrapy.Request(self.fetch_url(url), callback=self.parse_start, errback=self.on_error,
+                              cb_kwargs={"url": url, "hop": hop, "key": handle}, meta={"handle": provisional},
+                              dont_filter=True)
+
+    # callbacks -------------------------------------------------------------------------------
+    def parse_start(self, response, url: str, hop: int, key: str):
+        handle = response.meta["handle"]
+        if response.status in (404, 410):
+            yield self.unavailable(handle, f"not found (HTTP {response.status})", "not_found")
+            return
+        if self.is_feed(response):
+            yield from self.parse_feed(response, url=url, hop=hop, key=key, site_url=None, page_same_as=[])
+            return
+        if not hasattr(response, "css"):
+            yield self.unavailable(handle, "neither a feed nor a web page", "no_feed")
+            return
+        feed = None
+        for link in response.css('link[rel~="alternate"]'):
+            kind = (link.attrib.get("type") or "").lower()
+            if kind in FEED_TYPES[:3] and link.attrib.get("href"):
+                feed = urljoin(url, link.attrib["href"])
+                break
+        if feed is None:
+            yield self.unavailable(site_handle(url), "no RSS/Atom feed named on the page "
+                                                     "(<link rel=\"alternate\" type=\"application/rss+xml\">)", "no_feed")
+            return
+        page_same_as = sorted({t for h in response.css("a::attr(href)").getall()
+                               if (t := same_as_target(urljoin(url, h)))})
+        yield scrapy.Request(self.fetch_url(feed), callback=self.parse_feed, errback=self.on_error,
+                             cb_kwargs={"url": feed, "hop": hop, "key": key, "site_url": url,
+                                        "page_same_as": page_same_as},
+                             meta={"handle": site_handle(url)}, dont_filter=True)
+
+    @staticmethod
+    def is_feed(response) -> bool:
+        head = response.body[:1024].lstrip().lower()
+        if head.startswith(b"\xef\xbb\xbf"):
+            head = head[3:]
+        content_type = (response.headers.get("Content-Type") or b"").lower()
+        return (b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
+                or (any(t.encode() in content_type for t in ("rss", "atom")) and head.startswith(b"<?xml")))
+
+    def parse_feed(self, response, url: str, hop: int, key: str, site_url: str | None, page_same_as: list):
+        if response.status in (404, 410):
+            yield self.unavailable(response.meta["handle"], f"feed not found (HTTP {response.status})", "not_found")
+            return
+        text = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
+        feed = scrapy.Selector(text=text, type="xml")
+        atom = bool(feed.xpath("/atom:feed", namespaces=NS))
+        rdf = bool(feed.xpath("/rdf:RDF", namespaces=NS))
+        if atom:
+            channel = feed.xpath("/atom:feed", namespaces=NS)
+            title = channel.xpath("atom:title/text()", namespaces=NS).get()
+            description = channel.xpath("atom:subtitle/text()", namespaces=NS).get()
+            link = channel.xpath("atom:link[@rel='alternate' or not(@rel)]/@href", namespaces=NS).get()
+            entries = channel.xpath("atom:entry", namespaces=NS)
+        elif rdf:
+            channel = feed.xpath("/rdf:RDF/rss1:channel", namespaces=NS)
+            title = channel.xpath("rss1:title/text()", namespaces=NS).get()
+            description = channel.xpath("rss1:description/text()", namespaces=NS).get()
+            link = channel.xpath("rss1:link/text()", namespaces=NS).get()
+            entries = feed.xpath("/rdf:RDF/rss1:item", namespaces=NS)
+        else:
+            channel = feed.xpath("/rss/channel")
+            if not channel:
+                yield self.unavailable(response.meta["handle"], "the feed is not RSS or Atom", "bad_feed")
+                return
+            title = channel.xpath("title/text()").get()
+            description = channel.xpath("description/text()").get()
+            link = channel.xpath("link/text()").get() or channel.xpath("atom:link[@rel='alternate']/@href",
+                                                                      namespaces=NS).get()
+            entries = channel.xpath("item")
+        site = site_url or (urljoin(url, link.strip()) if link and link.strip().startswith(("http", "/")) else None)
+        handle = site_handle(site) if site else site_handle(url, feed=True)
+        hops = self.state.setdefault("hops", {})
+        hops[handle] = min(hops.get(handle, hop), hop)
+        done = self.state.setdefault("done", set())
+        if handle in done:
+            return
+        done.add(handle)
+        yield Account(platform=self.platform, handle=handle, name=(html_to_text(title) or None),
+                      url=site or url, description=html_to_text(description) or None, followers=None,
+                      followers_kind=None)
+        posts, targets, mentioned = [], set(page_same_as), set()
+        own_host = site_handle(site or url).split("/")[0]
+        for entry in entries:
+            post, links = self.parse_entry(entry, handle, site or url, atom=atom, rdf=rdf)
+            if post is not None:
+                posts.append((post, links))
+        posts.sort(key=lambda p: p[0].published_at or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
+        for post, links in posts[: self.max_posts]:
+            yield post
+            for target in links:
+                same = same_as_target(target)
+                if same:
+                    targets.add(same)
+                    continue
+                other = site_handle(target)
+                host = other.split("/")[0]
+                if host and host != own_host and not any(host == h or host.endswith("." + h) for h in NOT_BLOGS):
+                    mentioned.add((host, post.post_id, post.published_at))
+        for target in sorted(targets):
+            yield Link(self.platform, handle, target, "same_as")
+        found = set()
+        for host, post_id, at in sorted(mentioned, key=lambda m: (m[0], m[1])):
+            yield Link(self.platform, handle, host, "mention", post_id, at)
+            found.add(host)
+        if site and not site_url:  # the seed was the feed: the site page may list the author's pages too
+            yield scrapy.Request(self.fetch_url(site), callback=self.parse_site_links, errback=self.on_side_error,
+                                 cb_kwargs={"handle": handle}, priority=-1, dont_filter=True)
+        yield from self.expand(handle, hops[handle], sorted(found))
+
+    def parse_entry(self, entry, handle: str, base: str, atom: bool, rdf: bool) -> tuple[Post | None, list[str]]:
+        def get(path):
+            return entry.xpath(path, namespaces=NS).get()
+
+        if atom:
+            title = get("atom:title/text()")
+            link = get("atom:link[@rel='alternate']/@href") or get("atom:link[not(@rel)]/@href")
+            guid = get("atom:id/text()")
+            date = get("atom:published/text()") or get("atom:updated/text()")
+            summary = get("atom:summary/text()") or get("atom:content/text()")
+            body = get("atom:content/text()") or summary
+        elif rdf:
+            title, link = get("rss1:title/text()"), get("rss1:link/text()")
+            guid = get("@rdf:about")
+            date = get("dc:date/text()")
+            summary = body = get("rss1:description/text()") or get("content:encoded/text()")
+        else:
+            title, link = get("title/text()"), get("link/text()")
+            guid = get("guid/text()")
+            date = get("pubDate/text()") or get("dc:date/text()")
+            summary = get("description/text()")
+            body = get("content:encoded/text()") or summary
+        link = urljoin(base, link.strip()) if link else None
+        post_id = (guid or link or "").strip()
+        if not post_id:
+            text = (title or "") + (date or "")
+            if not text:
+                return None, []
+            post_id = text
+        if len(post_id) > MAX_ID:
+            post_id = hashlib.sha1(post_id.encode("utf-8")).hexdigest()
+        text = "\n\n".join(t for t in (html_to_text(title), html_to_text(summary)) if t) or None
+        comments = get("slash:comments/text()")
+        post = Post(platform=self.platform, account=handle, post_id=post_id, url=link,
+                    published_at=parse_date(date), text=text,
+                    comments=int(comments.strip()) if comments and comments.strip().isdigit() else None)
+        return post, hrefs(body, link or base) + (hrefs(summary, link or base) if summary != body else [])
+
+    def parse_site_links(self, response, handle: str):
+        if response.status != 200 or not hasattr(response, "css"):
+            return
+        targets = {t for h in response.css("a::attr(href)").getall() if (t := same_as_target(urljoin(response.url, h)))}
+        for target in sorted(targets):
+            yield Link(self.platform, handle, target, "same_as")
+
+    def on_side_error(self, failure):
+        failure.request.meta.pop("handle", None)
+        yield from self.on_error(failure)

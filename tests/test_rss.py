@@ -1,0 +1,214 @@
+"""Blogs: RSS and Atom parsing on saved synthetic feeds (tests/files/blog_*), feed discovery, the
+author's other pages (same_as) through to the export column, and a crawl against a local site."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+from scrapy.http import HtmlResponse, Request, XmlResponse
+
+from apiserver import ApiServer
+from conftest import FILES, make_spider, run_cli
+from crawler.basespider import SeedError
+from crawler.items import Account, Link, Post
+from crawler.spiders.rss import RssSpider, same_as_target, site_handle
+from ranking.shortlist import COLUMNS, same_as_pages
+
+SITE = "https://www.runner-blog.example/"
+FEED = "https://www.runner-blog.example/feed.xml"
+
+
+def of(results, kind):
+    return [r for r in results if isinstance(r, kind)]
+
+
+def xml_response(url, name, **cb_kwargs):
+    return XmlResponse(url=url, body=(FILES / name).read_bytes(), request=Request(url, cb_kwargs=cb_kwargs),
+                       headers={"Content-Type": "application/rss+xml"})
+
+
+def html_page(url, body):
+    return HtmlResponse(url=url, body=body, encoding="utf-8", request=Request(url, meta={"handle": site_handle(url)}))
+
+
+@pytest.fixture(scope="module")
+def rss():
+    spider = make_spider(RssSpider, seeds=[FEED])
+    response = xml_response(FEED, "blog_rss.xml")
+    response.meta["handle"] = "runner-blog.example"
+    return list(spider.parse_start(response, url=FEED, hop=0, key=FEED))
+
+
+# seeds and handles -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed, url", [
+    ("https://Blog.Example.com", "https://blog.example.com/"), ("example.org/feed.xml", "https://example.org/feed.xml"),
+    ("http://example.org/blog/?format=rss", "http://example.org/blog/?format=rss")])
+def test_seeds_are_normalised_urls(seed, url):
+    assert RssSpider.parse_seed(seed) == url == RssSpider.parse_seed(url)
+
+
+@pytest.mark.parametrize("seed", ["not a url", "ftp://example.org/feed", "https://nohost/"])
+def test_bad_seeds(seed):
+    with pytest.raises(SeedError, match="not a blog address"):
+        RssSpider.parse_seed(seed)
+
+
+@pytest.mark.parametrize("url, feed, handle", [
+    ("https://www.example.com/", False, "example.com"), ("https://example.org/notes/", False, "example.org/notes"),
+    ("https://example.org/notes/atom.xml", True, "example.org/notes"), ("https://example.org/feed/", True, "example.org")])
+def test_site_handle(url, feed, handle):
+    assert site_handle(url, feed=feed) == handle
+
+
+@pytest.mark.parametrize("url, target", [
+    ("https://t.me/Runner_Notes", "telegram:runner_notes"), ("https://t.me/share/url?url=x", None),
+    ("https://vk.com/public42", "vk:club42"), ("https://vk.com/runner_club", "vk:runner_club"),
+    ("https://www.youtube.com/channel/UCrunnerrunnerrunner0001", "youtube:UCrunnerrunnerrunner0001"),
+    ("https://www.youtube.com/@Runner", "youtube:@runner"),
+    ("https://bsky.app/profile/Runner.bsky.social", "bluesky:runner.bsky.social"),
+    ("https://mastodon.example/@runner", "mastodon:runner@mastodon.example"),
+    ("https://medium.com/@runner", None), ("https://example.org/@page/post", None), ("https://github.com/x", None)])
+def test_same_as_targets(url, target):
+    assert same_as_target(url) == target
+
+
+# RSS 2.0 -------------------------------------------------------------------------------------------------
+def test_rss_account(rss):
+    (account,) = of(rss, Account)
+    assert (account.handle, account.name, account.url) == ("runner-blog.example", "Бег и & питание", SITE)
+    assert account.description == "Заметки бегуна-любителя"
+    assert account.followers is None and account.followers_kind is None
+
+
+def test_rss_posts_newest_first_with_ids(rss):
+    assert [p.post_id for p in of(rss, Post)] == ["runner-blog-101", "https://www.runner-blog.example/?p=102",
+                                                  "https://www.runner-blog.example/2026/09/no-date/"]
+
+
+def test_rss_text_is_title_and_summary(rss):
+    assert of(rss, Post)[0].text == "Первый марафон\n\nКак я пробежал 42 км.\nПодробности в канале @runner_notes."
+
+
+def test_rss_url_and_date(rss):
+    post = of(rss, Post)[0]
+    assert post.url == "https://www.runner-blog.example/2026/10/marathon/"
+    assert post.published_at == datetime(2026, 10, 10, 5, 30, tzinfo=timezone.utc)
+    assert of(rss, Post)[2].published_at is None
+
+
+def test_rss_slash_comments(rss):
+    assert [p.comments for p in of(rss, Post)] == [14, 3, None]
+    assert {p.views for p in of(rss, Post)} == {None} and {p.likes for p in of(rss, Post)} == {None}
+
+
+def test_rss_same_as_links(rss):
+    same = {(l.src, l.dst) for l in of(rss, Link) if l.kind == "same_as"}
+    assert same == {("runner-blog.example", "telegram:runner_notes"),
+                    ("runner-blog.example", "youtube:UCrunnerrunnerrunner0001"),
+                    ("runner-blog.example", "mastodon:runner@mastodon.example"),
+                    ("runner-blog.example", "bluesky:runner.bsky.social")}
+
+
+def test_rss_mentions_other_blogs_not_big_sites(rss):
+    mentions = [(l.dst, l.post_id) for l in of(rss, Link) if l.kind == "mention"]
+    assert mentions == [("other-runner.example", "https://www.runner-blog.example/?p=102")]
+
+
+def test_feed_seed_also_reads_the_site_page(rss):
+    requests = [r for r in rss if isinstance(r, Request)]
+    assert [r.url for r in requests] == [SITE]
+
+
+def test_site_page_links_become_same_as():
+    spider = make_spider(RssSpider, seeds=[FEED])
+    page = HtmlResponse(url=SITE, body=(FILES / "blog_site.html").read_bytes(), encoding="utf-8")
+    links = list(spider.parse_site_links(page, handle="runner-blog.example"))
+    assert [l.dst for l in links] == ["mastodon:runner@mastodon.example", "telegram:runner_notes", "vk:runner_club"]
+
+
+# Atom and discovery --------------------------------------------------------------------------------------
+def test_atom_feed():
+    spider = make_spider(RssSpider, seeds=["https://example.org/notes/atom.xml"])
+    response = xml_response("https://example.org/notes/atom.xml", "blog_atom.xml")
+    response.meta["handle"] = "example.org/notes"
+    results = list(spider.parse_start(response, url="https://example.org/notes/atom.xml", hop=0, key="x"))
+    (account,) = of(results, Account)
+    assert (account.handle, account.name, account.description) == ("example.org/notes", "Notes on Data", "Occasional essays")
+    posts = of(results, Post)
+    assert [p.post_id for p in posts] == ["tag:example.org,2026:notes/medians", "tag:example.org,2026:notes/updated"]
+    assert posts[0].text == "Medians beat means\n\nOne viral post should not carry a page. See our VK."
+    assert posts[1].published_at == datetime(2026, 10, 1, 6, 0, tzinfo=timezone.utc)  # only <updated>
+    assert [l.dst for l in of(results, Link)] == ["vk:club42"]
+
+
+def test_site_page_names_its_feed():
+    spider = make_spider(RssSpider, seeds=[SITE])
+    page = html_page(SITE, (FILES / "blog_site.html").read_bytes())
+    (request,) = list(spider.parse_start(page, url=SITE, hop=0, key=SITE))
+    assert request.url == FEED
+    assert request.cb_kwargs["page_same_as"] == ["mastodon:runner@mastodon.example", "telegram:runner_notes",
+                                                 "vk:runner_club"]
+
+
+def test_page_without_feed_is_unavailable():
+    spider = make_spider(RssSpider, seeds=[SITE])
+    page = html_page(SITE, b"<html><body>no feed</body></html>")
+    (account,) = list(spider.parse_start(page, url=SITE, hop=0, key=SITE))
+    assert account.status == "unavailable" and account.reason.startswith("no RSS/Atom feed")
+
+
+# the export column ------------------------------------------------------------------------------------------
+def test_same_as_pages_both_ways():
+    links = pd.DataFrame({"platform": ["rss", "rss", "telegram"], "src": ["blog.example", "blog.example", "a"],
+                          "dst": ["telegram:durov", "vk:club1", "b"], "kind": ["same_as", "same_as", "mention"]})
+    got = same_as_pages(links, pd.Series(["rss", "telegram", "telegram"]), pd.Series(["blog.example", "durov", "a"]))
+    assert got == ["telegram:durov, vk:club1", "rss:blog.example", None]
+    assert list(COLUMNS)[-1] == "same_as" or "same_as" in COLUMNS
+
+
+# a whole crawl against a local site -----------------------------------------------------------------------------
+def dated_feed(n):
+    now = datetime(2026, 10, 20, tzinfo=timezone.utc)
+    items = "".join(f"<item><title>Post {i}</title><link>https://www.runner-blog.example/p{i}</link>"
+                    f"<pubDate>{(now - timedelta(days=2 * i)).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
+                    f"<description>text {i}</description></item>" for i in range(n))
+    first = ('<item><title>Intro</title><link>https://www.runner-blog.example/intro</link>'
+             '<pubDate>Tue, 20 Oct 2026 12:00:00 +0000</pubDate><description>'
+             '&lt;a href="https://friend-blog.example/"&gt;friend&lt;/a&gt;</description></item>')
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Runner</title>'
+            f'<link>https://www.runner-blog.example/</link>{first}{items}</channel></rss>')
+
+
+def site_route(path, params):
+    if path == "/":
+        return 200, (FILES / "blog_site.html").read_text(encoding="utf-8"), {"Content-Type": "text/html; charset=utf-8"}
+    if path == "/feed.xml":
+        return 200, dated_feed(12), {"Content-Type": "application/rss+xml"}
+    return 404, "not found"
+
+
+def test_crawl_blog_then_export_same_as(tmp_path):
+    db = tmp_path / "blogs.db"
+    with ApiServer(site_route) as server:
+        result = run_cli("crawl", "rss", SITE, "--depth", "1", "--max-posts", "10", "--base-url", server.url,
+                         "--delay", "0", "--quiet", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(db)
+    try:
+        accounts = dict(conn.execute("SELECT handle, status FROM accounts"))
+        posts = conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
+    finally:
+        conn.close()
+    # the friend's "blog" is served the same page here, so depth 1 finds a feed there too
+    assert accounts["runner-blog.example"] == "ok" and "friend-blog.example" in accounts
+    assert posts >= 10
+    out = tmp_path / "shortlist.csv"
+    export = run_cli("export", str(out), "--platform", "rss", "--db", str(db))
+    assert export.returncode == 0, export.stderr
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    row = table[table["handle"] == "runner-blog.example"].iloc[0]
+    assert row["same_as"] == "mastodon:runner@mastodon.example, telegram:runner_notes, vk:runner_club"
+    assert row["posts"] == 10 and row["posts_per_week"] > 3  # every two days, and one more
