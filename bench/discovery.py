@@ -93,7 +93,10 @@ class MastodonStandIn:
             if segments[4] == "statuses":
                 return 200, []
             if segments[4] == "following":
-                neighbours = sorted(self.graph.neighbors(node))[:FOLLOWING_PAGE]
+                # Mastodon lists follows newest first: an order unrelated to the page ids.
+                neighbours = sorted(self.graph.neighbors(node))
+                random.Random(node).shuffle(neighbours)
+                neighbours = neighbours[:FOLLOWING_PAGE]
                 return 200, [self.account(n) for n in neighbours]
             if segments[4] == "followers":
                 return 200, []

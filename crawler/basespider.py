@@ -24,7 +24,7 @@ class PlatformSpider(scrapy.Spider):
     followers_kind: str = "followers"
 
     def __init__(self, seeds=(), depth: int = 0, max_posts: int = 100, base_url: str | None = None,
-                 frontier: str | None = None, keywords=(), negative_keywords=(), frontier_batch: int = 4, **kwargs):
+                 frontier: str | None = None, keywords=(), negative_keywords=(), frontier_batch: int = 1, **kwargs):
         super().__init__(**kwargs)
         # Discovery: "focused" or "bfs" keeps candidates in a frontier fed to Scrapy a batch at a time
         # (best first); None requests every account within --depth at once, as a plain crawl does.
@@ -86,7 +86,7 @@ class PlatformSpider(scrapy.Spider):
     def expand(self, handle: str, hop: int, found) -> list[scrapy.Request]:
         """Record the accounts ``handle`` links to; return requests for those now within ``--depth``.
 
-        ``found`` holds handles, or ``(handle, context text)`` pairs. In discovery (frontier) mode the
+        ``found`` holds handles, or ``(handle, context text[, followers])`` tuples. In discovery (frontier) mode the
         candidates go to the frontier instead, with the promise predicted from the context and from
         ``handle``'s own relevance (see crawler.focus), and no request is returned here.
 
@@ -94,14 +94,14 @@ class PlatformSpider(scrapy.Spider):
         reached in 2 hops may later turn out to be 1 hop away, and then its own links come within
         reach too. Links seen so far are kept (in the resumable spider state) to re-expand then.
         """
-        found = [item if isinstance(item, tuple) else (item, None) for item in found]
+        found = [(*item, None, None)[:3] if isinstance(item, tuple) else (item, None, None) for item in found]
         if self.frontier_mode:
             self.offer_to_frontier(handle, hop, found)
             return []
         hops = self.state.setdefault("hops", {})
         hops.setdefault(handle, hop)
         links = self.state.setdefault("links", {})
-        links.setdefault(handle, set()).update(other for other, _ in found)
+        links.setdefault(handle, set()).update(other for other, _, _ in found)
         requests, stack = [], [handle]
         while stack:
             current = stack.pop()
@@ -125,13 +125,13 @@ class PlatformSpider(scrapy.Spider):
         relevance = self.state.get("relevance", {}).get(handle, 0.0)
         frontier = self.frontier
         before = len(frontier) + len(frontier.taken)
-        for other, context in found:
+        for other, context, followers in found:
             if other == handle:
                 continue
             promise = 0.0
             if self.focus is not None:
                 promise = CONTEXT_WEIGHT * self.focus.match(context) + (1 - CONTEXT_WEIGHT) * relevance
-            frontier.offer(other, hop + 1, promise)
+            frontier.offer(other, hop + 1, promise, followers)
         self.crawler.stats.inc_value("pagescout/discover/candidates", len(frontier) + len(frontier.taken) - before)
 
     # records ---------------------------------------------------------------------------------

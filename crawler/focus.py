@@ -11,9 +11,12 @@ where ``context`` is the text around the link (the post that mentions or forward
 own name and description where a listing shows them), ``relevance(r)`` is the match of the revealing
 account's own texts once fetched, and α = 0.6. ``match`` is :func:`keyword_match`. Among candidates
 of like promise, the one more fetched pages link to goes first (backlink ordering, Cho, Garcia-Molina
-& Page, "Efficient crawling through URL ordering", 1998):
+& Page, "Efficient crawling through URL ordering", 1998), and the one with the larger audience where a
+listing shows it (opinion leaders are what the search is for):
 
-    priority(c) = predicted(c) · (1 + ln(1 + revealers(c)))
+    priority(c) = predicted(c) · (1 + ln(1 + revealers(c))) · (1 + log10(1 + followers(c)))
+
+with the last factor 1 where the followers are not shown.
 """
 
 from __future__ import annotations
@@ -80,25 +83,28 @@ class Frontier:
 
     def __init__(self, state: dict, mode: str = "focused"):
         self.mode = mode
-        # handle -> [priority, hop, seq, best promise, revealers]
+        # handle -> [priority, hop, seq, best promise, revealers, followers or None]
         self.waiting: dict[str, list] = state.setdefault("frontier", {})
         self.taken: set[str] = state.setdefault("frontier_taken", set())
         self._seq = count(state.get("frontier_seq", 0))
         self.state = state
 
-    def offer(self, handle: str, hop: int, promise: float) -> None:
+    def offer(self, handle: str, hop: int, promise: float, followers: int | None = None) -> None:
         if handle in self.taken:
             return
         current = self.waiting.get(handle)
         if current is None:
             seq = next(self._seq)
             self.state["frontier_seq"] = seq + 1
-            current = self.waiting[handle] = [0.0, hop, seq, promise, 0]
+            current = self.waiting[handle] = [0.0, hop, seq, promise, 0, None]
         current[1] = min(hop, current[1])
         current[3] = max(promise, current[3])
         current[4] += 1
+        if followers is not None:
+            current[5] = max(followers, current[5] or 0)
         if self.mode == "focused":
-            current[0] = current[3] * (1 + math.log1p(current[4]))
+            size = 1 + math.log10(1 + current[5]) if current[5] else 1
+            current[0] = current[3] * (1 + math.log1p(current[4])) * size
         else:
             current[0] = -current[1]
 

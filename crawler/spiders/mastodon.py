@@ -315,7 +315,7 @@ class MastodonSpider(AudienceSpider):
                 continue
             yield Link(self.platform, handle, other, "follow")
             bio = " ".join(t for t in (account.get("display_name"), html_text(account.get("note"))) if t)
-            found.append((other, bio))
+            found.append((other, bio, account.get("followers_count")))
         yield from self.expand(handle, hop, found)
 
     def parse_status(self, status: dict, handle: str, served_by: str) -> tuple[Post | None, list[Link]]:
