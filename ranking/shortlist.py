@@ -31,6 +31,13 @@ COLUMNS: dict[str, str] = {
                "posts to Telegram, VK, YouTube, Bluesky and Mastodon profiles (crawl rss); empty where none are known.",
 }
 RATE_COLUMNS = ("reach_rate", "er_views", "er_followers")
+#: Columns ``shortlist(..., target=...)`` appends (``pagescout export --target``), see ranking/overlap.py.
+TARGET_COLUMNS: dict[str, str] = {
+    "target_overlap": "|A∩T|: stored audience members of the page who are in the target audience T (everyone in the "
+                      "--target accounts' stored audiences); empty where the page has no stored audience.",
+    "affinity": "(|A∩T| / |A|) / (|T| / |U|) × 100, U = every member stored for the platform: 100 = as many target "
+                "members as an average page, 200 = twice as many.",
+}
 
 
 def audience_sampled(audience: pd.DataFrame | None, index: pd.MultiIndex) -> pd.Series:
@@ -67,11 +74,12 @@ def same_as_pages(links: pd.DataFrame, platforms: pd.Series, handles: pd.Series)
 
 def shortlist(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
               platform: str | None = None, top: int | None = None,
-              audience: pd.DataFrame | None = None) -> pd.DataFrame:
+              audience: pd.DataFrame | None = None, target: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rank every usable account (optionally of one platform) and return the ``COLUMNS`` table.
 
     ``audience`` (optional, the store's audience frame) fills ``audience_sampled``; without it the
-    column is empty.
+    column is empty. ``target`` (optional: platform, handle, target_overlap, affinity, as
+    ``ranking.overlap.target_metrics`` computes them) appends the ``TARGET_COLUMNS``.
     """
     every_link = links  # same_as looks across platforms
     if platform:
@@ -83,4 +91,10 @@ def shortlist(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
         audience, pd.MultiIndex.from_frame(ranked[["platform", "handle"]])).array
     ranked["same_as"] = same_as_pages(every_link, ranked["platform"], ranked["handle"])
     table = ranked.reindex(columns=list(COLUMNS))
+    if target is not None:
+        # platform, handle, target_overlap, affinity (ranking.overlap.target_metrics); empty where no audience is stored
+        found = target.drop_duplicates(["platform", "handle"]).set_index(["platform", "handle"])
+        index = pd.MultiIndex.from_frame(table[["platform", "handle"]].astype(str))
+        table["target_overlap"] = found["target_overlap"].reindex(index).astype("Int64").array
+        table["affinity"] = found["affinity"].reindex(index).to_numpy(dtype="float64")
     return table.head(top) if top else table
