@@ -74,8 +74,13 @@ def account_metrics(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataF
     ``reach_rate = median_views / followers`` (TGStat's ERR, with the median so one viral post does not
     carry the channel); ``er_views`` = median over posts of interactions / views; ``er_followers`` =
     median over posts of interactions / followers; ``citations`` (see :func:`citations`).
+
+    Replies (``kind == "reply"``, Bluesky and Mastodon) are left out: they are conversation, not
+    publications, and their few interactions would drag every rate of a chatty account down.
     """
     ok = accounts[accounts["status"].eq("ok")].copy()
+    if "kind" in posts.columns:
+        posts = posts[posts["kind"].ne("reply")]
     rates = post_rates(posts, ok)
     grouped = rates.groupby(["platform", "account"])
     per_account = pd.DataFrame(

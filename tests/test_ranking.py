@@ -113,3 +113,13 @@ def test_shortlist_columns_in_documented_order():
     assert set(table.columns) <= set(COLUMNS)
     assert table["handle"].tolist()[0] == "a"
     assert len(shortlist(*frames(), top=1)) == 1
+
+
+def test_replies_are_not_publications():
+    accounts, posts, links = frames()
+    reply = pd.DataFrame({"platform": ["telegram"], "account": ["a"], "post_id": ["9"], "kind": ["reply"],
+                          "published_at": pd.to_datetime(["2026-01-20"], utc=True), "views": [1],
+                          "likes": [0], "comments": [None], "reposts": [None]})
+    with_reply = pd.concat([posts.assign(kind="post"), reply], ignore_index=True)
+    a = account_metrics(accounts, with_reply, links).set_index("handle").loc["a"]
+    assert a["posts"] == 3 and a["median_views"] == 200
