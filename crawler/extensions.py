@@ -25,7 +25,11 @@ class QuietLogFormatter(LogFormatter):
 def progress_text(stats: dict) -> str:
     errors = sum(v for k, v in stats.items() if k.startswith("pagescout/errors/"))
     items = stats.get("item_scraped_count", 0)
-    return f"requests {stats.get('downloader/request_count', 0)} · items {items} · errors {errors}"
+    text = f"requests {stats.get('downloader/request_count', 0)} · items {items} · errors {errors}"
+    if "pagescout/discover/candidates" in stats:
+        text += (f" · candidates {stats['pagescout/discover/candidates']}"
+                 f" · relevant {stats.get('pagescout/discover/relevant', 0)}")
+    return text
 
 
 class ProgressLine:

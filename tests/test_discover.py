@@ -142,3 +142,11 @@ def test_bad_brief_is_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == f"Error: {path}:3: colour: unknown key (known: name, platforms, keywords, " \
         "negative_keywords, languages, targets, seeds, search, filters, weights, budget)"
+
+
+def test_progress_line_counts_candidates_and_relevant_ones():
+    from crawler.extensions import progress_text
+
+    stats = {"downloader/request_count": 12, "item_scraped_count": 40, "pagescout/errors/not_found": 1,
+             "pagescout/discover/candidates": 30, "pagescout/discover/relevant": 7}
+    assert progress_text(stats) == "requests 12 · items 40 · errors 1 · candidates 30 · relevant 7"
