@@ -300,6 +300,9 @@ def read_import(path: Path, platform: str, kind: str | None = None, hash_member=
             if member.endswith(".0") and member[:-2].isdigit():
                 member = member[:-2]
             audience_kind = (reader.text(values, "kind") or "follower").lower()
+            audience_kind = {"subscriber": "follower", "subscribers": "follower"}.get(audience_kind, audience_kind)
+            if audience_kind not in AUDIENCE_KINDS and audience_kind.removesuffix("s") in AUDIENCE_KINDS:
+                audience_kind = audience_kind.removesuffix("s")  # followers, members, likers…
             if audience_kind not in AUDIENCE_KINDS:
                 reader.fail(row, "kind", f"'{audience_kind}' is not one of {', '.join(AUDIENCE_KINDS)}")
             if hash_member is None:

@@ -119,6 +119,13 @@ def test_crawlable_platform_handles_follow_the_spider(tmp_path):
     assert kind == "accounts" and batch["Account"][0]["handle"] == "durov"
 
 
+def test_audience_kind_plurals(tmp_path):
+    path = write_csv(tmp_path / "a.csv", [["handle", "member_id", "kind"], ["a", "1", "Followers"], ["a", "2", "likers"],
+                                          ["a", "3", "subscribers"]])
+    kind, batch = read_import(path, "ok", hash_member=lambda m: int(m))
+    assert [m["kind"] for m in batch["AudienceMember"]] == ["follower", "liker", "follower"]
+
+
 def test_semicolon_csv_with_bom(tmp_path):
     path = tmp_path / "excel.csv"
     path.write_bytes("\ufeffЛогин;followers\n".replace("Логин", "login").encode("utf-8") + b"anna;1 200\n")

@@ -241,6 +241,8 @@ def test_keyless_crawl_resolves_handle_and_follows_links(tmp_path):
     assert rows(db, f"SELECT COUNT(*) FROM posts WHERE account = '{ALPHA}'") == [(15,)]
     assert rows(db, "SELECT views, likes FROM posts WHERE post_id = 'vaaa2'") == [(1002, 20)]
     assert (ALPHA, BETA, "mention") in rows(db, "SELECT src, dst, kind FROM links")
+    # the feed answers 404 now and then for live channels: asked twice before the channel is unavailable
+    assert len(server.calls("/feeds/videos.xml")) == 4
 
 
 def api_route(quota_after=None, videos=120):

@@ -206,6 +206,11 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
         yield request
 
     def parse_feed(self, response, handle: str, hop: int):
+        if response.status == 404 and not response.meta.get("feed_retried"):
+            # The feed endpoint is known to answer 404 now and then for live channels: ask once more.
+            self.crawler.stats.inc_value("pagescout/retries/youtube_feed_404")
+            yield response.request.replace(dont_filter=True, meta={**response.meta, "feed_retried": True})
+            return
         if response.status != 200:
             yield self.unavailable(handle, f"no channel feed (HTTP {response.status})", "not_found")
             return
