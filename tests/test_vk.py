@@ -129,9 +129,16 @@ def test_wall_views_counted_where_shown(spider):
     assert (post.views, post.likes, post.text) == (9, 0, "В этом посте нет доната")
 
 
-def test_repost_of_an_unnamed_group_uses_club_id(spider):
+def test_repost_of_an_unnamed_group_is_looked_up_first(spider):
     body = fixture("vknet_Wall_Get_Geo_NormalCase.json")
-    links = of(spider.parse_wall(response("wall.get", body), handle="apiclub", group_id=1, hop=0, offset=0), Link)
+    results = list(spider.parse_wall(response("wall.get", body), handle="apiclub", group_id=1, hop=0, offset=0))
+    assert of(results, Link) == []
+    (lookup,) = [r for r in results if isinstance(r, Request) and "groups.getById" in r.url]
+    assert "group_ids=42895313" in lookup.url
+    # the lookup finds no screen name: the link keeps club<ID>
+    answer = response("groups.getById", b'{"response": {"groups": [{"id": 42895313, "screen_name": "club42895313"}]}}',
+                      **lookup.cb_kwargs)
+    links = of(spider.parse_names(answer, **lookup.cb_kwargs), Link)
     assert [(l.dst, l.kind) for l in links] == [("club42895313", "repost")]
 
 
@@ -142,8 +149,12 @@ def test_mentions_in_text(spider):
         "likes": {"count": 3}}], "groups": [{"id": 77, "screen_name": "friends_club"}]}}
     results = list(spider.parse_wall(response("wall.get", json.dumps(body).encode()), handle="apiclub",
                                      group_id=1, hop=0, offset=0))
-    assert {(l.dst, l.kind) for l in of(results, Link)} == {
-        ("friends_club", "mention"), ("id9", "mention"), ("other_page", "mention"), ("club88", "mention")}
+    (lookup,) = [r for r in results if isinstance(r, Request) and "groups.getById" in r.url]
+    assert "group_ids=88" in lookup.url  # club77 is named in the answer already
+    answer = response("groups.getById", b'{"response": {"groups": [{"id": 88, "screen_name": "neighbours"}]}}')
+    links = of(spider.parse_names(answer, **lookup.cb_kwargs), Link)
+    assert {(l.dst, l.kind) for l in links} == {
+        ("friends_club", "mention"), ("id9", "mention"), ("other_page", "mention"), ("neighbours", "mention")}
 
 
 # audience ------------------------------------------------------------------------------------------------
@@ -254,9 +265,12 @@ def vk_route(faults=None):
         queue = faults.get(key) or faults.get((method,))
         if queue:
             return error(*queue.pop(0))
+        if method == "groups.getById" and "group_ids" in params:
+            wanted = params["group_ids"].split(",")
+            return 200, {"response": {"groups": [g for g in GROUPS.values() if str(g["id"]) in wanted]}}
         if method == "groups.getById":
             group = GROUPS.get(params["group_id"]) or next(
-                (g for g in GROUPS.values() if str(g["id"]) == params["group_id"]), None)
+                (g for g in GROUPS.values() if params["group_id"] in (str(g["id"]), g["screen_name"])), None)
             if group is None:
                 return error(100, "One of the parameters specified was missing or invalid: group_ids is undefined")
             return 200, {"response": {"groups": [group], "profiles": []}}
@@ -344,7 +358,10 @@ def test_crawl_depth_follows_mentions_and_records_closed(full_crawl):
     status = dict(rows(db, "SELECT handle, status FROM accounts"))
     assert status == {"alpha": "ok", "club22": "ok", "closed_one": "unavailable"}
     assert "unavailable: closed_one: closed or private (error 15" in result.stderr
-    assert ("alpha", "club22", "mention") in rows(db, "SELECT src, dst, kind FROM links")
+    links = rows(db, "SELECT src, dst, kind FROM links")
+    assert ("alpha", "club22", "mention") in links
+    # [club33|…] was looked up: the link uses the screen name its page is stored under
+    assert ("club22", "closed_one", "mention") in links and not [l for l in links if l[1] == "club33"]
 
 
 def test_crawl_counts(full_crawl):

@@ -21,9 +21,10 @@ Per community:
 
 Handles: the community's screen name (``apiclub``), or ``club<ID>`` when it has none (VK then shows
 ``club<ID>``/``public<ID>``; both become ``club<ID>``). Users named in reposts or mentions are ``id<ID>``
-(or their screen name when the answer carries it) and are never crawled: only communities are. A
-community first met as ``club<ID>`` in another's post keeps that name in the links even when its own
-page turns out to have a screen name (the API is not asked again for every mention).
+(or their screen name when the answer carries it) and are never crawled: only communities are.
+Communities a wall page names by id only (``[club123|…]``, reposts of groups the answer does not
+describe) are looked up in one ``groups.getById`` call per page, so links and ``--depth`` use the
+screen name their own page is stored under.
 
 Errors come back as HTTP 200 with ``{"error": {"error_code": …}}``:
 6 (too many requests per second) waits a second and retries (up to 5 times); 5 (authorisation
@@ -165,7 +166,7 @@ class VkSpider(AudienceSampler, PlatformSpider):
     # VK allows 3 requests a second per token: 0.34 s apart, not randomised below that.
     min_delay = 0.34
     followers_kind = "members"
-    custom_settings = {"RANDOMIZE_DOWNLOAD_DELAY": False}
+    custom_settings = {"DOWNLOAD_DELAY_JITTER": 0}
 
     def __init__(self, *args, audience_limit: int = AUDIENCE_LIMIT, **kwargs):
         super().__init__(*args, **kwargs)
@@ -358,17 +359,14 @@ class VkSpider(AudienceSampler, PlatformSpider):
         items = [i for i in data.get("items") or [] if isinstance(i, dict)]
         names = self.names_in(data)
         room = max(0, self.max_posts - offset)
-        posts, discovered = [], set()
+        posts, found_links = [], []
         for item in items[:room]:
             post, links = self.parse_post(item, handle, group_id, names)
             if post is None:
                 continue
             posts.append(post)
             yield post
-            for link in links:
-                yield link
-                if not is_user(link.dst) and link.dst not in names["users"]:
-                    discovered.add(link.dst)
+            found_links.extend(links)
         taken = offset + len(items[:room])
         total = data.get("count")
         if items and taken < self.max_posts and (not isinstance(total, int) or taken < total):
@@ -383,6 +381,59 @@ class VkSpider(AudienceSampler, PlatformSpider):
                     request = self.likers_request(handle, group_id, int(post.post_id))
                     if request is not None:
                         yield request
+        # Communities named only by id (``[club123|…]``) are looked up first, in one call, so links and
+        # --depth use their screen names: the name their own page is stored under.
+        unknown = sorted({int(m.group(1)) for link in found_links if (m := GROUP_ID.match(link.dst))})
+        resolve = self.call("groups.getById", self.parse_names, handle, errback=self.on_names_error, priority=1,
+                            group_ids=",".join(map(str, unknown[:500])), fields="screen_name") if unknown else None
+        if resolve is None:
+            yield from self.emit_links(found_links, handle, hop, names["users"])
+        else:
+            resolve.cb_kwargs.update(links=found_links, hop=hop, users=sorted(names["users"]))
+            yield resolve
+
+    def parse_names(self, response, handle: str, links: list, hop: int, users: list):
+        """Screen names of communities known by id only; then the wall page's links, renamed."""
+        try:
+            groups = groups_of(self.answer(response))
+        except VkError as error:
+            tries = response.meta.get("vk_retries", 0)
+            if error.code in (5, 29) or (error.code == 6 and tries < RETRIES_6):
+                yield from self.vk_error(response, error, handle)  # stop, stop calling, or retry
+                if error.code == 6:
+                    return
+            else:
+                self.crawler.stats.inc_value(f"pagescout/errors/vk_{error.code}_names")
+            groups = []
+        ids = self.state.setdefault("ids", {})
+        for group in groups:
+            if "id" in group:
+                ids[str(group["id"])] = group_handle(group["id"], group.get("screen_name"))
+        renamed = []
+        for link in links:
+            match = GROUP_ID.match(link.dst)
+            if match and ids.get(match.group(1)):
+                link.dst = ids[match.group(1)]
+            if link.dst != handle:
+                renamed.append(link)
+        yield from self.emit_links(renamed, handle, hop, set(users))
+
+    def on_names_error(self, failure):
+        """The lookup failed: the links go out under the names the wall page gave them."""
+        yield from self.on_side_error(failure)
+        kwargs = failure.request.cb_kwargs
+        yield from self.emit_links(kwargs["links"], kwargs["handle"], kwargs["hop"], set(kwargs["users"]))
+
+    def emit_links(self, links: list, handle: str, hop: int, users: set):
+        seen, discovered = set(), set()
+        for link in links:
+            key = (link.dst, link.kind, link.post_id)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield link
+            if not is_user(link.dst) and link.dst not in users:
+                discovered.add(link.dst)
         yield from (r for r in self.expand(handle, hop, sorted(discovered - {handle})) if r is not None)
 
     def names_in(self, data: dict) -> dict:
