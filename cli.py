@@ -445,6 +445,8 @@ def _terminal_table(table: pd.DataFrame) -> str:
         shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
     shown["posts_per_week"] = shown["posts_per_week"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
     shown["name"] = shown["name"].fillna("").str.slice(0, 28)
+    if "quality" in shown:  # audience quality 0–100 (ranking/quality.py)
+        shown["quality"] = shown["quality"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
     return shown.fillna("").to_string(index=False)
 
 

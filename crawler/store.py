@@ -391,6 +391,20 @@ class Store:
         frame["member_key"] = frame["member_key"].astype("int64")
         return frame
 
+    def load_engagers(self, platform: str | None = None) -> pd.DataFrame:
+        """Dated engagers: columns platform, account, kind, member_key (int64), at (UTC), for the audience
+        rows of kind liker, commenter or reposter whose time is stored (audience temperature uses them)."""
+        c = audience_table.c
+        query = sa.select(c.platform, c.account, c.kind, c.member_key, c.at).where(
+            c.kind.in_(("liker", "commenter", "reposter")), c.at.is_not(None))
+        if platform:
+            query = query.where(c.platform == platform)
+        with self.engine.connect() as conn:
+            frame = pd.read_sql_query(query, conn)
+        frame["member_key"] = frame["member_key"].astype("int64")
+        frame["at"] = pd.to_datetime(frame["at"], utc=True, format="mixed")
+        return frame
+
     def counts(self) -> dict[str, int]:
         """Row count per table (tests and the crawl summary use it)."""
         with self.engine.connect() as conn:

@@ -10,7 +10,9 @@ Components and default weights:
 
 - ``reach`` (0.40): ``median_views``, or ``followers`` when the platform shows no views;
 - ``engagement`` (0.35): ``er_views``, or ``er_followers`` when views are unknown;
-- ``citations`` (0.25): distinct accounts citing it.
+- ``citations`` (0.25): distinct accounts citing it;
+- ``quality`` (0.15): audience and engagement quality 0–100 (ranking/quality.py); left out, like any
+  component, on a platform where no account has it (Telegram without enough peers, say).
 
 Percentiles never compare across platforms: a Telegram channel and a VK group each rank among peers.
 """
@@ -23,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_WEIGHTS: dict[str, float] = {"reach": 0.40, "engagement": 0.35, "citations": 0.25}
+DEFAULT_WEIGHTS["quality"] = 0.15  # audience quality (ranking/quality.py); absent from metrics → left out
 
 
 def components(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -32,6 +35,8 @@ def components(metrics: pd.DataFrame) -> pd.DataFrame:
             "reach": metrics["median_views"].astype("float64").fillna(metrics["followers"].astype("float64")),
             "engagement": metrics["er_views"].astype("float64").fillna(metrics["er_followers"].astype("float64")),
             "citations": metrics["citations"].astype("float64"),
+            "quality": (metrics["quality"].astype("float64") if "quality" in metrics
+                        else pd.Series(np.nan, index=metrics.index)),
         },
         index=metrics.index,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ranking.engagement import account_metrics
+from ranking.quality import quality_columns
 from ranking.score import score
 
 #: Column → what it means and how it is computed. Exports write this next to the table.
@@ -30,7 +31,34 @@ COLUMNS: dict[str, str] = {
     "same_as": "The same author's pages on other platforms (platform:handle), from links on their blog and in its "
                "posts to Telegram, VK, YouTube, Bluesky and Mastodon profiles (crawl rss); empty where none are known.",
 }
+#: Audience quality, growth and temperature (ranking/quality.py, ranking/growth.py), appended to ``COLUMNS``.
+QUALITY_COLUMNS: dict[str, str] = {
+    "bot_share": "Share of suspicious members among the stored audience members whose platform shows any signal: "
+                 "deactivated (VK deleted/banned, Mastodon suspended/moved), or ≥ 2 weak signals (no avatar, no bio, "
+                 "account < 30 days old, follows > 1,500, no posts, not seen for 6 months). HypeAuditor AQS / Modash "
+                 "credibility style; empty where no member signals are stored (Telegram, YouTube).",
+    "bot_share_low": "Lower end of the 95% Wilson interval of bot_share for the members checked: a small sample "
+                     "gives a wide interval.",
+    "bot_share_high": "Upper end of the 95% Wilson interval of bot_share.",
+    "quality": "0–100 = 100 × weighted mean of the parts known: audience 50% (1 − bot_share), engagement 30% "
+               "(1 − 0.5 per flag: views far above the engagement, reach far below the platform median, isolation-"
+               "forest outlier), growth 20% (1 − 0.5 per follower spike); empty where no part is known.",
+    "quality_flags": "What lowered quality, in plain words with the number: deactivated or suspicious members (±95% "
+                     "interval), small sample, views N× the platform's views per interaction, reach rate far below "
+                     "the platform median, engagement unlike other pages (isolation forest, only for platforms with "
+                     "≥ 20 pages), follower jumps (+40% followers in 2 days).",
+    "growth_30d": "Follower change vs the snapshot closest to 30 days before the latest (within ±7.5 days); empty "
+                  "without that much history.",
+    "growth_90d": "Follower change vs the snapshot closest to 90 days before the latest (within ±22.5 days); empty "
+                  "without that much history.",
+    "warm": "Estimate from stored engagers: share of the page's stored audience (followers and engagers) that liked, "
+            "commented or reposted in the last 7 days; empty where no dated engagers are stored.",
+    "cooling": "Share of the stored audience whose latest stored engagement was 7–60 days ago.",
+    "cold": "Share of the stored audience with no stored engagement in 60 days (1 − warm − cooling).",
+}
+COLUMNS.update(QUALITY_COLUMNS)
 RATE_COLUMNS = ("reach_rate", "er_views", "er_followers")
+RATE_COLUMNS += ("bot_share", "bot_share_low", "bot_share_high", "growth_30d", "growth_90d", "warm", "cooling", "cold")
 #: Columns ``shortlist(..., target=...)`` appends (``pagescout export --target``), see ranking/overlap.py.
 TARGET_COLUMNS: dict[str, str] = {
     "target_overlap": "|A∩T|: stored audience members of the page who are in the target audience T (everyone in the "
@@ -74,19 +102,37 @@ def same_as_pages(links: pd.DataFrame, platforms: pd.Series, handles: pd.Series)
 
 def shortlist(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
               platform: str | None = None, top: int | None = None,
-              audience: pd.DataFrame | None = None, target: pd.DataFrame | None = None) -> pd.DataFrame:
+              audience: pd.DataFrame | None = None, target: pd.DataFrame | None = None, *,
+              signals: pd.DataFrame | None = None, snapshots: pd.DataFrame | None = None,
+              engagers: pd.DataFrame | None = None, now=None, max_bot_share: float | None = None) -> pd.DataFrame:
     """Rank every usable account (optionally of one platform) and return the ``COLUMNS`` table.
 
     ``audience`` (optional, the store's audience frame) fills ``audience_sampled``; without it the
     column is empty. ``target`` (optional: platform, handle, target_overlap, affinity, as
     ``ranking.overlap.target_metrics`` computes them) appends the ``TARGET_COLUMNS``.
+
+    The ``QUALITY_COLUMNS`` come from ``audience`` (all kinds), ``signals`` (``Store.load_member_signals``),
+    ``snapshots`` (``Store.load_snapshots``) and ``engagers`` (``Store.load_engagers``), each optional
+    (its columns stay empty without it), judged as of ``now`` (the CLI passes the current time; default:
+    the latest ``fetched_at`` among the accounts). ``max_bot_share`` drops pages whose bot_share is above
+    it (pages of unknown bot share stay) and renumbers ``rank``. ``attrs["notes"]`` says what could not
+    be checked.
     """
     every_link = links  # same_as looks across platforms
     if platform:
         accounts = accounts[accounts["platform"] == platform]
         posts = posts[posts["platform"] == platform]
         links = links[links["platform"] == platform]
-    ranked = score(account_metrics(accounts, posts, links))
+    metrics = account_metrics(accounts, posts, links)
+    if now is None and "fetched_at" in accounts and accounts["fetched_at"].notna().any():
+        now = pd.to_datetime(accounts["fetched_at"], utc=True).max()
+    quality = quality_columns(metrics, posts, audience=audience, signals=signals, snapshots=snapshots,
+                              engagers=engagers, now=now)
+    notes = quality.attrs.get("notes", [])
+    ranked = score(pd.concat([metrics.reset_index(drop=True), quality], axis=1))
+    if max_bot_share is not None:  # unknown bot share stays: its cell is empty, not a pass
+        ranked = ranked[~(ranked["bot_share"] > max_bot_share)].reset_index(drop=True)
+        ranked["rank"] = range(1, len(ranked) + 1)
     ranked["audience_sampled"] = audience_sampled(
         audience, pd.MultiIndex.from_frame(ranked[["platform", "handle"]])).array
     ranked["same_as"] = same_as_pages(every_link, ranked["platform"], ranked["handle"])
@@ -97,4 +143,6 @@ def shortlist(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
         index = pd.MultiIndex.from_frame(table[["platform", "handle"]].astype(str))
         table["target_overlap"] = found["target_overlap"].reindex(index).astype("Int64").array
         table["affinity"] = found["affinity"].reindex(index).to_numpy(dtype="float64")
-    return table.head(top) if top else table
+    table = table.head(top) if top else table
+    table.attrs["notes"] = notes
+    return table

@@ -1,0 +1,478 @@
+"""Audience quality (bots), engagement anomalies, the 0–100 quality figure and audience temperature.
+
+Pure functions over the store's frames: no file, network, database or clock access (functions that
+need the present take ``now``). A figure that cannot be computed is NaN, never 0.
+
+References: HypeAuditor's Audience Quality Score (AQS: share of "quality" followers, suspicious
+accounts, engagement authenticity, follower-growth anomalies); Modash's follower credibility (share of
+followers that look like real people: avatar, bio, posts, following/followers balance); Upfluence's
+audience confidence (how far the audience estimate can be trusted from the sample it stands on).
+
+**Suspicious member** (documented rule, :func:`member_flags`): deactivated (VK "dogs": deleted or
+banned; Mastodon: suspended, moved or memorialised), or at least ``WEAK_SIGNALS`` (2) of the weak
+signals the platform shows:
+
+==================  =================================================  ==============================
+weak signal         when                                               platforms that show it
+==================  =================================================  ==============================
+no avatar           default or missing profile picture                 VK, Bluesky, Mastodon
+no description      empty bio                                          Bluesky, Mastodon
+new account         created less than ``NEW_ACCOUNT_DAYS`` (30) ago     Bluesky, Mastodon
+mass following      follows more than ``MASS_FOLLOWING`` (1,500)        Mastodon (where known)
+no posts            zero posts                                         Mastodon
+inactive            last seen / last post over ``INACTIVE_DAYS`` ago    VK, Mastodon
+==================  =================================================  ==============================
+
+A signal the platform does not show counts as absent, never as a weak signal; a member without any
+signal is not in the denominator at all.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ranking.growth import SPIKE_MAX_GAP_DAYS, follower_series, growth_table, spikes
+
+KEY = ["platform", "handle"]
+MASS_FOLLOWING = 1500
+NEW_ACCOUNT_DAYS = 30
+INACTIVE_DAYS = 183  # six months
+WEAK_SIGNALS = 2
+Z95 = 1.959964  # the normal quantile for a two-sided 95% interval
+#: Below this many members with signals the bot share is flagged as a small sample.
+SMALL_SAMPLE = 100
+#: Flag thresholds for the audience.
+BOT_SHARE_FLAG = 0.25
+DEACTIVATED_FLAG = 0.10
+#: Kinds that make up an account's audience for the bot share; engagers stand in where none is stored.
+AUDIENCE_KINDS = ("follower", "member")
+ENGAGER_KINDS = ("liker", "commenter", "reposter")
+#: Engagement rules: a platform norm (median) needs this many accounts with the value.
+MIN_PEERS = 5
+#: Views per interaction this many times the platform norm → "bought views".
+VIEWS_FLAG = 4.0
+#: Reach rate at or below norm / this → "dead audience".
+REACH_FLAG = 4.0
+#: Isolation forest: accounts a platform needs before the model is fitted, trees, seed, threshold.
+MIN_ACCOUNTS = 20
+N_ESTIMATORS = 200
+RANDOM_STATE = 0
+ANOMALY_THRESHOLD = 0.62
+ANOMALY_MADS = 3.0
+LOG_FLOOR = 1e-4
+FEATURES = ["log_followers", "reach_rate", "er_views", "er_followers", "comments_per_like", "posts_per_week"]
+#: Weights of the quality parts (renormalised over the parts known for the account).
+QUALITY_WEIGHTS = {"audience": 0.5, "engagement": 0.3, "growth": 0.2}
+WARM_DAYS = 7
+COOLING_DAYS = 60
+#: The columns :func:`quality_columns` returns, in export order.
+COLUMNS = ["bot_share", "bot_share_low", "bot_share_high", "quality", "quality_flags", "growth_30d", "growth_90d",
+           "warm", "cooling", "cold"]
+
+
+def _index(frame: pd.DataFrame) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays([frame["platform"].astype(str), frame["handle"].astype(str)], names=KEY)
+
+
+def _num(col: pd.Series) -> pd.Series:
+    """Booleans and counts as float: True → 1, None → NaN."""
+    return pd.to_numeric(col.astype(object).where(col.notna()), errors="coerce").astype("float64")
+
+
+def _when(col: pd.Series) -> pd.Series:
+    return pd.to_datetime(col, utc=True, errors="coerce")
+
+
+def _now(now) -> pd.Timestamp:
+    stamp = pd.Timestamp(now)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+# bots -------------------------------------------------------------------------------------------
+def member_flags(signals: pd.DataFrame, now) -> pd.DataFrame:
+    """Per member (platform, member_key): ``known`` (any signal shown), ``deactivated``, ``weak`` (weak
+    signals present, see the module docstring) and ``suspicious = deactivated or weak ≥ WEAK_SIGNALS``.
+
+    ``signals`` is ``Store.load_member_signals()``; ``now`` the moment "new" and "inactive" refer to.
+    """
+    now = _now(now)
+    names = ["has_avatar", "has_description", "created_at", "follows", "followers", "posts", "deactivated", "last_seen"]
+    frame = signals.reindex(columns=["platform", "member_key", *names])
+    known = frame[names].notna().any(axis=1)
+    created = _when(frame["created_at"])
+    last_seen = _when(frame["last_seen"])
+    weak = pd.DataFrame({
+        "no_avatar": _num(frame["has_avatar"]).eq(0),
+        "no_description": _num(frame["has_description"]).eq(0),
+        "new_account": created > now - pd.Timedelta(days=NEW_ACCOUNT_DAYS),
+        "mass_following": _num(frame["follows"]) > MASS_FOLLOWING,
+        "no_posts": _num(frame["posts"]).eq(0),
+        "inactive": last_seen < now - pd.Timedelta(days=INACTIVE_DAYS),
+    })
+    deactivated = _num(frame["deactivated"]).eq(1)
+    count = weak.sum(axis=1)
+    return pd.DataFrame({
+        "platform": frame["platform"].astype(str),
+        "member_key": frame["member_key"].astype("int64"),
+        "known": known,
+        "deactivated": deactivated,
+        "weak": count.astype("int64"),
+        "suspicious": deactivated | (count >= WEAK_SIGNALS),
+    })
+
+
+def wilson(k, n, z: float = Z95):
+    """Wilson score interval for k successes in n trials: ``(low, high)``, NaN where n = 0.
+
+    ``centre = (p + z²/2n) / (1 + z²/n)``, ``half = z / (1 + z²/n) · √(p(1 − p)/n + z²/4n²)``, p = k/n.
+    Unlike p ± z√(p(1−p)/n) it stays within [0, 1] and stays honest for small n and p near 0 or 1.
+    """
+    k = np.asarray(k, dtype="float64")
+    n = np.asarray(n, dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        low, high = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    bad = ~(n > 0)
+    return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
+
+
+def audience_members(audience: pd.DataFrame) -> pd.DataFrame:
+    """Distinct (platform, handle, member_key) of each account's audience for the bot share: its followers
+    and members (``AUDIENCE_KINDS``); where none is stored for the account, its engagers instead."""
+    if audience is None or audience.empty:
+        return pd.DataFrame({"platform": pd.Series(dtype=object), "handle": pd.Series(dtype=object),
+                             "member_key": pd.Series(dtype="int64")})
+    frame = pd.DataFrame({"platform": audience["platform"].astype(str), "handle": audience["account"].astype(str),
+                          "kind": audience["kind"].astype(str), "member_key": audience["member_key"].astype("int64")})
+    base = frame["kind"].isin(AUDIENCE_KINDS)
+    has_base = base.groupby([frame["platform"], frame["handle"]]).transform("any")
+    chosen = frame[base | ~has_base]
+    return chosen.drop_duplicates(["platform", "handle", "member_key"])[["platform", "handle", "member_key"]]
+
+
+def bot_share(audience: pd.DataFrame, signals: pd.DataFrame, now) -> pd.DataFrame:
+    """Share of suspicious members in each account's stored audience, with its 95% Wilson interval.
+
+    ``bot_share = k / n``: n = audience members (see :func:`audience_members`) with any signal shown,
+    k = those suspicious (:func:`member_flags`); ``bot_share_low`` / ``bot_share_high`` = Wilson 95%
+    interval for k of n, so a small sample shows as a wide interval. Also ``deactivated_share`` (and its
+    interval) and ``checked`` = n. Indexed by (platform, handle); accounts with n = 0 are absent.
+    """
+    empty = pd.DataFrame(columns=["checked", "suspicious", "deactivated", "bot_share", "bot_share_low",
+                                  "bot_share_high", "deactivated_share", "deactivated_low", "deactivated_high"],
+                         index=pd.MultiIndex.from_tuples([], names=KEY), dtype="float64")
+    if signals is None or signals.empty or audience is None or audience.empty:
+        return empty
+    flags = member_flags(signals, now)
+    flags = flags[flags["known"]].drop_duplicates(["platform", "member_key"])
+    joined = audience_members(audience).merge(flags, on=["platform", "member_key"], how="inner")
+    if joined.empty:
+        return empty
+    grouped = joined.groupby(KEY)
+    out = pd.DataFrame({
+        "checked": grouped["member_key"].size().astype("float64"),
+        "suspicious": grouped["suspicious"].sum().astype("float64"),
+        "deactivated": grouped["deactivated"].sum().astype("float64"),
+    })
+    out["bot_share"] = out["suspicious"] / out["checked"]
+    out["bot_share_low"], out["bot_share_high"] = wilson(out["suspicious"], out["checked"])
+    out["deactivated_share"] = out["deactivated"] / out["checked"]
+    out["deactivated_low"], out["deactivated_high"] = wilson(out["deactivated"], out["checked"])
+    return out
+
+
+# engagement anomalies -------------------------------------------------------------------------------
+def comments_per_like(posts: pd.DataFrame) -> pd.Series:
+    """Σ comments / Σ likes per (platform, handle) over posts where both are known; NaN where Σ likes = 0."""
+    both = posts[posts["comments"].notna() & posts["likes"].notna()]
+    sums = both.groupby([both["platform"].astype(str), both["account"].astype(str)])[["comments", "likes"]].sum()
+    sums.index = sums.index.set_names(KEY)
+    likes = sums["likes"].astype("float64")
+    return sums["comments"].astype("float64") / likes.where(likes > 0)
+
+
+def engagement_features(metrics: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
+    """The engagement figures the checks use per account, indexed by (platform, handle): ``log_followers =
+    log10(1 + followers)``, ``reach_rate``, ``er_views``, ``er_followers``, ``comments_per_like``,
+    ``posts_per_week`` (see ranking.engagement.account_metrics). Raw values: :func:`isolation_anomalies`
+    takes their logarithms itself."""
+    index = _index(metrics)
+
+    def floats(name: str) -> np.ndarray:
+        col = metrics[name]
+        if pd.api.types.is_datetime64_any_dtype(col):  # an empty group-by's dtype: no values anyway
+            return np.full(len(col), np.nan)
+        return pd.to_numeric(col, errors="coerce").astype("float64").to_numpy()
+
+    features = pd.DataFrame({
+        "log_followers": np.log10(1 + np.clip(floats("followers"), 0, None)),
+        "reach_rate": floats("reach_rate"),
+        "er_views": floats("er_views"),
+        "er_followers": floats("er_followers"),
+        "posts_per_week": floats("posts_per_week"),
+    }, index=index)
+    features["comments_per_like"] = comments_per_like(posts).reindex(index).to_numpy() if len(posts) else np.nan
+    return features[FEATURES]
+
+
+def isolation_anomalies(features: pd.DataFrame, min_accounts: int = MIN_ACCOUNTS,
+                        random_state: int = RANDOM_STATE) -> pd.DataFrame:
+    """An isolation forest (Liu, Ting & Zhou 2008; scikit-learn) fitted per platform on ``features``.
+
+    Rates and posts per week enter as ``log10(max(x, 10⁻⁴))``, so ten times too low weighs like ten
+    times too high (followers are already ``log_followers``). Features no account of the platform has
+    are dropped; a missing value takes the platform's median. ``anomaly_score`` = the paper's
+    s(x) = 2^(−E[h(x)]/c(n)) (``−score_samples``): below 0.5 for ordinary accounts, towards 1 for
+    accounts isolated in few splits. ``anomaly`` = s ≥ ``ANOMALY_THRESHOLD`` (0.62) and s at least
+    ``ANOMALY_MADS`` (3) robust deviations (1.4826 × MAD) above the platform's median score, so a big
+    platform's long tail is not flagged wholesale. A platform with fewer than ``min_accounts`` accounts
+    is skipped (NaN), and ``attrs["notes"]`` says so. Fixed ``random_state``: the same data, the same flags.
+    """
+    from sklearn.ensemble import IsolationForest
+
+    out = pd.DataFrame({"anomaly_score": np.nan, "anomaly": pd.array([pd.NA] * len(features), dtype="boolean")},
+                       index=features.index)
+    notes = []
+    platforms = features.index.get_level_values("platform")
+    for platform in pd.unique(platforms):
+        rows = platforms == platform
+        block = features[rows]
+        block = block.loc[:, block.notna().any()]
+        if len(block) < min_accounts:
+            notes.append(f"engagement anomaly model skipped for {platform}: {len(block)} accounts, needs "
+                         f"{min_accounts} (the plain rules still ran)")
+            continue
+        if block.shape[1] == 0:
+            notes.append(f"engagement anomaly model skipped for {platform}: no engagement figures")
+            continue
+        logged = block.copy()
+        for col in logged.columns.difference(["log_followers"]):
+            logged[col] = np.log10(logged[col].clip(lower=LOG_FLOOR))
+        filled = logged.fillna(logged.median()).to_numpy()
+        model = IsolationForest(n_estimators=N_ESTIMATORS, random_state=random_state).fit(filled)
+        scores = -model.score_samples(filled)
+        centre = np.median(scores)
+        spread = 1.4826 * np.median(np.abs(scores - centre))
+        out.loc[rows, "anomaly_score"] = scores
+        out.loc[rows, "anomaly"] = (scores >= ANOMALY_THRESHOLD) & (scores >= centre + ANOMALY_MADS * spread)
+    out.attrs["notes"] = notes
+    return out
+
+
+def platform_norms(features: pd.DataFrame, min_peers: int = MIN_PEERS) -> pd.DataFrame:
+    """Median ``er_views`` and ``reach_rate`` per platform over accounts that have them; NaN with fewer
+    than ``min_peers`` such accounts (no norm to compare against)."""
+    platforms = features.index.get_level_values("platform")
+    cols = features[["er_views", "reach_rate"]]
+    medians = cols.groupby(platforms).median()
+    counts = cols.notna().groupby(platforms).sum()
+    return medians.where(counts >= min_peers)
+
+
+def engagement_rules(features: pd.DataFrame, min_peers: int = MIN_PEERS) -> pd.DataFrame:
+    """The plain checks a targetologist trusts, per account (index of ``features``):
+
+    - ``views_ratio = norm(er_views) / er_views``: views per interaction against the platform's median
+      account; ≥ ``VIEWS_FLAG`` (4×) → ``views_flag`` (bought views: views the engagement does not back);
+    - ``reach_ratio = reach_rate / norm(reach_rate)``; ≤ 1 / ``REACH_FLAG`` (a quarter of the norm) →
+      ``reach_flag`` (a dead audience: followers who no longer read).
+
+    NaN / False where the value or the platform norm (``min_peers`` accounts) is missing; ``checked``
+    says whether either rule could run.
+    """
+    norms = platform_norms(features, min_peers)
+    platforms = features.index.get_level_values("platform")
+    norm_er = norms["er_views"].reindex(platforms).to_numpy()
+    norm_reach = norms["reach_rate"].reindex(platforms).to_numpy()
+    er = features["er_views"].to_numpy(dtype="float64")
+    reach = features["reach_rate"].to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        views_ratio = np.where(er > 0, norm_er / er, np.where(er == 0, np.inf, np.nan))
+        views_ratio = np.where(np.isnan(norm_er) | (norm_er <= 0), np.nan, views_ratio)
+        reach_ratio = np.where(norm_reach > 0, reach / norm_reach, np.nan)
+    out = pd.DataFrame({
+        "views_ratio": views_ratio, "views_flag": views_ratio >= VIEWS_FLAG,
+        "reach_norm": norm_reach, "reach_ratio": reach_ratio, "reach_flag": reach_ratio <= 1 / REACH_FLAG,
+    }, index=features.index)
+    out["checked"] = ~np.isnan(views_ratio) | ~np.isnan(reach_ratio)
+    return out
+
+
+# the quality figure and its flags ---------------------------------------------------------------------
+def _pct(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _plus_minus(share: float, low: float, high: float) -> str:
+    return f"±{max(share - low, high - share):.0%}"
+
+
+def audience_flags(row) -> list[str]:
+    """Words for the audience part: '31% deactivated members (±4%)', '45% suspicious members (±5%)',
+    'small sample: 40 members checked'."""
+    flags = []
+    if pd.isna(row.get("checked")) or not row.get("checked"):
+        return flags
+    if row["deactivated_share"] >= DEACTIVATED_FLAG:
+        flags.append(f"{_pct(row['deactivated_share'])} deactivated members "
+                     f"({_plus_minus(row['deactivated_share'], row['deactivated_low'], row['deactivated_high'])})")
+    if row["bot_share"] >= BOT_SHARE_FLAG:
+        flags.append(f"{_pct(row['bot_share'])} suspicious members "
+                     f"({_plus_minus(row['bot_share'], row['bot_share_low'], row['bot_share_high'])})")
+    if row["checked"] < SMALL_SAMPLE:
+        flags.append(f"small sample: {int(row['checked'])} members checked")
+    return flags
+
+
+def views_text(ratio: float) -> str:
+    """'views 8× the engagement norm' (views per interaction against the platform median)."""
+    return "views with no engagement at all" if math.isinf(ratio) else f"views {ratio:.0f}× the engagement norm"
+
+
+def reach_text(reach: float, norm: float) -> str:
+    """'reach rate 3% vs 18% platform median'."""
+    return f"reach rate {reach:.0%} vs {norm:.0%} platform median"
+
+
+def anomaly_text(score: float, platform: str) -> str:
+    return f"engagement unlike other {platform} pages (anomaly score {score:.2f})"
+
+
+def quality_score(bots: pd.DataFrame, rules: pd.DataFrame, anomalies: pd.DataFrame, spike_counts: pd.Series,
+                  growth_checked: pd.Series, index: pd.MultiIndex) -> pd.Series:
+    """``quality = 100 × Σ wᵢ·qᵢ / Σ wᵢ`` over the parts known for the account (``QUALITY_WEIGHTS``):
+
+    - audience (0.5): ``q = 1 − bot_share``;
+    - engagement (0.3): ``q = max(0, 1 − 0.5 × flags)``, flags = bought views, dead audience, model
+      outlier; known when a rule or the model could run;
+    - growth (0.2): ``q = max(0, 1 − 0.5 × spikes)``; known when two snapshots lie at most
+      ``SPIKE_MAX_GAP_DAYS`` apart.
+
+    NaN when no part is known.
+    """
+    audience_q = 1 - bots["bot_share"].reindex(index).to_numpy(dtype="float64")
+    r = rules.reindex(index)
+    a = anomalies.reindex(index)
+    model_ran = a["anomaly_score"].notna().to_numpy()
+    n_flags = (r["views_flag"].fillna(False).astype(bool).to_numpy().astype(int)
+               + r["reach_flag"].fillna(False).astype(bool).to_numpy().astype(int)
+               + a["anomaly"].fillna(False).astype(bool).to_numpy().astype(int))
+    engaged_known = r["checked"].fillna(False).astype(bool).to_numpy() | model_ran
+    engagement_q = np.where(engaged_known, np.maximum(0, 1 - 0.5 * n_flags), np.nan)
+    spikes_n = spike_counts.reindex(index).fillna(0).to_numpy(dtype="float64")
+    growth_known = growth_checked.reindex(index).fillna(False).astype(bool).to_numpy()
+    growth_q = np.where(growth_known, np.maximum(0, 1 - 0.5 * spikes_n), np.nan)
+    parts = np.column_stack([audience_q, engagement_q, growth_q])
+    weights = np.array([QUALITY_WEIGHTS["audience"], QUALITY_WEIGHTS["engagement"], QUALITY_WEIGHTS["growth"]])
+    known = ~np.isnan(parts)
+    total = (known * weights).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = 100 * (np.nan_to_num(parts) * weights).sum(axis=1) / np.where(total > 0, total, np.nan)
+    return pd.Series(np.round(value, 1), index=index, name="quality")
+
+
+# temperature ---------------------------------------------------------------------------------------------
+def temperature(audience: pd.DataFrame, engagers: pd.DataFrame | None, now) -> pd.DataFrame:
+    """Audience temperature, an estimate from the stored engagers (warm / cooling / cold leads).
+
+    A = the account's stored audience (distinct members of any kind: followers, members, likers,
+    commenters, reposters). For each member, ``last`` = their latest dated like, comment or repost of
+    the account (``engagers``: platform, account, kind, member_key, at). Then ``warm = |{last ≥ now −
+    7 d}| / |A|``, ``cooling = |{now − 60 d ≤ last < now − 7 d}| / |A|``, ``cold = 1 − warm − cooling``
+    (no engagement stored in 60 days). Only for accounts with at least one dated engager; NaN elsewhere.
+    Engagers are sampled from recent posts only, so warm and cooling are lower bounds.
+    """
+    columns = ["warm", "cooling", "cold"]
+    empty = pd.DataFrame(columns=columns, index=pd.MultiIndex.from_tuples([], names=KEY), dtype="float64")
+    if engagers is None or engagers.empty:
+        return empty
+    now = _now(now)
+    dated = pd.DataFrame({"platform": engagers["platform"].astype(str), "handle": engagers["account"].astype(str),
+                          "kind": engagers["kind"].astype(str), "member_key": engagers["member_key"].astype("int64"),
+                          "at": _when(engagers["at"])})
+    dated = dated[dated["kind"].isin(ENGAGER_KINDS) & dated["at"].notna()]
+    if dated.empty:
+        return empty
+    last = dated.groupby(["platform", "handle", "member_key"])["at"].max().rename("last").reset_index()
+    members = [last[["platform", "handle", "member_key"]]]
+    if audience is not None and not audience.empty:
+        members.append(pd.DataFrame({"platform": audience["platform"].astype(str),
+                                     "handle": audience["account"].astype(str),
+                                     "member_key": audience["member_key"].astype("int64")}))
+    every = pd.concat(members, ignore_index=True).drop_duplicates()
+    every = every[_index(every).isin(_index(last).unique())]
+    every = every.merge(last, on=["platform", "handle", "member_key"], how="left")
+    warm = every["last"] >= now - pd.Timedelta(days=WARM_DAYS)
+    cooling = (every["last"] >= now - pd.Timedelta(days=COOLING_DAYS)) & ~warm
+    grouped = pd.DataFrame({"platform": every["platform"], "handle": every["handle"], "warm": warm,
+                            "cooling": cooling}).groupby(KEY)
+    out = pd.DataFrame({"warm": grouped["warm"].mean(), "cooling": grouped["cooling"].mean()}).astype("float64")
+    out["cold"] = (1 - out["warm"] - out["cooling"]).clip(lower=0)
+    return out
+
+
+# everything for the shortlist ---------------------------------------------------------------------------
+def quality_columns(metrics: pd.DataFrame, posts: pd.DataFrame, *, audience: pd.DataFrame | None = None,
+                    signals: pd.DataFrame | None = None, snapshots: pd.DataFrame | None = None,
+                    engagers: pd.DataFrame | None = None, now=None,
+                    min_accounts: int = MIN_ACCOUNTS) -> pd.DataFrame:
+    """The ``COLUMNS`` for each row of ``metrics`` (ranking.engagement.account_metrics), same order.
+
+    ``quality_flags`` joins the flags in plain words, each with its number, by "; ". Without ``now``
+    the time-based parts (new / inactive members, temperature) are left out. ``attrs["notes"]`` carries
+    what could not be checked (a platform too small for the anomaly model).
+    """
+    index = _index(metrics)
+    out = pd.DataFrame(index=index)
+    have_now = now is not None and not pd.isna(now)
+    if not have_now and signals is not None:
+        # without a "now" the time-based signals cannot be judged: leave them out rather than guess
+        signals = signals.assign(created_at=pd.NaT, last_seen=pd.NaT)
+    bots = bot_share(audience, signals, now if have_now else pd.Timestamp(0, tz="UTC"))
+    b = bots.reindex(index)
+    for col in ("bot_share", "bot_share_low", "bot_share_high"):
+        out[col] = b[col].to_numpy(dtype="float64")
+
+    features = engagement_features(metrics, posts)
+    rules = engagement_rules(features)
+    anomalies = isolation_anomalies(features, min_accounts=min_accounts)
+    found = spikes(snapshots)
+    found_index = _index(found)
+    spike_counts = pd.Series(1, index=found_index).groupby(level=KEY).sum() if len(found) else pd.Series(dtype="float64")
+    series = follower_series(snapshots)
+    gaps = series.groupby(KEY)["date"].diff().dt.days
+    growth_checked = (gaps <= SPIKE_MAX_GAP_DAYS).groupby([series["platform"], series["handle"]]).any()
+    out["quality"] = quality_score(bots, rules, anomalies, spike_counts, growth_checked, index).to_numpy()
+
+    biggest = found.sort_values("rise", ascending=False).drop_duplicates(KEY).set_index(KEY) if len(found) else None
+    texts = []
+    for i, key in enumerate(index):
+        flags = audience_flags(b.iloc[i]) if len(bots) else []
+        rule = rules.iloc[i]
+        if rule["views_flag"]:
+            flags.append(views_text(rule["views_ratio"]))
+        if rule["reach_flag"]:
+            flags.append(reach_text(features.iloc[i]["reach_rate"], rule["reach_norm"]))
+        outlier = anomalies["anomaly"].iloc[i]
+        if outlier is not pd.NA and bool(outlier):
+            flags.append(anomaly_text(anomalies["anomaly_score"].iloc[i], key[0]))
+        if biggest is not None and key in biggest.index:
+            n = int(spike_counts.get(key, 1))
+            flags.append(biggest.loc[key, "text"] + (f" ({n} such jumps)" if n > 1 else ""))
+        texts.append("; ".join(flags) if flags else None)
+    out["quality_flags"] = pd.Series(texts, index=index, dtype=object)
+
+    g = growth_table(snapshots).reindex(index) if snapshots is not None else None
+    out["growth_30d"] = g["growth_30d"].to_numpy(dtype="float64") if g is not None else np.nan
+    out["growth_90d"] = g["growth_90d"].to_numpy(dtype="float64") if g is not None else np.nan
+    temp = temperature(audience, engagers, now).reindex(index) if have_now else None
+    for col in ("warm", "cooling", "cold"):
+        out[col] = temp[col].to_numpy(dtype="float64") if temp is not None else np.nan
+    out = out[COLUMNS].reset_index(drop=True)
+    out.attrs["notes"] = anomalies.attrs.get("notes", [])
+    return out
