@@ -206,8 +206,12 @@ def test_crawl_blog_then_export_same_as(tmp_path):
     assert accounts["runner-blog.example"] == "ok" and "friend-blog.example" in accounts
     assert posts >= 10
     out = tmp_path / "shortlist.csv"
-    export = run_cli("export", str(out), "--platform", "rss", "--db", str(db))
-    assert export.returncode == 0, export.stderr
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    export = CliRunner().invoke(app, ["export", str(out), "--platform", "rss", "--db", str(db)])
+    assert export.exit_code == 0, export.output
     table = pd.read_csv(out, encoding="utf-8-sig")
     row = table[table["handle"] == "runner-blog.example"].iloc[0]
     assert row["same_as"] == "mastodon:runner@mastodon.example, telegram:runner_notes, vk:runner_club"

@@ -381,12 +381,18 @@ def test_token_never_leaves_the_request(full_crawl, tmp_path):
             assert TOKEN.encode() not in path.read_bytes(), path
 
 
-def test_missing_token_is_one_line_before_any_request(tmp_path):
+def test_missing_token_is_one_line_before_any_request(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    monkeypatch.setenv("VK_TOKEN", " ")
     with ApiServer(vk_route()) as server:
-        result = crawl(server, tmp_path / "x.db", "alpha", token="")
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
-    assert result.stderr.startswith("Error: set VK_TOKEN")
+        result = CliRunner().invoke(app, ["crawl", "vk", "alpha", "--base-url", f"{server.url}/method",
+                                          "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [result.output.strip()]
+    assert result.output.startswith("Error: set VK_TOKEN")
     assert server.requests == []
     assert not (tmp_path / "x.db").exists()
 
@@ -402,26 +408,21 @@ def test_error_5_stops_the_crawl_with_one_line_about_the_token(tmp_path):
     assert asked <= 2
 
 
-def test_error_29_stops_calling_that_method(tmp_path):
+def test_errors_29_14_100_are_reported_and_the_crawl_goes_on(tmp_path):
     db = tmp_path / "x.db"
-    faults = {("groups.getMembers",): [(29, "Rate limit reached")] * 5}
+    faults = {("groups.getMembers",): [(29, "Rate limit reached")] * 5,
+              ("groups.getById", "captcha", "0"): [(14, "Captcha needed")]}
     with ApiServer(vk_route(faults)) as server:
         # club22 is found in alpha's posts, so its members would be asked for after alpha's answer came back
-        result = crawl(server, db, "alpha", "--depth", "1", "--max-posts", "5")
+        result = crawl(server, db, "alpha", "captcha", "nosuchgroup", "--depth", "1", "--max-posts", "5")
         members_calls = len(server.calls("/method/groups.getMembers"))
     assert result.returncode == 0, result.stderr
+    # 29: that method is not called again, and the summary says so
     assert members_calls == 1
     assert "vk groups.getMembers: daily limit reached (error 29)" in result.stderr
-    assert rows(db, "SELECT COUNT(*) FROM accounts WHERE status = 'ok'") == [(2,)]
-
-
-def test_error_14_and_100_are_recorded_and_the_crawl_goes_on(tmp_path):
-    db = tmp_path / "x.db"
-    faults = {("groups.getById", "captcha", "0"): [(14, "Captcha needed")]}
-    with ApiServer(vk_route(faults)) as server:
-        result = crawl(server, db, "captcha", "nosuchgroup", "alpha", "--max-posts", "5", "--audience-limit", "0")
-    assert result.returncode == 0, result.stderr
+    # 14 and 100: stored as unavailable with the reason, the others crawled
     status = dict(rows(db, "SELECT handle, reason FROM accounts WHERE status = 'unavailable'"))
     assert status["captcha"].startswith("captcha needed (error 14")
     assert status["nosuchgroup"].startswith("not a VK community (error 100")
-    assert rows(db, "SELECT COUNT(*) FROM posts") == [(5,)]
+    assert rows(db, "SELECT COUNT(*) FROM accounts WHERE status = 'ok'") == [(2,)]
+    assert rows(db, "SELECT COUNT(*) FROM posts") == [(5 + 3,)]

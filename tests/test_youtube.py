@@ -319,11 +319,3 @@ def test_quota_exceeded_stops_cleanly(tmp_path):
     assert "crawl youtube_quota_exceeded" in result.stderr
     assert asked <= 4
     assert rows(db, "SELECT status FROM accounts") == [("ok",)]  # what was fetched before stays
-
-
-def test_hidden_subscriber_count_is_empty(tmp_path):
-    db = tmp_path / "yt.db"
-    with ApiServer(api_route(videos=3)) as server:
-        result = crawl(server, db, "@hidden", "--audience-limit", "0", key=KEY)
-    assert result.returncode == 0, result.stderr
-    assert rows(db, "SELECT followers FROM accounts") == [(None,)]
