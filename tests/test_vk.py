@@ -204,6 +204,20 @@ def test_error_15_marks_the_group_unavailable(spider):
     assert account.reason == "closed or private (error 15: Access denied: you can not join this private community)"
 
 
+def test_error_203_closed_community(spider):
+    body = b'{"error": {"error_code": 203, "error_msg": "Access to group denied: access to the group is denied"}}'
+    results = list(spider.parse_wall(response("wall.get", body), handle="apiclub", group_id=1, hop=0, offset=0))
+    (account,) = of(results, Account)
+    assert account.reason == "closed or private (error 203: Access to group denied: access to the group is denied)"
+
+
+def test_error_15_on_members_marks_the_audience_hidden_not_the_group(spider):
+    results = list(spider.parse_members(response("groups.getMembers", fixture("vknet_Errors_15.json")),
+                                        handle="apiclub", group_id=1, offset=0))
+    assert results == []
+    assert spider.crawler.stats.get_value("pagescout/audience_hidden/apiclub").startswith("groups.getMembers")
+
+
 def test_error_14_captcha(spider):
     results = list(spider.parse_group(response("groups.getById", fixture("vknet_Errors_14.json")),
                                       handle="apiclub", hop=0))
