@@ -141,18 +141,36 @@ def wilson(k, n, z: float = Z95):
     return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
 
 
-def audience_members(audience: pd.DataFrame) -> pd.DataFrame:
+def _account_codes(platform, account) -> tuple[np.ndarray, pd.MultiIndex]:
+    """An integer code per row for its (platform, account), and the (platform, handle) of each code.
+
+    Factorising the store's categoricals keeps a 10M-row audience out of Python strings."""
+    p_codes, p_uniques = pd.factorize(platform)
+    a_codes, a_uniques = pd.factorize(account)
+    width = max(len(a_uniques), 1)
+    codes, pairs = pd.factorize(p_codes.astype(np.int64) * width + a_codes)
+    labels = pd.MultiIndex.from_arrays([np.asarray(p_uniques, dtype=object)[pairs // width].astype(str),
+                                        np.asarray(a_uniques, dtype=object)[pairs % width].astype(str)], names=KEY)
+    return codes.astype(np.int64), labels
+
+
+def audience_members(audience: pd.DataFrame, keys=None) -> pd.DataFrame:
     """Distinct (platform, handle, member_key) of each account's audience for the bot share: its followers
-    and members (``AUDIENCE_KINDS``); where none is stored for the account, its engagers instead."""
+    and members (``AUDIENCE_KINDS``); where none is stored for the account, its engagers instead.
+    ``keys`` (optional) keeps only those member keys."""
     if audience is None or audience.empty:
         return pd.DataFrame({"platform": pd.Series(dtype=object), "handle": pd.Series(dtype=object),
                              "member_key": pd.Series(dtype="int64")})
-    frame = pd.DataFrame({"platform": audience["platform"].astype(str), "handle": audience["account"].astype(str),
-                          "kind": audience["kind"].astype(str), "member_key": audience["member_key"].astype("int64")})
-    base = frame["kind"].isin(AUDIENCE_KINDS)
-    has_base = base.groupby([frame["platform"], frame["handle"]]).transform("any")
-    chosen = frame[base | ~has_base]
-    return chosen.drop_duplicates(["platform", "handle", "member_key"])[["platform", "handle", "member_key"]]
+    codes, labels = _account_codes(audience["platform"], audience["account"])
+    base = audience["kind"].isin(AUDIENCE_KINDS).to_numpy()
+    chosen = base | ~np.isin(codes, np.unique(codes[base]), kind="table")
+    members = audience["member_key"].to_numpy(dtype=np.int64)
+    if keys is not None:
+        chosen &= pd.Series(members).isin(np.asarray(keys, dtype=np.int64)).to_numpy()  # hashed: fast at 10M
+    rows = pd.DataFrame({"code": codes[chosen], "member_key": members[chosen]}).drop_duplicates()
+    code = rows["code"].to_numpy()
+    return pd.DataFrame({"platform": labels.get_level_values(0)[code], "handle": labels.get_level_values(1)[code],
+                         "member_key": rows["member_key"].to_numpy()})
 
 
 def bot_share(audience: pd.DataFrame, signals: pd.DataFrame, now) -> pd.DataFrame:
@@ -170,7 +188,8 @@ def bot_share(audience: pd.DataFrame, signals: pd.DataFrame, now) -> pd.DataFram
         return empty
     flags = member_flags(signals, now)
     flags = flags[flags["known"]].drop_duplicates(["platform", "member_key"])
-    joined = audience_members(audience).merge(flags, on=["platform", "member_key"], how="inner")
+    joined = audience_members(audience, keys=flags["member_key"].to_numpy()).merge(
+        flags, on=["platform", "member_key"], how="inner")
     if joined.empty:
         return empty
     grouped = joined.groupby(KEY)
@@ -398,20 +417,27 @@ def temperature(audience: pd.DataFrame, engagers: pd.DataFrame | None, now) -> p
     dated = dated[dated["kind"].isin(ENGAGER_KINDS) & dated["at"].notna()]
     if dated.empty:
         return empty
-    last = dated.groupby(["platform", "handle", "member_key"])["at"].max().rename("last").reset_index()
-    members = [last[["platform", "handle", "member_key"]]]
+    # every account with a dated engager, coded alongside the audience's accounts
     if audience is not None and not audience.empty:
-        members.append(pd.DataFrame({"platform": audience["platform"].astype(str),
-                                     "handle": audience["account"].astype(str),
-                                     "member_key": audience["member_key"].astype("int64")}))
-    every = pd.concat(members, ignore_index=True).drop_duplicates()
-    every = every[_index(every).isin(_index(last).unique())]
-    every = every.merge(last, on=["platform", "handle", "member_key"], how="left")
-    warm = every["last"] >= now - pd.Timedelta(days=WARM_DAYS)
-    cooling = (every["last"] >= now - pd.Timedelta(days=COOLING_DAYS)) & ~warm
-    grouped = pd.DataFrame({"platform": every["platform"], "handle": every["handle"], "warm": warm,
-                            "cooling": cooling}).groupby(KEY)
-    out = pd.DataFrame({"warm": grouped["warm"].mean(), "cooling": grouped["cooling"].mean()}).astype("float64")
+        codes, labels = _account_codes(audience["platform"], audience["account"])
+        keys = audience["member_key"].to_numpy(dtype=np.int64)
+    else:
+        codes, labels, keys = np.empty(0, np.int64), pd.MultiIndex.from_arrays([[], []], names=KEY), np.empty(0, np.int64)
+    engaged = pd.MultiIndex.from_arrays([dated["platform"], dated["handle"]], names=KEY)
+    labels = labels.append(engaged.unique().difference(labels)) if len(labels) else engaged.unique()
+    engaged_code = labels.get_indexer(engaged)
+    wanted = np.isin(codes, np.unique(engaged_code), kind="table")
+    members = pd.DataFrame({"code": np.concatenate([codes[wanted], engaged_code]),
+                            "member_key": np.concatenate([keys[wanted], dated["member_key"].to_numpy()])})
+    size = members.drop_duplicates().groupby("code").size()
+    last = pd.DataFrame({"code": engaged_code, "member_key": dated["member_key"].to_numpy(),
+                         "at": dated["at"].to_numpy()}).groupby(["code", "member_key"])["at"].max()
+    last = pd.to_datetime(last, utc=True)
+    warm = last >= now - pd.Timedelta(days=WARM_DAYS)
+    cooling = (last >= now - pd.Timedelta(days=COOLING_DAYS)) & ~warm
+    counts = pd.DataFrame({"warm": warm, "cooling": cooling}).groupby(level="code").sum().reindex(size.index)
+    out = counts.div(size, axis=0).astype("float64")
+    out.index = labels[size.index.to_numpy()]
     out["cold"] = (1 - out["warm"] - out["cooling"]).clip(lower=0)
     return out
 

@@ -4,6 +4,7 @@ the quality figure and its flags, and audience temperature — on small inputs w
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -378,3 +379,37 @@ def test_export_writes_quality_columns_as_percentages(tmp_path):
     assert "Wilson" in explained["bot_share_low"]
     bad = runner.invoke(app, ["rank", "--db", str(db), "--max-bot-share", "2"])
     assert bad.exit_code == 2
+
+
+def test_shortlist_flags_a_follower_spike_and_fills_growth():
+    accounts, posts, links, audience, signals = tiny_frames()
+    days = pd.date_range("2026-09-01", periods=40).date
+    followers = [1000 + 5 * i for i in range(40)]
+    followers[30:] = [f + 400 for f in followers[30:]]  # +40% from day 29 to day 30 … over one day
+    snapshots = pd.DataFrame({"platform": "mastodon", "account": "clean", "date": days, "followers": followers})
+    snapshots = snapshots.drop(index=29)  # … so over two days: 1140 → 1550
+    rows = shortlist(accounts, posts, links, audience=audience, signals=signals, snapshots=snapshots,
+                     now=NOW).set_index("handle")
+    assert rows.loc["clean", "quality_flags"] == "small sample: 5 members checked; +36% followers in 2 days"
+    # audience 0.5 × 1 + growth 0.2 × (1 − 0.5), over the 0.7 known
+    assert rows.loc["clean", "quality"] == pytest.approx(100 * (0.5 + 0.1) / 0.7, abs=0.05)
+    assert rows.loc["clean", "growth_30d"] == pytest.approx((1595 - 1045) / 1045)
+    assert math.isnan(rows.loc["botty", "growth_30d"])
+
+
+def test_store_loads_dated_engagers_only(tmp_path):
+    at = NOW.to_pydatetime()
+    member = {"platform": "bluesky", "account": "a"}
+    with Store(str(tmp_path / "e.db")) as store:
+        store.write({"AudienceMember": [
+            {**member, "kind": "liker", "member_key": 1, "at": at},
+            {**member, "kind": "reposter", "member_key": 2, "at": at - timedelta(days=9)},
+            {**member, "kind": "liker", "member_key": 3, "at": None},       # no time: cannot say when
+            {**member, "kind": "follower", "member_key": 4, "at": at},      # following is not engaging
+        ]})
+        engagers = store.load_engagers("bluesky")
+    assert sorted(engagers["member_key"]) == [1, 2]
+    assert engagers["at"].dt.tz is not None and engagers["at"].max() == NOW
+    followers = pd.DataFrame({**member, "kind": "follower", "member_key": [1, 2, 3, 4]})
+    t = temperature(followers, engagers, NOW).iloc[0]
+    assert (t["warm"], t["cooling"], t["cold"]) == pytest.approx((0.25, 0.25, 0.5))
