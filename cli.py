@@ -420,9 +420,14 @@ def discover(
 
 # rank and export ------------------------------------------------------------------------------
 def _load_shortlist(db: str | None, platform: str | None, top: int | None,
-                    target: list[str] | None = None, max_bot_share: float | None = None) -> pd.DataFrame:
+                    target: list[str] | None = None, max_bot_share: float | None = None,
+                    brief_path: Path | None = None) -> pd.DataFrame:
     if platform is not None and platform not in known_platforms():
         fail(f"unknown platform '{platform}': choose from {', '.join(sorted(known_platforms()))}")
+    by_brief = _brief_options(brief_path, db, platform) if brief_path is not None else {}
+    if by_brief.get("targets") and not target:  # the brief's targets define the target audience where stored
+        target = by_brief["targets"]
+    by_brief.pop("targets", None)
     try:
         # --target: target_overlap and affinity of each page against the target accounts' audiences
         target_table = target_columns(db, target, platform) if target else None
@@ -432,9 +437,46 @@ def _load_shortlist(db: str | None, platform: str | None, top: int | None,
                              platform=platform, top=top, audience=store.load_audience(platform),
                              target=target_table, signals=store.load_member_signals(platform),
                              snapshots=store.load_snapshots(platform), engagers=store.load_engagers(platform),
-                             now=pd.Timestamp.now(tz="UTC"), max_bot_share=max_bot_share)
+                             now=pd.Timestamp.now(tz="UTC"), max_bot_share=max_bot_share, **by_brief)
     except StoreError as exc:
         fail(str(exc))
+    except ValueError as exc:  # a filter or weight the ranking does not know
+        fail(f"{brief_path}: {exc}")
+
+
+BriefOption = Annotated[Path | None, typer.Option(
+    "--brief", help="Rank by a brief (TOML, see data/brief.toml): relevance to its keywords, its weights and "
+                    "filters; its targets are left out of the list.", show_default=False)]
+
+
+def _brief_options(brief_path: Path, db: str | None, platform: str | None) -> dict:
+    """shortlist() keyword arguments from a brief: keywords, negative keywords, seeds (its targets' texts),
+    weights, filters (languages default to the brief's), the targets to exclude, and ``targets``: those of
+    its targets whose audience is stored (for affinity)."""
+    from crawler.brief import BriefError, load_brief
+
+    try:
+        brief = load_brief(brief_path)
+    except BriefError as exc:
+        fail(str(exc))
+    targets = []
+    for text in brief.targets:
+        target_platform, _, handle = text.partition(":")
+        targets.append((target_platform.strip().lower(), handle.strip().removeprefix("@")))
+    filters = dict(brief.filters)
+    if brief.languages and "languages" not in filters:
+        filters["languages"] = brief.languages
+    stored = []
+    if targets:
+        try:
+            with Store(db, create=False) as store:
+                have = store.load_audience(platform)[["platform", "account"]].astype(str).drop_duplicates()
+        except StoreError as exc:
+            fail(str(exc))
+        have = set(zip(have["platform"], have["account"]))
+        stored = [f"{p}:{h}" for p, h in targets if (p, h) in have and (platform is None or p == platform)]
+    return {"keywords": brief.keywords, "negative_keywords": brief.negative_keywords, "seeds": targets,
+            "weights": brief.weights, "filters": filters, "exclude": targets, "targets": stored}
 
 
 def _terminal_table(table: pd.DataFrame) -> str:
@@ -445,6 +487,9 @@ def _terminal_table(table: pd.DataFrame) -> str:
         shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
     shown["posts_per_week"] = shown["posts_per_week"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
     shown["name"] = shown["name"].fillna("").str.slice(0, 28)
+    for col, fmt in (("relevance", "{:.2f}"), ("pagerank", "{:.4f}"), ("citation_index", "{:.1f}")):
+        if col in shown:
+            shown[col] = shown[col].map(lambda v, fmt=fmt: "" if pd.isna(v) else fmt.format(v))
     if "quality" in shown:  # audience quality 0–100 (ranking/quality.py)
         shown["quality"] = shown["quality"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
     return shown.fillna("").to_string(index=False)
@@ -462,13 +507,14 @@ def rank(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table, csv or json on stdout.")] = Format.table,
     db: DbOption = None,
     max_bot_share: MaxBotShareOption = None,
+    brief: BriefOption = None,
 ) -> None:
     """Rank the crawled pages and print the table.
 
     \b
     Example: pagescout rank --platform telegram --top 10
     """
-    table = _load_shortlist(db, platform, top, max_bot_share=max_bot_share)
+    table = _load_shortlist(db, platform, top, max_bot_share=max_bot_share, brief_path=brief)
     if table.empty:
         typer.echo("no ranked pages yet: crawl some first (pagescout crawl telegram …)", err=True)
         return
@@ -490,6 +536,7 @@ def export(
         "--target", "-t", help="Add target_overlap and affinity with the audience of these accounts (platform:handle; "
                                "repeat it or separate with commas).", show_default=False)] = None,
     max_bot_share: MaxBotShareOption = None,
+    brief: BriefOption = None,
 ) -> None:
     """Write the ranked shortlist to a spreadsheet (.xlsx), .csv or .json.
 
@@ -499,8 +546,8 @@ def export(
     writer = WRITERS.get(out.suffix.lower())
     if writer is None:
         fail(f"cannot write '{out}': the name must end in .xlsx, .csv or .json")
-    table = _load_shortlist(db, platform, top, target, max_bot_share=max_bot_share)
-    if target and writer is write_xlsx:
+    table = _load_shortlist(db, platform, top, target, max_bot_share=max_bot_share, brief_path=brief)
+    if (target or "target_overlap" in table.columns) and writer is write_xlsx:
         writer = partial(write_xlsx, explanations={**COLUMNS, **TARGET_COLUMNS})
     write_atomic(out, writer, table)
     typer.echo(f"wrote {len(table)} pages to {out}", err=True)
@@ -677,6 +724,8 @@ def write_xlsx(table: pd.DataFrame, path: Path, explanations: dict[str, str] = C
                     cell.number_format = "0.00%"
                 elif name in ("followers", "median_views", "citations", "posts", "audience_sampled"):
                     cell.number_format = "#,##0"
+                elif name in ("pagerank", "relevance", "similarity", "audience_jaccard", "cocitation", "content"):
+                    cell.number_format = "0.0000" if name == "pagerank" else "0.00"
                 elif isinstance(cell.value, float):
                     cell.number_format = "0.0"
             widths[c - 1] = max(widths[c - 1], min(len(str(value)), 60))
@@ -715,6 +764,55 @@ def write_atomic(out: Path, writer, table: pd.DataFrame) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         fail(f"cannot write '{out}': {exc.strerror}")
+
+
+# lookalikes -------------------------------------------------------------------------------------
+@app.command()
+def similar(
+    account: Annotated[str, typer.Argument(help="The account to find lookalikes of, as platform:handle.",
+                                           show_default=False)],
+    top: Annotated[int, typer.Option("--top", "-n", min=1, help="Show the N most alike.")] = 20,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the table to a .csv, .xlsx or .json "
+                                                                 "file.", show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Find the pages most like a given one: shared audience, cited by the same pages, similar texts.
+
+    \b
+    Example: pagescout similar telegram:run_spb --top 10 --out lookalikes.xlsx
+    """
+    from cli_audience import resolve_account
+    from ranking.similar import SIMILAR_COLUMNS
+    from ranking.similar import similar as lookalikes
+
+    writer = None
+    if out is not None:
+        writer = WRITERS.get(out.suffix.lower())
+        if writer is None:
+            fail(f"cannot write '{out}': the name must end in .xlsx, .csv or .json")
+    try:
+        with Store(db, create=False) as store:
+            known = store.load_accounts()
+            key = resolve_account(account, known[["platform", "handle"]].astype(str))
+            accounts = known[known["platform"] == key[0]]
+            table = lookalikes(key, accounts, store.load_posts(key[0]), store.load_links(key[0]),
+                               audience=store.load_audience(key[0]), top=top)
+    except StoreError as exc:
+        fail(str(exc))
+    if table.empty:
+        typer.echo(f"no page shares an audience, a citer or words with {key[0]}:{key[1]} yet", err=True)
+    else:
+        shown = table.drop(columns=["url"]).copy()
+        for col in ("similarity", "audience_jaccard", "cocitation", "content"):
+            shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+        shown["followers"] = shown["followers"].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
+        shown["name"] = shown["name"].fillna("").astype(str).str.slice(0, 28)
+        typer.echo(shown.fillna("").to_string(index=False))
+    if out is not None:
+        if writer is write_xlsx:
+            writer = partial(write_xlsx, explanations=SIMILAR_COLUMNS)
+        write_atomic(out, writer, table)
+        typer.echo(f"wrote {len(table)} lookalikes to {out}", err=True)
 
 
 # demo -------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ Retrieval" (n-grams in place of stemming); Cavnar & Trenkle (1994), "N-Gram-Base
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -26,6 +27,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 KEY = ["platform", "handle"]
 #: Posts per account that go into its document, newest first.
 MAX_POSTS = 50
+#: Characters per document at most (name and description first, then posts, newest first): bounds the
+#: TF-IDF's time on pages with long posts, and is plenty to judge a topic or a language.
+MAX_CHARS = 20_000
+#: Characters of a document that language detection reads.
+DETECT_CHARS = 3_000
 
 
 def char_vectorizer() -> TfidfVectorizer:
@@ -37,8 +43,10 @@ def _text(value) -> str:
     return value if isinstance(value, str) else ""
 
 
-def account_texts(accounts: pd.DataFrame, posts: pd.DataFrame, max_posts: int = MAX_POSTS) -> pd.Series:
-    """Each account's document: name, description and its ``max_posts`` newest post texts, one per line.
+def account_texts(accounts: pd.DataFrame, posts: pd.DataFrame, max_posts: int = MAX_POSTS,
+                  max_chars: int = MAX_CHARS) -> pd.Series:
+    """Each account's document: name, description and its ``max_posts`` newest post texts, one per line,
+    cut at ``max_chars`` characters.
 
     Indexed by (platform, handle) in the order of ``accounts``; ``''`` where the account has no text at
     all. ``posts`` without a ``text`` column (or ``None``) contributes nothing.
@@ -61,7 +69,7 @@ def account_texts(accounts: pd.DataFrame, posts: pd.DataFrame, max_posts: int = 
         joined.index = joined.index.set_names(KEY)
         extra = joined.reindex(index).fillna("")
         out = pd.Series([f"{a}\n{b}".strip() for a, b in zip(out, extra)], index=index, dtype=object)
-    return out
+    return out.str.slice(0, max_chars) if max_chars else out
 
 
 def cosine_to(queries: Sequence[str], documents: Sequence[str]) -> np.ndarray:
@@ -190,7 +198,7 @@ MARGIN = 1.5
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language among ru, uk, en, cs, de, es, fr; ``''`` when unsure.
 
-    First the script: a text mostly in Cyrillic letters is ru or uk, mostly in Latin letters en, cs, de,
+    Reads the first 3,000 characters. First the script: a text mostly in Cyrillic letters is ru or uk, mostly in Latin letters en, cs, de,
     es or fr, anything else ``''``. Then, for each candidate, evidence = the number of its function
     words in the text (:data:`WORDS`) + 2 × the number of letters only it writes (:data:`MARKERS`).
     The best candidate wins when its evidence is at least 2 and 1.5 times the runner-up's; otherwise
@@ -204,22 +212,24 @@ def detect_language(text: str) -> str:
     """
     if not isinstance(text, str) or not text.strip():
         return ""
-    words = _WORD.findall(text.lower())
-    letters = "".join(words)
-    if not letters:
+    lowered = text[:DETECT_CHARS].lower()
+    words = Counter(_WORD.findall(lowered))
+    letters = Counter({ch: n for ch, n in Counter(lowered).items() if ch.isalpha()})
+    total = sum(letters.values())
+    if not total:
         return ""
-    cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in letters)
-    latin = sum(ch.isascii() or "\u00c0" <= ch <= "\u024f" for ch in letters)
-    if cyrillic > 0.5 * len(letters):
+    cyrillic = sum(n for ch, n in letters.items() if "\u0400" <= ch <= "\u04ff")
+    latin = sum(n for ch, n in letters.items() if ch.isascii() or "\u00c0" <= ch <= "\u024f")
+    if cyrillic > 0.5 * total:
         candidates = _CYRILLIC
-    elif latin > 0.5 * len(letters):
+    elif latin > 0.5 * total:
         candidates = _LATIN
     else:
         return ""
     evidence = {}
     for lang in candidates:
-        hits = sum(w in WORDS[lang] for w in words)
-        marks = sum(ch in MARKERS[lang] for ch in letters) if MARKERS[lang] else 0
+        hits = sum(n for w, n in words.items() if w in WORDS[lang])
+        marks = sum(letters[ch] for ch in MARKERS[lang])
         evidence[lang] = hits + MARKER_WEIGHT * marks
     ranked = sorted(evidence.items(), key=lambda kv: kv[1], reverse=True)
     best, score = ranked[0]

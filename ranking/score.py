@@ -15,6 +15,19 @@ Components and default weights:
   component, on a platform where no account has it (Telegram without enough peers, say).
 
 Percentiles never compare across platforms: a Telegram channel and a VK group each rank among peers.
+
+Score v2 (a brief, or keywords, is given: ``pagescout export --brief``) adds components, each used only
+where its column is present and non-empty (so without them the v1 score above is unchanged):
+
+- ``relevance``: the ``relevance`` column (ranking/relevance.py, 0–1 match with the brief's keywords);
+- ``authority``: the mean of the within-platform percentiles of ``pagerank`` and ``citation_index``
+  (ranking/graph.py), whichever are present;
+- ``affinity``: the ``affinity`` column (ranking/overlap.py, audience affinity with the target).
+
+with the default weights :data:`V2_WEIGHTS` (relevance 0.30, reach 0.20, engagement 0.20,
+authority 0.15, affinity 0.15); a brief's ``[weights]`` replace the defaults they name
+(:func:`brief_weights`). :func:`why` names the components that lifted or sank each account, and
+:func:`apply_filters` drops the accounts a brief's filters exclude, before ranking.
 """
 
 from __future__ import annotations
@@ -26,10 +39,20 @@ import pandas as pd
 
 DEFAULT_WEIGHTS: dict[str, float] = {"reach": 0.40, "engagement": 0.35, "citations": 0.25}
 DEFAULT_WEIGHTS["quality"] = 0.15  # audience quality (ranking/quality.py); absent from metrics → left out
+#: Score v2 defaults, used when a brief (or keywords) is given; components absent from the frame drop out.
+V2_WEIGHTS: dict[str, float] = {"relevance": 0.30, "reach": 0.20, "engagement": 0.20, "authority": 0.15,
+                                "affinity": 0.15}
+#: Components a brief may weigh that other modules add as frame columns (ranking/quality.py's 0–100
+#: ``quality``): :func:`score` takes the column as it is when :func:`components` does not produce it.
+FRAME_COMPONENTS = ("quality",)
 
 
 def components(metrics: pd.DataFrame) -> pd.DataFrame:
     """The raw value behind each score component, with the documented fallbacks."""
+    return _components_v1(metrics).join(v2_components(metrics))
+
+
+def _components_v1(metrics: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "reach": metrics["median_views"].astype("float64").fillna(metrics["followers"].astype("float64")),
@@ -40,6 +63,86 @@ def components(metrics: pd.DataFrame) -> pd.DataFrame:
         },
         index=metrics.index,
     )
+
+
+def v2_components(metrics: pd.DataFrame) -> pd.DataFrame:
+    """relevance, authority and affinity (score v2): NaN throughout where their columns are absent.
+
+    ``authority`` = mean of the within-platform percentiles of ``pagerank`` and ``citation_index``
+    (whichever the frame has); an account lacking both is NaN.
+    """
+    def column(name: str) -> pd.Series:
+        if name in metrics.columns:
+            return pd.to_numeric(metrics[name], errors="coerce").astype("float64")
+        return pd.Series(np.nan, index=metrics.index, dtype="float64")
+
+    graph = pd.DataFrame({"pagerank": column("pagerank"), "citation_index": column("citation_index")})
+    if "platform" in metrics.columns and not metrics.empty:
+        ranks = graph.groupby(metrics["platform"].to_numpy()).rank(pct=True, method="average")
+        authority = ranks.mean(axis=1, skipna=True)
+    else:
+        authority = pd.Series(np.nan, index=metrics.index, dtype="float64")
+    return pd.DataFrame({"relevance": column("relevance"), "authority": authority, "affinity": column("affinity")},
+                        index=metrics.index)
+
+
+def brief_weights(weights: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Score v2 weights: :data:`V2_WEIGHTS`, plus any component of :data:`DEFAULT_WEIGHTS` v2 does not name
+    except ``citations`` (authority includes it), with ``weights`` (a brief's ``[weights]``) replacing the
+    defaults they name. A weight of 0 drops its component."""
+    out = {**V2_WEIGHTS, **{k: v for k, v in DEFAULT_WEIGHTS.items() if k not in V2_WEIGHTS and k != "citations"}}
+    out.update(weights or {})
+    return out
+
+
+#: Filter → what it keeps. A value the account lacks (unknown followers, no detected language) passes:
+#: filters drop what is known to fail, not what is unknown.
+FILTERS: dict[str, str] = {
+    "min_followers": "followers ≥ value",
+    "max_followers": "followers ≤ value",
+    "min_engagement": "engagement (er_views, else er_followers; a fraction: 0.02 = 2%) ≥ value",
+    "min_posts_per_week": "posts_per_week ≥ value",
+    "languages": "language (ranking/relevance.py) is one of the values",
+    "max_bot_share": "bot_share ≤ value, where the frame has bot_share",
+}
+
+
+def apply_filters(frame: pd.DataFrame, filters: Mapping | None = None) -> pd.DataFrame:
+    """The rows of ``frame`` (account metrics) that pass every filter of :data:`FILTERS`, index kept.
+
+    Unknown filter names raise ``ValueError``. A row whose value is unknown (NaN, or language ``''``)
+    passes that filter; ``max_bot_share`` is skipped when the frame has no ``bot_share`` column.
+    """
+    filters = dict(filters or {})
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise ValueError(f"unknown filters: {', '.join(sorted(unknown))} (known: {', '.join(FILTERS)})")
+    keep = pd.Series(True, index=frame.index)
+
+    def numbers(name: str) -> pd.Series:
+        return pd.to_numeric(frame[name], errors="coerce").astype("float64") if name in frame.columns else \
+            pd.Series(np.nan, index=frame.index, dtype="float64")
+
+    engagement = numbers("er_views").fillna(numbers("er_followers"))
+    bounds = {
+        "min_followers": (numbers("followers"), np.greater_equal),
+        "max_followers": (numbers("followers"), np.less_equal),
+        "min_engagement": (engagement, np.greater_equal),
+        "min_posts_per_week": (numbers("posts_per_week"), np.greater_equal),
+        "max_bot_share": (numbers("bot_share"), np.less_equal),
+    }
+    for name, value in filters.items():
+        if value is None:
+            continue
+        if name == "languages":
+            wanted = {str(v).strip().lower() for v in value}
+            if wanted and "language" in frame.columns:
+                lang = frame["language"].fillna("").astype(str).str.lower()
+                keep &= lang.eq("") | lang.isin(wanted)
+            continue
+        values, passes = bounds[name]
+        keep &= values.isna() | passes(values, float(value))
+    return frame[keep]
 
 
 def percentiles(values: pd.DataFrame, platform: pd.Series) -> pd.DataFrame:
@@ -54,13 +157,60 @@ def percentiles(values: pd.DataFrame, platform: pd.Series) -> pd.DataFrame:
     return pct.where(pct.notna() | ~known_on_platform, 0.5)
 
 
+#: A component is named in ``why`` when it moves the score by at least this many points (of 100).
+WHY_MIN_POINTS = 0.5
+#: Components named in ``why`` at most.
+WHY_MAX = 3
+
+
+def why(pct: pd.DataFrame, raw: pd.DataFrame, weights: Mapping[str, float],
+        platform: pd.Series | None = None) -> pd.Series:
+    """Plain words naming the components that lifted or sank each account: ``"lifted by relevance 0.92,
+    reach p88; sunk by engagement p12"``.
+
+    Component i moves the score by ``100 · wᵢ · (pᵢ − p̄ᵢ) / Σ wⱼ`` points against the platform's average
+    page, ``p̄ᵢ`` being the mean of the component's percentiles on the account's platform (``platform``;
+    all rows when not given) and the sum running over the account's components, so a component on
+    which every page ties moves nothing. The (at most) three largest moves of
+    at least half a point are named, lifts first, each with its value: relevance as its 0–1 match,
+    every other component as its within-platform percentile ``pNN``. Empty where nothing moves it.
+    Words rather than + and − signs, so a spreadsheet never reads the cell as a formula.
+    """
+    w = pd.Series(weights, dtype="float64").reindex(pct.columns).fillna(0.0)
+    total = (pct.notna() * w).sum(axis=1)
+    centre = pct.groupby(platform.to_numpy()).transform("mean") if platform is not None else pct.mean()
+    moves = (pct - centre).mul(w, axis=1).mul(100).div(total.where(total > 0), axis=0)
+    names = list(pct.columns)
+    values = moves.to_numpy(dtype="float64")
+    strength = np.where(np.abs(values) >= WHY_MIN_POINTS, np.abs(values), 0.0)  # NaN compares False: 0
+    order = np.argsort(-strength, axis=1, kind="stable")[:, :WHY_MAX]
+    percent = pct.to_numpy(dtype="float64")
+    relevance = raw["relevance"].to_numpy(dtype="float64") if "relevance" in raw.columns else None
+    texts = []
+    for i, picks in enumerate(order):
+        up, down = [], []
+        for j in picks:
+            if strength[i, j] <= 0:
+                break
+            name = names[j]
+            if name == "relevance" and relevance is not None and not np.isnan(relevance[i]):
+                shown = f"relevance {relevance[i]:.2f}"
+            else:
+                shown = f"{name} p{int(round(100 * percent[i, j]))}"
+            (up if values[i, j] > 0 else down).append(shown)
+        parts = ([f"lifted by {', '.join(up)}"] if up else []) + ([f"sunk by {', '.join(down)}"] if down else [])
+        texts.append("; ".join(parts))
+    return pd.Series(texts, index=pct.index, dtype=object)
+
+
 def score(metrics: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Add ``score`` (0–100) and ``rank`` (1..N, best first; ties broken by followers) to ``metrics``.
 
-    ``weights`` maps component names to non-negative weights; unknown names raise ``ValueError``.
+    ``weights`` maps component names to non-negative weights; unknown names raise ``ValueError``. Also adds
+    ``why`` (:func:`why`).
     """
     weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
-    unknown = set(weights) - set(DEFAULT_WEIGHTS)
+    unknown = set(weights) - set(DEFAULT_WEIGHTS) - set(V2_WEIGHTS) - set(FRAME_COMPONENTS)
     if unknown:
         raise ValueError(f"unknown score components: {', '.join(sorted(unknown))}")
     if any(w < 0 for w in weights.values()):
@@ -69,13 +219,20 @@ def score(metrics: pd.DataFrame, weights: Mapping[str, float] | None = None) -> 
     if out.empty:
         out["score"] = pd.Series(dtype="float64")
         out["rank"] = pd.Series(dtype="int64")
+        out["why"] = pd.Series(dtype=object)
         return out
-    pct = percentiles(components(out)[list(weights)], out["platform"])
+    produced = components(out)
+    raw = produced.reindex(columns=list(weights))  # a component the frame cannot give stays NaN
+    for name in weights:
+        if name not in produced.columns and name in out.columns:
+            raw[name] = pd.to_numeric(out[name], errors="coerce").astype("float64")
+    pct = percentiles(raw, out["platform"])
     w = pd.Series(weights, dtype="float64")
     present = pct.notna()
     weighted = (pct.fillna(0) * w).sum(axis=1)
     total = (present * w).sum(axis=1)
     out["score"] = (100 * weighted / total.where(total > 0)).round(1)
+    out["why"] = why(pct, raw, weights, out["platform"])
     order = out.assign(_f=out["followers"].astype("float64").fillna(-1), _s=out["score"].fillna(-np.inf))
     order = order.sort_values(["_s", "_f", "handle"], ascending=[False, False, True])
     out = out.loc[order.index].reset_index(drop=True)

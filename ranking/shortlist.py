@@ -6,7 +6,9 @@ import pandas as pd
 
 from ranking.engagement import account_metrics
 from ranking.quality import quality_columns
-from ranking.score import score
+from ranking.graph import authority
+from ranking.relevance import languages, relevance
+from ranking.score import apply_filters, brief_weights, score
 
 #: Column → what it means and how it is computed. Exports write this next to the table.
 COLUMNS: dict[str, str] = {
@@ -24,7 +26,9 @@ COLUMNS: dict[str, str] = {
     "er_followers": "Median over posts of (likes or reactions + comments + reposts) / followers (Popsters ERpost).",
     "citations": "Distinct other pages in the database that forwarded, reposted, quoted or mentioned it.",
     "score": "0–100: weighted mean of within-platform percentiles of reach 40%, engagement 35%, citations 25%; "
-             "missing components are left out, not counted as 0.",
+             "missing components are left out, not counted as 0. With a brief (--brief) or keywords: score v2, "
+             "relevance 30%, reach 20%, engagement 20%, authority 15%, affinity 15% unless the brief's weights say "
+             "otherwise (README 'Relevance, authority and lookalikes').",
     "audience_sampled": "Followers actually stored for the page (a sample, capped by --audience-limit), the base of "
                         "any audience figure; empty where none were stored (Telegram lists no subscribers, the list "
                         "is hidden, or the crawl took no audience).",
@@ -57,6 +61,26 @@ QUALITY_COLUMNS: dict[str, str] = {
     "cold": "Share of the stored audience with no stored engagement in 60 days (1 − warm − cooling).",
 }
 COLUMNS.update(QUALITY_COLUMNS)
+#: Relevance to the brief, authority in the link graph and the score's reasons (ranking/relevance.py,
+#: ranking/graph.py, ranking.score.why), appended to ``COLUMNS``.
+RELEVANCE_COLUMNS: dict[str, str] = {
+    "relevance": "0–1 match of the page's name, description and 50 newest posts with the brief's keywords (TF-IDF "
+                 "over 3–5-letter pieces of words, so word forms match), minus its match with the negative keywords; "
+                 "1 = the best match among the pages ranked (before filters). Empty without keywords or without text.",
+    "pagerank": "PageRank (damping 0.85) in the graph of forwards, reposts, quotes, mentions, replies and follows "
+                "between pages, each link counted; sums to 1 over the platform's pages.",
+    "citation_index": "Σ over distinct pages citing it (forward, repost, quote, mention) of max(1, log10(1 + the "
+                      "citer's median views, else followers)): a citation by a big page counts more, by the log "
+                      "of its reach.",
+    "community": "Louvain community in the link graph (numbered from the largest) and its three most telling words "
+                 "from its pages' names and descriptions; empty for pages tied to no other.",
+    "language": "Language of the page's texts (ru, uk, en, cs, de, es, fr) by script, frequent words and letters; "
+                "empty when unsure.",
+    "why": "The (at most) three components that moved the score most against the platform's average page, in plain "
+           "words: 'lifted by relevance 0.92, reach p88; sunk by engagement p12' (relevance as its 0–1 match, the "
+           "others as within-platform percentiles: p88 = at or above 88% of the platform's pages).",
+}
+COLUMNS.update(RELEVANCE_COLUMNS)
 RATE_COLUMNS = ("reach_rate", "er_views", "er_followers")
 RATE_COLUMNS += ("bot_share", "bot_share_low", "bot_share_high", "growth_30d", "growth_90d", "warm", "cooling", "cold")
 #: Columns ``shortlist(..., target=...)`` appends (``pagescout export --target``), see ranking/overlap.py.
@@ -100,11 +124,36 @@ def same_as_pages(links: pd.DataFrame, platforms: pd.Series, handles: pd.Series)
     return [", ".join(sorted(pages[key])) if key in pages else None for key in zip(platforms, handles)]
 
 
+def brief_columns(metrics: pd.DataFrame, accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame, *,
+                  keywords=None, negative_keywords=None, seeds=None, target: pd.DataFrame | None = None,
+                  exclude=None) -> pd.DataFrame:
+    """``metrics`` with relevance, pagerank, citation_index, community and language added (and ``affinity``
+    from ``target``, indexed by platform and handle, when given), less the ``exclude`` accounts."""
+    out = metrics.reset_index(drop=True)
+    index = pd.MultiIndex.from_frame(out[["platform", "handle"]].astype(str))
+    usable = accounts[accounts["status"].eq("ok")] if "status" in accounts.columns else accounts
+    if keywords or seeds:
+        out["relevance"] = relevance(usable, posts, keywords or (), negative_keywords or (), seeds or ()).reindex(
+            index).to_numpy(dtype="float64")
+    else:
+        out["relevance"] = float("nan")
+    out = pd.concat([out, authority(out, links, usable).reset_index(drop=True)], axis=1)
+    out["language"] = languages(usable, posts).reindex(index).to_numpy(dtype=object)
+    if target is not None:
+        out["affinity"] = target["affinity"].reindex(index).to_numpy(dtype="float64")
+    if exclude:
+        out = out[~index.isin([(str(p), str(h)) for p, h in exclude])].reset_index(drop=True)
+    return out
+
+
 def shortlist(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
               platform: str | None = None, top: int | None = None,
               audience: pd.DataFrame | None = None, target: pd.DataFrame | None = None, *,
               signals: pd.DataFrame | None = None, snapshots: pd.DataFrame | None = None,
-              engagers: pd.DataFrame | None = None, now=None, max_bot_share: float | None = None) -> pd.DataFrame:
+              engagers: pd.DataFrame | None = None, now=None, max_bot_share: float | None = None,
+              keywords: list[str] | None = None, negative_keywords: list[str] | None = None,
+              seeds: list[tuple[str, str]] | None = None, weights: dict[str, float] | None = None,
+              filters: dict | None = None, exclude: list[tuple[str, str]] | None = None) -> pd.DataFrame:
     """Rank every usable account (optionally of one platform) and return the ``COLUMNS`` table.
 
     ``audience`` (optional, the store's audience frame) fills ``audience_sampled``; without it the
@@ -117,6 +166,13 @@ def shortlist(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
     the latest ``fetched_at`` among the accounts). ``max_bot_share`` drops pages whose bot_share is above
     it (pages of unknown bot share stay) and renumbers ``rank``. ``attrs["notes"]`` says what could not
     be checked.
+
+    The ``RELEVANCE_COLUMNS``: ``relevance`` to ``keywords`` (and the texts of the ``seeds`` accounts, as
+    (platform, handle)) less ``negative_keywords``, empty without either; ``pagerank``, ``citation_index``,
+    ``community`` and ``language`` always. ``filters`` (``ranking.score.FILTERS``, a brief's ``[filters]``)
+    drop accounts before ranking, as do ``exclude`` (platform, handle) pairs (a brief's targets). With
+    ``keywords`` or ``weights`` the score is v2 (``ranking.score.brief_weights(weights)``, affinity from
+    ``target`` included); otherwise v1, as before.
     """
     every_link = links  # same_as looks across platforms
     if platform:
@@ -129,7 +185,13 @@ def shortlist(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
     quality = quality_columns(metrics, posts, audience=audience, signals=signals, snapshots=snapshots,
                               engagers=engagers, now=now)
     notes = quality.attrs.get("notes", [])
-    ranked = score(pd.concat([metrics.reset_index(drop=True), quality], axis=1))
+    v2 = bool(keywords) or weights is not None
+    found_target = target.drop_duplicates(["platform", "handle"]).set_index(["platform", "handle"]) \
+        if target is not None and v2 else None
+    ranked = score(apply_filters(brief_columns(
+        pd.concat([metrics.reset_index(drop=True), quality], axis=1), accounts, posts, links, keywords=keywords,
+        negative_keywords=negative_keywords, seeds=seeds, target=found_target, exclude=exclude), filters),
+        brief_weights(weights) if v2 else None)
     if max_bot_share is not None:  # unknown bot share stays: its cell is empty, not a pass
         ranked = ranked[~(ranked["bot_share"] > max_bot_share)].reset_index(drop=True)
         ranked["rank"] = range(1, len(ranked) + 1)
