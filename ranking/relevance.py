@@ -98,11 +98,14 @@ def relevance(accounts: pd.DataFrame, posts: pd.DataFrame, keywords: Iterable[st
 
     .. math::
 
-        \mathrm{raw}(d) = \max\bigl(0,\ \mathrm{pos}(d) - \cos(N, d)\bigr), \qquad
-        \mathrm{pos}(d) = \operatorname{mean}\bigl(\cos(K, d),\ \cos(S, d)\bigr)
+        \mathrm{raw}(d) = \max\Bigl(0,\ \operatorname{mean}_{Q \in \{K, S\}} \frac{\cos(Q, d)}{M_Q}
+        - \frac{\cos(N, d)}{M_K}\Bigr), \qquad M_Q = \max_{d'} \cos(Q, d')
 
-    over whichever of ``K`` and ``S`` is given. Negative keywords subtract their own similarity in full,
-    so a page as close to the unwanted topic as to the wanted one scores 0. The scale is relative to the
+    over whichever of ``K`` and ``S`` is given (``M_S`` stands in for ``M_K`` without keywords). Each
+    query is scaled to its best match, so a long seed text and a few keywords weigh the same (a seed
+    text shares many common n-grams with any text of its language, a keyword list few). Negative
+    keywords are measured on the keywords' scale (both are short word lists) and subtract in full: a
+    page as close to the unwanted topic as to the wanted one scores 0. The result is relative to the
     call: ``relevance = raw / max raw`` over the accounts given, so the best match scores 1 and a page
     sharing nothing with the brief 0 (all 0 when no page matches at all). Compare relevance within one
     ranking, not across runs with different pages.
@@ -129,8 +132,10 @@ def relevance(accounts: pd.DataFrame, posts: pd.DataFrame, keywords: Iterable[st
         return out
     docs = texts[has_text].tolist()
     sims = cosine_to(queries + ([" ".join(negative)] if negative else []), docs)
-    positive = sims[: len(queries)].mean(axis=0)
-    penalty = sims[len(queries)] if negative else 0.0
+    best = sims[: len(queries)].max(axis=1, keepdims=True)
+    scaled = np.divide(sims[: len(queries)], best, out=np.zeros_like(sims[: len(queries)]), where=best > 0)
+    positive = scaled.mean(axis=0)
+    penalty = sims[len(queries)] / best[0, 0] if negative and best[0, 0] > 0 else 0.0
     raw = np.clip(positive - penalty, 0.0, None)
     top = raw.max()
     out[has_text] = raw / top if top > 0 else 0.0
