@@ -422,7 +422,8 @@ def temperature(audience: pd.DataFrame, engagers: pd.DataFrame | None, now) -> p
         codes, labels = _account_codes(audience["platform"], audience["account"])
         keys = audience["member_key"].to_numpy(dtype=np.int64)
     else:
-        codes, labels, keys = np.empty(0, np.int64), pd.MultiIndex.from_arrays([[], []], names=KEY), np.empty(0, np.int64)
+        codes, keys = np.empty(0, np.int64), np.empty(0, np.int64)
+        labels = pd.MultiIndex.from_arrays([[], []], names=KEY)
     engaged = pd.MultiIndex.from_arrays([dated["platform"], dated["handle"]], names=KEY)
     labels = labels.append(engaged.unique().difference(labels)) if len(labels) else engaged.unique()
     engaged_code = labels.get_indexer(engaged)
@@ -469,7 +470,8 @@ def quality_columns(metrics: pd.DataFrame, posts: pd.DataFrame, *, audience: pd.
     anomalies = isolation_anomalies(features, min_accounts=min_accounts)
     found = spikes(snapshots)
     found_index = _index(found)
-    spike_counts = pd.Series(1, index=found_index).groupby(level=KEY).sum() if len(found) else pd.Series(dtype="float64")
+    spike_counts = (pd.Series(1, index=found_index).groupby(level=KEY).sum() if len(found)
+                    else pd.Series(dtype="float64"))
     series = follower_series(snapshots)
     gaps = series.groupby(KEY)["date"].diff().dt.days
     growth_checked = (gaps <= SPIKE_MAX_GAP_DAYS).groupby([series["platform"], series["handle"]]).any()

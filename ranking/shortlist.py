@@ -25,8 +25,9 @@ COLUMNS: dict[str, str] = {
     "er_views": "Median over posts of (likes or reactions + comments + reposts) / views (Popsters ERview).",
     "er_followers": "Median over posts of (likes or reactions + comments + reposts) / followers (Popsters ERpost).",
     "citations": "Distinct other pages in the database that forwarded, reposted, quoted or mentioned it.",
-    "score": "0–100: weighted mean of within-platform percentiles of reach 40%, engagement 35%, citations 25%; "
-             "missing components are left out, not counted as 0. With a brief (--brief) or keywords: score v2, "
+    "score": "0–100: weighted mean of within-platform percentiles of reach 40%, engagement 35%, citations 25%, "
+             "audience quality 15% (in v2 too); missing components are left out, not counted as 0. With a brief "
+             "(--brief) or keywords: score v2, "
              "relevance 30%, reach 20%, engagement 20%, authority 15%, affinity 15% unless the brief's weights say "
              "otherwise (README 'Relevance, authority and lookalikes').",
     "audience_sampled": "Followers actually stored for the page (a sample, capped by --audience-limit), the base of "

@@ -260,7 +260,7 @@ def test_flag_wording_with_numbers():
 
 
 def test_quality_is_the_weighted_mean_of_the_known_parts():
-    index = pd.MultiIndex.from_tuples([("vk", "a"), ("vk", "b"), ("vk", "c"), ("vk", "d")], names=["platform", "handle"])
+    index = pd.MultiIndex.from_tuples([("vk", h) for h in "abcd"], names=["platform", "handle"])
     bots = pd.DataFrame({"bot_share": [0.2, np.nan, 0.0, np.nan]}, index=index)
     rules = pd.DataFrame({"views_flag": [True, False, False, False], "reach_flag": [False, False, False, False],
                           "checked": [True, True, False, False]}, index=index)
