@@ -142,9 +142,14 @@ def normalise_handle(platform: str, value: str, spider_cls=None) -> str | None:
         from crawler.basespider import SeedError
 
         try:
-            return spider_cls.parse_seed(text)
+            handle = spider_cls.parse_seed(text)
         except SeedError:
             return None
+        if platform == "rss":  # blogs are stored under host + path, not the URL a seed is
+            from crawler.spiders.rss import site_handle
+
+            handle = site_handle(handle, feed=True)
+        return handle
     if "/" in text:
         parts = urlsplit(text if "//" in text else f"//{text}")
         segments = [s for s in parts.path.split("/") if s and s not in ("profile", "user", "people", "pages")]

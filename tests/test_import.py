@@ -126,6 +126,14 @@ def test_audience_kind_plurals(tmp_path):
     assert [m["kind"] for m in batch["AudienceMember"]] == ["follower", "liker", "follower"]
 
 
+def test_blog_handles_match_the_crawler(tmp_path):
+    from crawler.spiders.rss import RssSpider
+
+    path = write_csv(tmp_path / "blogs.csv", [["handle", "name"], ["https://www.example.org/notes/", "Notes"]])
+    kind, batch = read_import(path, "rss", spider_cls=RssSpider)
+    assert batch["Account"][0]["handle"] == "example.org/notes"
+
+
 def test_semicolon_csv_with_bom(tmp_path):
     path = tmp_path / "excel.csv"
     path.write_bytes("\ufeffЛогин;followers\n".replace("Логин", "login").encode("utf-8") + b"anna;1 200\n")
