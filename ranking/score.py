@@ -168,18 +168,21 @@ def why(pct: pd.DataFrame, raw: pd.DataFrame, weights: Mapping[str, float],
     """Plain words naming the components that lifted or sank each account: ``"lifted by relevance 0.92,
     reach p88; sunk by engagement p12"``.
 
-    Component i moves the score by ``100 · wᵢ · (pᵢ − p̄ᵢ) / Σ wⱼ`` points against the platform's average
-    page, ``p̄ᵢ`` being the mean of the component's percentiles on the account's platform (``platform``;
-    all rows when not given) and the sum running over the account's components, so a component on
-    which every page ties moves nothing. The (at most) three largest moves of
+    Component i moves the score by ``100 · wᵢ · (pᵢ − 0.5) / Σ wⱼ`` points against a page at the median
+    (p50, the neutral value the score gives unknowns), the sum running over the account's components.
+    A value the account lacks (given the neutral 0.5) is no reason, and neither is a component on which
+    every page of its platform (``platform``; all rows when not given) has the same percentile. The (at
+    most) three largest moves of
     at least half a point are named, lifts first, each with its value: relevance as its 0–1 match,
     every other component as its within-platform percentile ``pNN``. Empty where nothing moves it.
     Words rather than + and − signs, so a spreadsheet never reads the cell as a formula.
     """
     w = pd.Series(weights, dtype="float64").reindex(pct.columns).fillna(0.0)
     total = (pct.notna() * w).sum(axis=1)
-    centre = pct.groupby(platform.to_numpy()).transform("mean") if platform is not None else pct.mean()
-    moves = (pct - centre).mul(w, axis=1).mul(100).div(total.where(total > 0), axis=0)
+    groups = platform.to_numpy() if platform is not None else np.zeros(len(raw), dtype=int)
+    varied = pct.groupby(groups).transform("nunique") > 1  # all pages tie: nothing to tell them apart
+    moves = (pct - 0.5).mul(w, axis=1).mul(100).div(total.where(total > 0), axis=0)
+    moves = moves.where(raw.notna() & varied)
     names = list(pct.columns)
     values = moves.to_numpy(dtype="float64")
     strength = np.where(np.abs(values) >= WHY_MIN_POINTS, np.abs(values), 0.0)  # NaN compares False: 0

@@ -77,7 +77,7 @@ RELEVANCE_COLUMNS: dict[str, str] = {
                  "from its pages' names and descriptions; empty for pages tied to no other.",
     "language": "Language of the page's texts (ru, uk, en, cs, de, es, fr) by script, frequent words and letters; "
                 "empty when unsure.",
-    "why": "The (at most) three components that moved the score most against the platform's average page, in plain "
+    "why": "The (at most) three components that moved the score most against a median (p50) page, in plain "
            "words: 'lifted by relevance 0.92, reach p88; sunk by engagement p12' (relevance as its 0–1 match, the "
            "others as within-platform percentiles: p88 = at or above 88% of the platform's pages).",
 }

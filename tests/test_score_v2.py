@@ -50,11 +50,19 @@ def test_brief_weights_replace_the_defaults_they_name():
 def test_why_names_what_lifted_and_what_sank():
     m = metrics(relevance=[0.92, 0.0, 0.5, 0.2])
     ranked = score(m, {"relevance": 0.5, "reach": 0.3, "engagement": 0.2}).set_index("handle")
-    # percentiles of 4 pages average 0.625; a: relevance p100 (+18.75 points), reach p25 (−11.25),
-    # engagement p100 (+7.5)
+    # a: relevance p100 (+25 points), reach p25 (−7.5), engagement p100 (+10)
     assert ranked.loc["a", "why"] == "lifted by relevance 0.92, engagement p100; sunk by reach p25"
-    # b: relevance p25 (−18.75), reach p50 (−3.75), engagement p75 (+2.5)
-    assert ranked.loc["b", "why"] == "lifted by engagement p75; sunk by relevance 0.00, reach p50"
+    # b: relevance p25 (−12.5), reach p50 (0: the median moves nothing), engagement p75 (+5)
+    assert ranked.loc["b", "why"] == "lifted by engagement p75; sunk by relevance 0.00"
+
+
+def test_why_ignores_unknown_values_and_ties():
+    m = metrics(er_views=[0.4, None, None, None], citations=[1, 1, 1, 1])
+    ranked = score(m, {"reach": 0.5, "engagement": 0.3, "citations": 0.2}).set_index("handle")
+    assert ranked.loc["b", "why"] == ""  # reach p50 moves nothing; its engagement is unknown
+    assert "engagement" not in ranked.loc["c", "why"]  # unknown: scored neutral, named nowhere
+    assert "citations" not in "".join(ranked["why"])  # every page ties
+    assert ranked.loc["a", "why"] == "lifted by engagement p100; sunk by reach p25"
 
 
 def test_why_empty_when_nothing_moves_the_score():
