@@ -9,14 +9,19 @@ Three signals compare the given account ``q`` with each other usable account ``c
 - ``content``: cosine of their documents (name, description, newest posts) as TF-IDF over character
   3–5-grams (ranking/relevance.py), so word forms and languages with rich morphology match.
 
-Combined: each signal is divided by its largest value among the candidates (1 = the closest candidate
-by that signal), and
+Combined: each signal v is put on a 0–1 scale among the candidates, as its excess over the median
+candidate's value relative to the best candidate's excess,
+
+    x_s = max(0, v_s − median v_s) / (max v_s − median v_s),
+
+(1 = the closest candidate by that signal; for the sparse Jaccards the median is 0 and this is
+v / max v; for content it removes the similarity every text of one language has with another), and
 
     similarity = Σ_s w_s · x_s / Σ_s w_s,   w = audience 0.4, cocitation 0.3, content 0.3,
 
-over the signals ``q`` has data for (a stored audience, at least one citer, any text) and some candidate
-shares; a candidate without the data scores 0 on it. ``matched_by`` names the signals where the
-candidate is at least half as close as the closest one.
+over the signals ``q`` has data for (a stored audience, at least one citer, any text) that tell some
+candidates apart (max > median); a candidate without the data scores 0 on it. ``matched_by`` names
+the signals with x ≥ 0.5.
 
 References: Small, H. (1973). Co-citation in the scientific literature. JASIS 24(4), 265–269;
 Jaccard, P. (1912). The distribution of the flora in the alpine zone. New Phytologist 11(2), 37–50;
@@ -35,7 +40,7 @@ from ranking.relevance import account_texts, cosine_to
 KEY = ["platform", "handle"]
 #: Signal → weight in ``similarity``.
 SIGNAL_WEIGHTS: dict[str, float] = {"audience": 0.4, "cocitation": 0.3, "content": 0.3}
-#: A signal is named in ``matched_by`` when the candidate reaches this share of the best candidate's value.
+#: A signal is named in ``matched_by`` when its scaled value x reaches this (half way from median to best).
 MATCH_SHARE = 0.5
 
 #: Column → what it means (the ``pagescout similar`` table and its export).
@@ -46,16 +51,17 @@ SIMILAR_COLUMNS: dict[str, str] = {
     "name": "Display name.",
     "url": "Link to the page.",
     "followers": "Followers as the platform shows them.",
-    "similarity": "0–1: Σ w·x / Σ w over the signals the given account has data for, each signal x divided by its "
-                  "largest value among the candidates; w = audience 0.4, cocitation 0.3, content 0.3.",
+    "similarity": "0–1: Σ w·x / Σ w over the signals the given account has data for, x = max(0, v − median v) / (max "
+                  "v − median v) among the candidates (1 = the closest by that signal); w = audience 0.4, "
+                  "cocitation 0.3, content 0.3.",
     "audience_jaccard": "|A∩B| / |A∪B| of the stored audiences (every kind); empty when the given account has no "
                         "stored audience.",
     "cocitation": "|C∩D| / |C∪D| of the sets of pages that forwarded, reposted, quoted or mentioned each; empty "
                   "when nobody cites the given account.",
     "content": "Cosine of the TF-IDF (character 3–5-grams) of name, description and the 50 newest posts; empty when "
                "the given account has no text.",
-    "matched_by": "The signals on which the page is at least half as close as the closest candidate, strongest "
-                  "first, each with its value.",
+    "matched_by": "The signals with x ≥ 0.5 (at least half way from the median candidate to the closest), "
+                  "strongest first, each with its value.",
 }
 
 
@@ -140,9 +146,12 @@ def similar(account: tuple[str, str], accounts: pd.DataFrame, posts: pd.DataFram
     weight = 0.0
     scaled: dict[str, pd.Series] = {}
     for name, values in raw.items():
-        if values is None or values.empty or not values.max() > 0:
+        if values is None or values.empty:
             continue
-        scaled[name] = values / values.max()
+        middle, best = float(values.median()), float(values.max())
+        if not best > middle:  # nothing tells the candidates apart
+            continue
+        scaled[name] = ((values - middle) / (best - middle)).clip(lower=0.0)
         total += SIGNAL_WEIGHTS[name] * scaled[name]
         weight += SIGNAL_WEIGHTS[name]
     similarity = total / weight if weight else total

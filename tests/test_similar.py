@@ -67,3 +67,15 @@ def test_unknown_account_and_top():
     with pytest.raises(KeyError):
         similar(("telegram", "nobody"), *frames)
     assert len(similar(("telegram", "q"), *frames, top=2)) == 2
+
+
+def test_content_counts_only_above_the_median_candidate():
+    texts = {"q": "бег и марафон, тренировки", "run": "бег и марафон", "news": "новости и погода",
+             "films": "кино и новости", "music": "музыка и новости"}
+    accounts = pd.DataFrame({"platform": "telegram", "handle": list(texts), "name": list(texts.values()),
+                             "followers": 10, "status": "ok"})
+    posts = pd.DataFrame(columns=["platform", "account", "post_id", "published_at", "text"])
+    links = pd.DataFrame(columns=["platform", "src", "dst", "kind"])
+    table = similar(("telegram", "q"), accounts, posts, links)
+    assert table["handle"].iloc[0] == "run" and table["similarity"].iloc[0] == pytest.approx(1.0)
+    assert len(table) <= 2  # the median candidate and those below it share only the language
