@@ -105,6 +105,30 @@ def citation_index(links: pd.DataFrame, reach: pd.Series) -> pd.Series:
     mentions and forwards by the citing channel, with an undisclosed formula.
 
     Accounts nobody cites are absent (read as 0).
+
+    Parameters
+    ----------
+    links : DataFrame
+        The store's links (platform, src, dst, kind).
+    reach : Series
+        Reach per (platform, handle), as :func:`reach_of` gives it.
+
+    Returns
+    -------
+    Series
+        float indexed by (platform, handle) of every cited account.
+
+    Examples
+    --------
+    >>> links = pd.DataFrame({"platform": "telegram", "src": ["a", "b"], "dst": "hub", "kind": "forward"})
+    >>> reach = pd.Series([99.0, None], index=pd.MultiIndex.from_tuples([("telegram", "a"), ("telegram", "b")]))
+    >>> citation_index(links, reach).tolist()  # log10(100) = 2, unknown reach 1
+    [3.0]
+
+    References
+    ----------
+    .. [1] Garfield, E. (1972). Citation analysis as a tool in journal evaluation. Science 178, 471–479.
+    .. [2] TGStat, "Индекс цитирования" (citation index of Telegram channels), tgstat.ru/docs.
     """
     cited = links[links["kind"].isin(CITING_KINDS) & (links["src"] != links["dst"])]
     pairs = cited[["platform", "src", "dst"]].astype(str).drop_duplicates()
@@ -161,7 +185,29 @@ def communities(graph: nx.DiGraph, texts: pd.Series | None = None, seed: int = 0
     (:func:`top_terms`), so words every community uses do not label any. Accounts alone in their
     community (no links, or links to nobody else) get NaN: one account is not a community.
 
-    Returns a Series indexed by (platform, handle) over every node.
+    Parameters
+    ----------
+    graph : DiGraph
+        :func:`link_graph`.
+    texts : Series, optional
+        Text per (platform, handle) (:func:`profile_texts`) to label communities with.
+    seed : int
+        Louvain's random seed: the same graph and seed give the same communities.
+    resolution : float
+        Louvain's resolution: above 1 favours smaller communities.
+    terms : int
+        Words per label.
+
+    Returns
+    -------
+    Series
+        Labels (object) indexed by (platform, handle) over every node.
+
+    Examples
+    --------
+    >>> links = pd.DataFrame({"platform": "x", "src": ["a", "b", "c"], "dst": ["b", "c", "a"], "kind": "mention"})
+    >>> communities(link_graph(links)).tolist()
+    ['1', '1', '1']
 
     References
     ----------

@@ -113,6 +113,30 @@ def relevance(accounts: pd.DataFrame, posts: pd.DataFrame, keywords: Iterable[st
     NaN for an account without any text (nothing to judge), and for every account when neither keywords
     nor seeds are given.
 
+    Parameters
+    ----------
+    accounts, posts : DataFrame
+        The store's frames (accounts: platform, handle, name, description; posts: platform, account,
+        published_at, text).
+    keywords, negative_keywords : iterable of str
+        The brief's keywords and negative keywords, any language, any word form.
+    seeds : iterable of (platform, handle)
+        Accounts whose own texts describe the topic too (a brief's targets).
+    max_posts : int
+        Newest posts per account that enter its document.
+
+    Returns
+    -------
+    Series
+        float 0–1 indexed by (platform, handle), in the order of ``accounts``.
+
+    Examples
+    --------
+    >>> accounts = pd.DataFrame({"platform": "telegram", "handle": ["fit", "cook"],
+    ...                          "name": ["Тренировки дома", "Рецепты супов"], "description": None})
+    >>> relevance(accounts, None, ["тренировка"]).round(2).tolist()
+    [1.0, 0.0]
+
     References
     ----------
     .. [1] Salton, G., Buckley, C. (1988). Term-weighting approaches in automatic text retrieval.

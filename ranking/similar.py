@@ -109,7 +109,28 @@ def similar(account: tuple[str, str], accounts: pd.DataFrame, posts: pd.DataFram
 
     Candidates are the other accounts of the same platform with status ``ok``; those with similarity 0
     (nothing in common on any signal) are left out. Ties go to more followers, then the handle.
-    ``KeyError`` when ``account`` is not in ``accounts``.
+
+    Parameters
+    ----------
+    account : (platform, handle)
+        The account to find lookalikes of; ``KeyError`` when it is not in ``accounts``.
+    accounts, posts, links : DataFrame
+        The store's frames.
+    audience : DataFrame, optional
+        The store's audience frame (platform, account, kind, member_key); without it the audience
+        signal is left out.
+    top : int, optional
+        Rows to return (all when ``None``).
+
+    Returns
+    -------
+    DataFrame
+        The ``SIMILAR_COLUMNS``, most alike first.
+
+    References
+    ----------
+    .. [1] Small, H. (1973). Co-citation in the scientific literature: a new measure of the relationship
+       between two documents. JASIS 24(4), 265–269.
     """
     account = (str(account[0]), str(account[1]))
     keys = pd.MultiIndex.from_frame(accounts[KEY].astype(str))

@@ -95,3 +95,12 @@ def test_isolated_accounts_have_no_community():
 
 def test_top_terms_weigh_words_against_other_documents():
     assert top_terms(["бег йога", "бег футбол"], n=1) == [["йога"], ["футбол"]]
+
+
+@pytest.mark.parametrize("module", ["ranking.relevance", "ranking.graph", "ranking.similar"])
+def test_docstring_examples_hold(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), extraglobs={"pd": pd})
+    assert result.failed == 0
