@@ -1,5 +1,5 @@
-"""Small helpers the VK and YouTube spiders share: audience sampling up to ``--audience-limit``, and
-notes for the end-of-crawl summary.
+"""What every spider with audiences shares: audience sampling up to ``--audience-limit``, and notes
+for the end-of-crawl summary.
 
 Audience members leave the spiders as ``AudienceMember`` items with the platform's raw id, which
 ``pipelines.HashMemberPipeline`` hashes before anything is stored. Only counts go into the resumable

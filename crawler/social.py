@@ -9,7 +9,6 @@ keeps a raw id beyond the in-memory set used to count distinct members, and noth
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -17,10 +16,9 @@ import scrapy
 from w3lib.html import remove_tags, replace_entities
 
 from crawler.basespider import PlatformSpider
-from crawler.items import AudienceMember
+from crawler.sampling import AUDIENCE_LIMIT, AudienceSampler
 
-#: Defaults of ``--audience-limit`` and ``--engagers-posts``.
-AUDIENCE_LIMIT = 1000
+#: Default of ``--engagers-posts`` (``--audience-limit``'s is crawler.sampling.AUDIENCE_LIMIT).
 ENGAGERS_POSTS = 10
 #: Accounts taken from one ``--search``: the first page of results.
 SEARCH_RESULTS = 25
@@ -90,7 +88,7 @@ def link_header_next(response) -> str | None:
     return None
 
 
-class AudienceSpider(PlatformSpider):
+class AudienceSpider(AudienceSampler, PlatformSpider):
     """A platform spider that also samples each account's audience.
 
     ``audience_limit`` caps the distinct members stored per account and kind (follower, liker,
@@ -108,8 +106,6 @@ class AudienceSpider(PlatformSpider):
         self.search = self.searches[0] if self.searches else None
         self.audience_limit = max(0, int(audience_limit))
         self.engagers_posts = max(0, int(engagers_posts))
-        # Distinct members seen per (account, kind), as Python hashes: memory only, never saved or logged.
-        self._members_seen: dict[tuple[str, str], set[int]] = defaultdict(set)
 
     async def start(self):
         for request in self.seed_requests():
@@ -132,27 +128,6 @@ class AudienceSpider(PlatformSpider):
         return requests
 
     # audience --------------------------------------------------------------------------------
-    def _taken(self) -> dict:
-        # Counts only (no ids) live in the resumable state, so a resumed crawl keeps to the limit.
-        return self.state.setdefault("audience_taken", {})
-
-    def audience_room(self, account: str, kind: str) -> int:
-        """How many more members of this kind may be stored for the account."""
-        return max(0, self.audience_limit - self._taken().get(f"{account}\t{kind}", 0))
-
-    def member(self, account: str, kind: str, member_id, **signals) -> AudienceMember | None:
-        """An audience item for a member not yet stored for (account, kind), while there is room."""
-        if member_id in (None, "") or self.audience_room(account, kind) <= 0:
-            return None
-        seen = self._members_seen[(account, kind)]
-        marker = hash(str(member_id))
-        if marker in seen:
-            return None
-        seen.add(marker)
-        taken = self._taken()
-        taken[f"{account}\t{kind}"] = taken.get(f"{account}\t{kind}", 0) + 1
-        return AudienceMember(self.platform, account, kind, member_id=str(member_id), **signals)
-
     def audience_hidden(self, handle: str, reason: str) -> None:
         """The account keeps its follower list private: noted in the summary, not an error."""
         stats = self.crawler.stats

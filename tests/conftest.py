@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,12 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120, **kwargs)
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     return subprocess.run([sys.executable, "-m", "cli", *args], cwd=REPO, env=full_env, capture_output=True,
                           text=True, timeout=timeout, **kwargs)
+
+
+def rows(db, sql: str) -> list[tuple]:
+    """Rows of a query on a pagescout SQLite file, the way a user would look at it."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -11,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import REPO, run_cli
+from conftest import REPO, run_cli, rows
 from crawler.sample_site import SampleTelegram
 
 
@@ -44,13 +43,6 @@ def spec(**extra):
         **extra,
     }
 
-
-def rows(db, sql):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def crawl(site, db, *args, **kwargs):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import csv
-import sqlite3
 
 import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import REPO
+from conftest import REPO, rows
 from crawler.imports import detect_kind, find_columns, read_import
 from crawler.store import Store
 
@@ -21,13 +20,6 @@ SAMPLES = REPO / "data" / "import"
 def invoke(*args):
     return runner.invoke(app, [str(a) for a in args])
 
-
-def rows(db, sql):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def write_csv(path, table):

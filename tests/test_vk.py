@@ -4,14 +4,13 @@ for api.vk.com: offset paging, audience, every error code the spider acts on, an
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime, timezone
 
 import pytest
 from scrapy.http import Request, TextResponse
 
 from apiserver import ApiServer
-from conftest import make_spider, run_cli, shared_dir
+from conftest import make_spider, rows, run_cli, shared_dir
 from crawler.basespider import SeedError
 from crawler.items import Account, AudienceMember, Link, Post, Snapshot
 from crawler.spiders.vk import VkSpider, groups_of, member_signals
@@ -310,13 +309,6 @@ def crawl(server, db, *args, token=TOKEN):
     return run_cli("crawl", "vk", *args, "--base-url", f"{server.url}/method", "--delay", "0", "--quiet",
                    "--db", str(db), env={"PAGESCOUT_BACKOFF_BASE": "0.1", **env})
 
-
-def rows(db, sql):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

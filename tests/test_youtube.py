@@ -4,16 +4,15 @@ the keyless feed with @handle resolution, and the Data API with paging, quota co
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime, timezone
 
 import pytest
 from scrapy.http import Request, TextResponse
 
 from apiserver import ApiServer
-from conftest import make_spider, run_cli, shared_dir
+from conftest import make_spider, rows, run_cli, shared_dir
 from crawler.basespider import SeedError
-from crawler.items import Account, AudienceMember, Link, Post, Snapshot
+from crawler.items import Account, AudienceMember, Post, Snapshot
 from crawler.spiders.youtube import YoutubeSpider
 
 DF = "UC9PBzalIcEQCsiIkq36PyUA"
@@ -218,13 +217,6 @@ def feed_route(path, params):
         return 404, "not found"
     return 404, "not found"
 
-
-def rows(db, sql):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def crawl(server, db, *args, key=None):
