@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
+from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -51,3 +52,20 @@ def rows(db, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
     finally:
         conn.close()
+
+
+def invoke(*args):
+    """Run a pagescout command in-process (for commands that start no crawl)."""
+    from cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def one_line_error(result, *words) -> str:
+    """A user error as pagescout must show it: exit code 2, one line, no traceback, naming ``words``."""
+    assert result.exit_code == 2, result.output
+    text = result.output.strip()
+    assert len(text.splitlines()) == 1 and "Traceback" not in text, text
+    for word in words:
+        assert word in text, text
+    return text

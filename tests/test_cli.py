@@ -13,15 +13,13 @@ import sqlite3
 import pytest
 from openpyxl import load_workbook
 from typer.main import get_command
-from typer.testing import CliRunner
 
 import crawler.spiders
 from cli import app
-from conftest import REPO, run_cli
+from conftest import REPO, invoke, one_line_error, run_cli
 from crawler.basespider import PlatformSpider
 from crawler.sample_site import SampleTelegram
 
-runner = CliRunner()
 
 EVIL = {
     "evil_title": "=HYPERLINK(\"http://evil.example\",\"click\")",
@@ -47,10 +45,6 @@ def db(tmp_path_factory):
                          "--quiet", "--db", str(path))
     assert result.returncode == 0, result.stderr
     return path
-
-
-def invoke(*args):
-    return runner.invoke(app, [str(a) for a in args])
 
 
 def test_rank_prints_table_best_first(db):
@@ -143,14 +137,6 @@ def test_export_json(db, tmp_path):
 
 
 # errors: one line, exit 2, nothing changed -----------------------------------------------------------
-def one_line_error(result, *words):
-    assert result.exit_code == 2, result.output
-    text = result.output.strip()
-    assert len(text.splitlines()) == 1 and "Traceback" not in text, text
-    for word in words:
-        assert word in text
-    return text
-
 
 def test_export_unknown_extension(db, tmp_path):
     one_line_error(invoke("export", tmp_path / "x.docx", "--db", db), ".xlsx", "x.docx")

@@ -8,13 +8,12 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from openpyxl import load_workbook
-from typer.testing import CliRunner
 
-from cli import app
+from conftest import invoke, one_line_error
+from openpyxl import load_workbook
+
 from crawler.store import Store
 
-runner = CliRunner()
 
 # member ids per channel; b's 10 stored members are a sample of its 100 subscribers
 AUDIENCES = {"a": range(1, 11), "b": range(6, 16), "c": [1, 2, 3, 20, 21], "d": range(30, 40), "e": [1, 2]}
@@ -36,19 +35,6 @@ def db(tmp_path_factory):
         store.write_audience(("telegram", h, "follower", store.member_key(str(m)))
                              for h, members in AUDIENCES.items() for m in members)
     return str(path)
-
-
-def invoke(*args):
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def one_line_error(result, *words):
-    assert result.exit_code == 2, result.output
-    text = result.output.strip()
-    assert len(text.splitlines()) == 1 and "Traceback" not in text, text
-    for word in words:
-        assert word in text, text
-    return text
 
 
 def csv_rows(path):

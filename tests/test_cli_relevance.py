@@ -6,13 +6,12 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from openpyxl import load_workbook
-from typer.testing import CliRunner
 
-from cli import app
+from conftest import invoke, one_line_error
+from openpyxl import load_workbook
+
 from crawler.store import Store
 
-runner = CliRunner()
 
 CHANNELS = {  # handle: (name, description, followers, posts)
     "fit": ("Фитнес СПб", "Тренировки и бег", 5000, ["Тренировка для спины", "Бег по утрам: тренировки"]),
@@ -42,18 +41,6 @@ def db(tmp_path_factory):
         store.write_audience(("telegram", h, "follower", store.member_key(str(m)))
                              for h, members in AUDIENCES.items() for m in members)
     return str(path)
-
-
-def invoke(*args):
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def one_line_error(result, *words):
-    assert result.exit_code == 2, result.output
-    text = result.output.strip()
-    assert len(text.splitlines()) == 1 and "Traceback" not in text, text
-    for word in words:
-        assert word in text, text
 
 
 def brief(tmp_path, extra=""):

@@ -6,35 +6,18 @@ import csv
 
 import pytest
 from openpyxl import Workbook
-from typer.testing import CliRunner
 
-from cli import app
-from conftest import REPO, rows
+from conftest import REPO, invoke, one_line_error, rows
 from crawler.imports import detect_kind, find_columns, read_import
 from crawler.store import Store
 
-runner = CliRunner()
 SAMPLES = REPO / "data" / "import"
-
-
-def invoke(*args):
-    return runner.invoke(app, [str(a) for a in args])
-
 
 
 def write_csv(path, table):
     with path.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(table)
     return path
-
-
-def one_line_error(result, *words):
-    assert result.exit_code == 2, result.output
-    text = result.output.strip()
-    assert len(text.splitlines()) == 1 and "Traceback" not in text, text
-    for word in words:
-        assert word in text, text
-    return text
 
 
 # the bundled samples ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from ranking.score import DEFAULT_WEIGHTS, V2_WEIGHTS, apply_filters, brief_weights, score, why
+from ranking.score import DEFAULT_WEIGHTS, V2_WEIGHTS, apply_filters, brief_weights, score
 from ranking.shortlist import COLUMNS, RELEVANCE_COLUMNS, shortlist
 from test_ranking import frames
 
