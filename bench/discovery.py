@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,9 @@ import networkx as nx
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from crawler.store import Store  # noqa: E402
 DATA = REPO.parent / "shared" / "datasets" / "musae_facebook"
 FOLLOWING_PAGE = 80
 
@@ -119,9 +121,9 @@ def discover(server: MastodonStandIn, category: str, seeds: list[int], budget: i
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"discover failed: {result.stderr[-2000:]}")
-    conn = sqlite3.connect(db)
-    handles = [h for (h,) in conn.execute("SELECT handle FROM accounts WHERE status = 'ok'")]
-    conn.close()
+    with Store(str(db), create=False) as store:
+        accounts = store.load_accounts("mastodon")
+    handles = accounts.loc[accounts["status"].eq("ok"), "handle"]
     return {int(h.partition("@")[0][4:]) for h in handles}, elapsed
 
 
