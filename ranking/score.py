@@ -37,8 +37,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-DEFAULT_WEIGHTS: dict[str, float] = {"reach": 0.40, "engagement": 0.35, "citations": 0.25}
-DEFAULT_WEIGHTS["quality"] = 0.15  # audience quality (ranking/quality.py); absent from metrics → left out
+# quality: audience quality (ranking/quality.py); left out where the frame lacks it.
+DEFAULT_WEIGHTS: dict[str, float] = {"reach": 0.40, "engagement": 0.35, "citations": 0.25, "quality": 0.15}
 #: Score v2 defaults, used when a brief (or keywords) is given; components absent from the frame drop out.
 V2_WEIGHTS: dict[str, float] = {"relevance": 0.30, "reach": 0.20, "engagement": 0.20, "authority": 0.15,
                                 "affinity": 0.15}
