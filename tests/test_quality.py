@@ -413,3 +413,16 @@ def test_store_loads_dated_engagers_only(tmp_path):
     followers = pd.DataFrame({**member, "kind": "follower", "member_key": [1, 2, 3, 4]})
     t = temperature(followers, engagers, NOW).iloc[0]
     assert (t["warm"], t["cooling"], t["cold"]) == pytest.approx((0.25, 0.25, 0.5))
+
+
+def test_quality_without_an_audience_check_says_so():
+    handles = [f"ch{i}" for i in range(6)]
+    accounts = pd.DataFrame({"platform": "telegram", "handle": handles, "name": handles, "url": None,
+                             "followers": 1000, "status": "ok"})
+    posts = pd.DataFrame({"platform": "telegram", "account": handles, "post_id": "1",
+                          "published_at": pd.to_datetime("2026-11-20", utc=True), "views": 300,
+                          "likes": 10, "comments": None, "reposts": None})
+    links = pd.DataFrame(columns=["platform", "src", "dst", "kind"])
+    out = quality_columns(account_metrics(accounts, posts, links), posts)
+    assert out["quality"].notna().all()  # the engagement rules ran against 5 peers each
+    assert (out["quality_flags"] == "audience not checked (no member sample stored)").all()
