@@ -84,4 +84,6 @@ class ApiKeyMiddleware:
 
     def process_exception(self, request, exception, spider=None):
         self._restore(request)
+        # Download errors quote the URL they failed on, key included; Scrapy logs them on giving up.
+        exception.args = tuple(scrub(a) if isinstance(a, str) else a for a in exception.args)
         return None

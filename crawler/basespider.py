@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.exceptions import (CannotResolveHostError, DontCloseSpider, DownloadConnectionRefusedError,
+                               DownloadTimeoutError, IgnoreRequest)
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from crawler.focus import CONTEXT_WEIGHT, Focus, Frontier
 from crawler.items import Account, Snapshot, utcnow
+
+
+# (exception classes, reason, stats code): Scrapy ≥ 2.14 wraps Twisted's network errors in its own.
+NETWORK_FAILURES = (
+    ((DNSLookupError, CannotResolveHostError), "host not found", "dns"),
+    ((TimeoutError, TCPTimedOutError, DownloadTimeoutError), "timed out after retries", "timeout"),
+    ((ConnectionRefusedError, DownloadConnectionRefusedError), "connection refused", "connection_refused"),
+)
 
 
 class SeedError(ValueError):
@@ -71,7 +80,9 @@ class PlatformSpider(scrapy.Spider):
         hops = self.state.setdefault("hops", {})
         for handle, hop in batch:
             hops.setdefault(handle, hop)
-            self.crawler.engine.crawl(self.account_request(handle, hop))
+            request = self.account_request(handle, hop)
+            if request is not None:  # None: the platform can no longer be asked (a method's daily limit)
+                self.crawler.engine.crawl(request)
         raise DontCloseSpider
 
     # discovery -------------------------------------------------------------------------------
@@ -146,21 +157,20 @@ class PlatformSpider(scrapy.Spider):
         return Account(self.platform, handle, status="unavailable", reason=reason)
 
     def on_error(self, failure):
-        """Errback for account requests: a final HTTP error or network failure marks the account."""
+        """Errback for account requests: a final HTTP error or network failure marks the account.
+
+        The reason names the kind of failure only, never the exception's text: that can carry the URL,
+        and an API URL can carry a key.
+        """
         handle = failure.request.meta.get("handle")
         if failure.check(IgnoreRequest):  # the request budget, not the page: nothing to record
             return
         if failure.check(HttpError):
             status = failure.value.response.status
             reason, code = f"HTTP {status} after retries", f"http_{status}"
-        elif failure.check(DNSLookupError):
-            reason, code = "host not found", "dns"
-        elif failure.check(TimeoutError, TCPTimedOutError):
-            reason, code = "timed out after retries", "timeout"
-        elif failure.check(ConnectionRefusedError):
-            reason, code = "connection refused", "connection_refused"
         else:
-            reason, code = f"{failure.type.__name__}: {failure.getErrorMessage()}", "other"
+            reason, code = next(((text, code) for kinds, text, code in NETWORK_FAILURES if failure.check(*kinds)),
+                                (f"download failed ({failure.type.__name__})", "other"))
         if handle:
             yield self.unavailable(handle, reason, code)
         else:

@@ -17,6 +17,10 @@ class QuietLogFormatter(LogFormatter):
         return {"level": logging.DEBUG, "msg": "Scraped %(kind)s from %(src)s",
                 "args": {"kind": type(item).__name__, "src": getattr(response, "url", response)}}
 
+    def item_error(self, item, exception, response, spider=None):
+        return {"level": logging.ERROR, "msg": "Error processing %(kind)s: %(error)s",
+                "args": {"kind": type(item).__name__, "error": type(exception).__name__}}
+
     def dropped(self, item, exception, response, spider):
         return {"level": logging.INFO, "msg": "Dropped %(kind)s: %(reason)s",
                 "args": {"kind": type(item).__name__, "reason": exception}}

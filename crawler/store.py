@@ -304,7 +304,9 @@ class Store:
             # A NULL signal (not shown this time) keeps what an earlier sighting of the member learned.
             self._upsert(conn, member_signals_table, _member_signal_rows(batch.get("AudienceMember", [])),
                          ["platform", "member_key"], coalesce=MEMBER_SIGNALS)
-            self._upsert(conn, snapshots_table, batch.get("Snapshot", []), ["platform", "account", "date"])
+            # A page read without its counter (hidden, or a lookup that failed) must not blank the day's count.
+            self._upsert(conn, snapshots_table, batch.get("Snapshot", []), ["platform", "account", "date"],
+                         coalesce=["followers"])
 
     def write_audience(self, rows: Iterable[tuple[str, str, str, int]], chunk: int = 50_000) -> int:
         """Bulk-insert (platform, account, kind, member_key) rows; used by imports and benchmarks.

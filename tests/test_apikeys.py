@@ -53,3 +53,13 @@ def test_youtube_key_and_unmarked_requests(middleware):
 def test_scrub_and_without_param(middleware):
     assert scrub("failed for access_token=vk1.secret&v=5 (vk1.secret)") == "failed for access_token=***&v=5 (***)"
     assert without_param(URL + "&access_token=x", "access_token") == URL
+
+
+def test_download_errors_lose_the_token_from_their_message(middleware):
+    from scrapy.exceptions import DownloadTimeoutError
+
+    request = Request(URL, meta={"api_key": "vk"})
+    middleware.process_request(request)
+    error = DownloadTimeoutError(f"Getting {request.url} took longer than 30 seconds.")
+    middleware.process_exception(request, error)
+    assert "vk1.secret" not in str(error) and "access_token=***" in str(error)

@@ -107,3 +107,10 @@ def test_db_path_resolution(monkeypatch):
     monkeypatch.setenv("PAGESCOUT_DB", "/data/x.db")
     assert resolve_db(None) == "/data/x.db"
     assert resolve_db("mine.db") == "mine.db"
+
+
+def test_a_snapshot_without_a_count_keeps_the_days_count(tmp_path):
+    with Store(str(tmp_path / "x.db")) as store:
+        store.write({"Snapshot": [{"platform": "vk", "account": "a", "date": "2026-11-01", "followers": 500}]})
+        store.write({"Snapshot": [{"platform": "vk", "account": "a", "date": "2026-11-01", "followers": None}]})
+        assert store.load_snapshots()["followers"].tolist() == [500]

@@ -245,3 +245,33 @@ def test_discovery_keeps_shortest_hops_when_pages_arrive_out_of_order():
     assert handles(spider.expand("chan_c", 2, ["chan_d"])) == set()  # 3 hops: beyond --depth 2
     # seed_z links chan_c directly: chan_c is 1 hop away after all, so chan_d comes within reach.
     assert handles(spider.expand("seed_z", 0, ["chan_c"])) == {("chan_d", 2)}
+
+
+def test_a_failing_older_page_keeps_the_channel_available():
+    spider = make_spider(TelegramSpider, seeds=["test_channel"])
+    response = html_response("https://t.me/s/test_channel?before=1001", b"", status=404)
+    assert list(spider.parse_channel(response, handle="test_channel", hop=0, taken=20)) == []
+    assert spider.crawler.stats.get_value("pagescout/errors/older_page_http_404") == 1
+    request = spider.channel_request("test_channel", 0, before="1001", taken=20)
+    assert "handle" not in request.meta  # so the errback cannot mark the channel either
+
+
+def test_links_with_unparseable_hosts_are_not_channels():
+    assert handle_from_url("http://[your-server-ip]:8080/") is None
+
+
+@pytest.mark.parametrize(
+    "exception,reason",
+    [("DownloadTimeoutError", "timed out after retries"), ("CannotResolveHostError", "host not found"),
+     ("DownloadConnectionRefusedError", "connection refused")],
+)
+def test_network_failures_are_named_without_the_url(exception, reason):
+    import scrapy.exceptions
+    from twisted.python.failure import Failure
+
+    spider = make_spider(TelegramSpider, seeds=["durov"])
+    error = getattr(scrapy.exceptions, exception)("Getting https://t.me/s/durov?access_token=SECRET took longer")
+    failure = Failure(error)
+    failure.request = Request("https://t.me/s/durov", meta={"handle": "durov"})
+    (account,) = spider.on_error(failure)
+    assert account.reason == reason and "SECRET" not in account.reason

@@ -31,8 +31,12 @@ REDIRECTS = [301, 302, 303, 307, 308]
 
 def handle_from_url(url: str) -> tuple[str, str | None] | None:
     """``(username, post_id or None)`` for a t.me link to a public channel or user, else ``None``."""
-    parts = urlsplit(url if "//" in url else f"//{url}")
-    if parts.hostname not in TELEGRAM_HOSTS:
+    try:
+        parts = urlsplit(url if "//" in url else f"//{url}")
+        host = parts.hostname
+    except ValueError:  # "http://[your-server-ip]/" in a post about servers
+        return None
+    if host not in TELEGRAM_HOSTS:
         return None
     segments = [s for s in parts.path.split("/") if s]
     if segments[:1] == ["s"]:
@@ -92,13 +96,17 @@ class TelegramSpider(PlatformSpider):
             callback=self.parse_channel,
             errback=self.on_error,
             cb_kwargs={"handle": handle, "hop": hop, "taken": taken},
-            # A redirect away from /s/ is the answer (no public preview), not something to follow.
-            meta={"handle": handle, "dont_redirect": True},
+            # A redirect away from /s/ is the answer (no public preview), not something to follow. Only
+            # the first page speaks for the channel: an older page that fails loses just older posts.
+            meta={"handle": handle, "dont_redirect": True} if before is None else {"dont_redirect": True},
             # Older pages are fetched before new channels so each channel completes early.
             priority=1 if before else 0,
         )
 
     def parse_channel(self, response, handle: str, hop: int, taken: int):
+        if taken and response.status != 200:  # an older page failed: keep what the channel already gave
+            self.crawler.stats.inc_value(f"pagescout/errors/older_page_http_{response.status}")
+            return
         if response.status in (404, 410):
             yield self.unavailable(handle, f"not found (HTTP {response.status})", "not_found")
             return
