@@ -59,6 +59,16 @@ class AudienceSampler:
         return AudienceMember(self.platform, account, kind, member_id=str(member_id),
                               **known_fields(AudienceMember, signals))
 
+    def later_page_failed(self, code: str) -> None:
+        """A later page (posts page 2+, an older cursor or offset) of an account already stored failed.
+
+        Only the first request for an account may mark it unavailable: here the failure is counted
+        (``pagescout/errors/<code>``), paging that account stops, and what was stored stays.
+        """
+        stats = self.crawler.stats
+        stats.inc_value(f"pagescout/errors/{code}")
+        stats.inc_value(f"pagescout/{self.platform}/later_page_failed")
+
     def note(self, what: str, value) -> None:
         """A line for the end-of-crawl summary: ``<what>: <value>``."""
         self.crawler.stats.set_value(f"{SUMMARY_PREFIX}{what}", value)

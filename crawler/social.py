@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from math import ceil
 from urllib.parse import urlsplit
 
 import scrapy
@@ -36,9 +37,9 @@ def parse_time(value) -> datetime | None:
     text = _FRACTION.sub(r"\1", value.strip())
     try:
         when = datetime.fromisoformat(text)
-    except ValueError:
+        return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 pushed past the range by its offset
         return None
-    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
 def day_of(value) -> datetime | None:
@@ -67,6 +68,16 @@ def json_body(response):
         return response.json()
     except ValueError:
         return None
+
+
+def more_pages(pages: int, seen: int, max_posts: int, page_size: int) -> bool:
+    """Whether an account's feed may be paged further after ``pages`` pages holding ``seen`` items.
+
+    Reposts and boosts fill pages without adding posts, so ``--max-posts`` alone does not bound the
+    paging of a feed made mostly of them. Every feed item (own post, repost, boost) counts: paging stops
+    once 3 × max_posts items were seen, or after max(3, ceil(max_posts / page_size)) + 2 pages.
+    """
+    return seen < 3 * max_posts and pages < max(3, ceil(max_posts / page_size)) + 2
 
 
 def link_header_next(response) -> str | None:

@@ -209,13 +209,14 @@ def test_mentions_read_handles_from_facet_byte_ranges(links):
     assert sorted(link.dst for link in links if link.kind == "mention") == ["quarto.org", "typst.app"]
 
 
-def test_replies_link_to_parent_author(links):
-    replies = {link.post_id: link.dst for link in links if link.kind == "reply"}
-    assert replies["3lof7sovfok2h"] == "smachlis.bsky.social"
-    assert len(replies) == 6
+def test_replies_give_no_links(links, posts):
+    # Those answered are mostly commenters, i.e. audience: a reply stays a post of kind reply, no link.
+    assert posts["3lof7sovfok2h"].kind == "reply"
+    assert not [link for link in links if link.kind == "reply"]
+    assert "smachlis.bsky.social" not in {link.dst for link in links}
 
 
-@pytest.mark.parametrize("kind", ["repost", "quote", "reply", "mention"])
+@pytest.mark.parametrize("kind", ["repost", "quote", "mention"])
 def test_links_leave_the_account(links, kind):
     found = [link for link in links if link.kind == kind]
     assert found and all(link.src == HANDLE and link.dst != HANDLE and link.at.tzinfo for link in found)
@@ -385,11 +386,95 @@ def test_blocked_feed_marks_account_with_reason():
     assert account.reason.startswith("posts: blocked: BlockedByActor")
 
 
-def test_mention_without_handle_in_text_falls_back_to_did():
+def test_mention_without_handle_in_text_is_dropped_not_a_did():
     s = spider()
-    assert s.mentioned_handle("hello world", {"byteStart": 0, "byteEnd": 5}, "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa") == \
-        "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"
+    assert s.mentioned_handle("hello world", {"byteStart": 0, "byteEnd": 5}, "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa") is None
     assert s.crawler.stats.get_value("pagescout/bluesky/mention_without_handle") == 1
+    assert s.crawler.stats.get_value("pagescout/bluesky/did_link_dropped") == 1
+
+
+OTHER_DID = "did:plc:bbbbbbbbbbbbbbbbbbbbbbbb"
+
+
+def feed_entry(rkey="3k1", created_at="2024-01-01T00:00:00Z", **record):
+    return {"post": {"uri": f"at://{DID}/app.bsky.feed.post/{rkey}", "author": {"did": DID, "handle": HANDLE},
+                     "record": {"text": "hi @bob", "createdAt": created_at, **record}, "likeCount": 0}}
+
+
+def feed_page(entries, cursor="c1", **kwargs):
+    s = kwargs.pop("spider", None) or spider(depth=1)
+    response = api_response(f"{FEED_URL}&cursor=c0" if kwargs.get("page", 1) > 1 else FEED_URL,
+                            json.dumps({"feed": entries, "cursor": cursor}).encode())
+    return s, list(s.parse_feed(response, **{"handle": HANDLE, "did": DID, "hop": 0, "taken": 0, "engaged": 0,
+                                             **kwargs}))
+
+
+def test_mention_by_did_only_and_did_authors_give_no_link_and_no_request():
+    mention = {"index": {"byteStart": 0, "byteEnd": 2}, "features": [
+        {"$type": "app.bsky.richtext.facet#mention", "did": OTHER_DID}]}
+    repost = {"post": {"uri": f"at://{OTHER_DID}/app.bsky.feed.post/9", "author": {"did": OTHER_DID,
+                                                                                 "handle": "handle.invalid"}},
+              "reason": {"$type": "app.bsky.feed.defs#reasonRepost", "indexedAt": "2024-01-01T00:00:00Z"}}
+    s, results = feed_page([feed_entry(facets=[mention]), repost])
+    assert of(results, Link) == [] and requests_of(results, "getProfile") == []
+    assert s.crawler.stats.get_value("pagescout/bluesky/did_link_dropped") == 2
+
+
+@pytest.mark.parametrize("created_at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"])
+def test_out_of_range_created_at_is_no_date_not_a_crash(created_at):
+    from crawler.social import parse_time
+    assert parse_time(created_at) is None
+    _, results = feed_page([feed_entry(created_at=created_at)])
+    (post,) = of(results, Post)
+    assert post.published_at is None
+
+
+@pytest.mark.parametrize("status, body", [
+    (400, {"error": "InvalidRequest", "message": "Malformed cursor"}), (200, "<html>Bad gateway</html>")])
+def test_failing_later_feed_page_keeps_the_account(status, body):
+    s = spider()
+    text = body if isinstance(body, str) else json.dumps(body)
+    response = api_response(f"{FEED_URL}&cursor=abc", text.encode(), status=status)
+    results = list(s.parse_feed(response, handle=HANDLE, did=DID, hop=0, taken=100, engaged=10, page=2))
+    assert results == []  # no unavailable Account over the stored one, no further page
+    code = "http_400" if status == 400 else "bad_answer"
+    assert s.crawler.stats.get_value(f"pagescout/errors/{code}") == 1
+    assert s.crawler.stats.get_value(f"pagescout/unavailable/{HANDLE}") is None
+
+
+def test_feed_of_reposts_stops_paging_within_the_budget():
+    # 100 reposts a page, no own post: max_posts=10 allows 3 × 10 feed items of any kind, so one page.
+    reposts = [{"post": {"uri": f"at://{OTHER_DID}/app.bsky.feed.post/{i}",
+                         "author": {"did": OTHER_DID, "handle": "other.bsky.social"}},
+                "reason": {"$type": "app.bsky.feed.defs#reasonRepost", "indexedAt": "2024-01-01T00:00:00Z"}}
+               for i in range(100)]
+    s, results = feed_page(reposts, spider=spider(max_posts=10))
+    assert len(of(results, Link)) == 100 and requests_of(results, "getAuthorFeed") == []
+    # Few items a page: the page count bounds it (max(3, ceil(10 / 100)) + 2 = 5 pages).
+    _, results = feed_page(reposts[:2], spider=spider(max_posts=10), page=4, seen=8)
+    (following,) = requests_of(results, "getAuthorFeed")
+    assert following.cb_kwargs["page"] == 5 and following.cb_kwargs["seen"] == 10
+    _, results = feed_page(reposts[:2], spider=spider(max_posts=10), page=5, seen=10)
+    assert requests_of(results, "getAuthorFeed") == []
+
+
+@pytest.mark.parametrize("kind, method, key", [("liker", "app.bsky.feed.getLikes", "likes"),
+                                               ("reposter", "app.bsky.feed.getRepostedBy", "repostedBy")])
+def test_the_account_is_not_its_own_liker_or_reposter(kind, method, key):
+    me = {"did": DID, "handle": HANDLE}
+    other = {"did": OTHER_DID, "handle": "other.bsky.social"}
+    people = [{"actor": me, "createdAt": "2024-01-01T00:00:00Z"}, {"actor": other}] if key == "likes" else [me, other]
+    s = spider()
+    response = api_response(f"https://public.api.bsky.app/xrpc/{method}", json.dumps({key: people}).encode())
+    members = of(s.parse_audience(response, handle=HANDLE, kind=kind, method=method,
+                                  params={"uri": f"at://{DID}/app.bsky.feed.post/3k1"}), AudienceMember)
+    assert [m.member_id for m in members] == [OTHER_DID]
+    assert s.crawler.stats.get_value("pagescout/bluesky/self_engagement_skipped") == 1
+
+
+def test_search_answer_with_null_actors_finds_nothing():
+    response = api_response(SEARCH_URL, b'{"actors": null}')
+    assert list(spider().parse_search(response)) == []
 
 
 def test_bluesky_reset_header_is_a_unix_time():

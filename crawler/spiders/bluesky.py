@@ -8,8 +8,17 @@ most recent posts (``app.bsky.feed.getLikes`` / ``getRepostedBy``).
 Posts: ``likes`` = likeCount, ``comments`` = replyCount, ``reposts`` = repostCount + quoteCount (a
 quote is a repost with a comment: both spread the post). Replies are posts of kind ``reply``, posts
 quoting another post kind ``quote``. Reposts of other accounts' posts are not posts of the reposter
-(their counts belong to the original): they become ``repost`` links, as quotes, replies and mentions
-become ``quote``, ``reply`` and ``mention`` links.
+(their counts belong to the original): they become ``repost`` links, as quotes and mentions become
+``quote`` and ``mention`` links. Replies give no link: whom an account answers is mostly its
+commenters, that is its audience, not pages. A link always names a handle: where only a DID is known
+(a mention whose text does not spell the handle, an author whose handle does not verify) the link is
+dropped and counted (``pagescout/bluesky/did_link_dropped``), never stored or followed by ``--depth``.
+
+Paging: the feed is paged until ``--max-posts`` own posts, but never past the budget of
+``crawler.social.more_pages`` (3 × max_posts feed items of any kind, or max(3, ceil(max_posts / 100)) + 2
+pages), so a feed of mostly reposts ends too. A failing later page (an older cursor) is counted in
+``pagescout/errors/<code>`` and ends the paging; only the profile and the first feed page mark an account
+unavailable. The account itself is never counted among its own likers or reposters.
 
 What Bluesky does not show: views, who follows whom beyond the first pages we sample, the follower
 counts of followers (its follower lists carry profiles without counts).
@@ -21,13 +30,13 @@ verifies (``handle.invalid``) is stored under its DID.
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import scrapy
 
 from crawler.basespider import SeedError
 from crawler.items import Account, Link, Post
-from crawler.social import SEARCH_RESULTS, AudienceSpider, day_of, json_body, parse_time
+from crawler.social import SEARCH_RESULTS, AudienceSpider, day_of, json_body, more_pages, parse_time
 
 # atproto handle syntax: dot-separated labels of letters, digits and inner hyphens; the last label (TLD)
 # starts with a letter.
@@ -131,14 +140,15 @@ class BlueskySpider(AudienceSpider):
         )
 
     def feed_request(self, handle: str, did: str, hop: int, cursor: str | None = None, taken: int = 0,
-                     engaged: int = 0) -> scrapy.Request:
+                     engaged: int = 0, page: int = 1, seen: int = 0) -> scrapy.Request:
         limit = min(PAGE, max(1, self.max_posts - taken))
         return scrapy.Request(
             self.xrpc("app.bsky.feed.getAuthorFeed", actor=did, limit=limit, cursor=cursor),
             callback=self.parse_feed,
             # A failing first page marks the account; a failing later page only loses the older posts.
             errback=self.on_error if cursor is None else self.on_audience_error,
-            cb_kwargs={"handle": handle, "did": did, "hop": hop, "taken": taken, "engaged": engaged},
+            cb_kwargs={"handle": handle, "did": did, "hop": hop, "taken": taken, "engaged": engaged,
+                       "page": page, "seen": seen},
             meta={"handle": handle} if cursor is None else {},
             # Older pages are fetched before new accounts so each account completes early.
             priority=1 if cursor else 0,
@@ -180,7 +190,8 @@ class BlueskySpider(AudienceSpider):
         if response.status != 200 or not isinstance(body, dict):
             self.crawler.stats.inc_value(f"pagescout/errors/search_http_{response.status}")
             return
-        yield from self.found_by_search(author_handle(actor) for actor in body.get("actors", []))
+        actors = body.get("actors") or []  # null in some answers
+        yield from self.found_by_search(author_handle(a) for a in actors if isinstance(a, dict))
 
     def parse_profile(self, response, handle: str, hop: int):
         body = json_body(response)
@@ -217,17 +228,23 @@ class BlueskySpider(AudienceSpider):
             posts_total=profile.get("postsCount"),
         )
 
-    def parse_feed(self, response, handle: str, did: str, hop: int, taken: int, engaged: int):
+    def parse_feed(self, response, handle: str, did: str, hop: int, taken: int, engaged: int, page: int = 1,
+                   seen: int = 0):
         body = json_body(response)
         if response.status != 200 or not isinstance(body, dict):
             reason, code = self.xrpc_error(response) if response.status != 200 else ("answer is not a feed", "bad_answer")
+            if page > 1 or "cursor" in parse_qs(urlsplit(response.url).query):
+                # A later page: the profile and the newer posts are stored; keep them, stop paging.
+                self.later_page_failed(code)
+                return
             yield self.unavailable(handle, f"posts: {reason}", code)
             return
-        feed = body.get("feed") or []
+        feed = [entry for entry in body.get("feed") or [] if isinstance(entry, dict)]
         discovered = set()
         for entry in feed:
             if taken >= self.max_posts:
                 break
+            seen += 1
             post, links, uri, repost_count = self.parse_feed_item(entry, handle)
             for link in links:
                 yield link
@@ -245,7 +262,11 @@ class BlueskySpider(AudienceSpider):
                     yield self.audience_request("app.bsky.feed.getRepostedBy", "reposter", handle, uri=uri)
         cursor = body.get("cursor")
         if feed and cursor and taken < self.max_posts:
-            yield self.feed_request(handle, did, hop, cursor=cursor, taken=taken, engaged=engaged)
+            if more_pages(page, seen, self.max_posts, PAGE):
+                yield self.feed_request(handle, did, hop, cursor=cursor, taken=taken, engaged=engaged, page=page + 1,
+                                        seen=seen)
+            else:
+                self.crawler.stats.inc_value("pagescout/bluesky/feed_page_budget_reached")
         yield from self.expand(handle, hop, sorted(discovered - {handle}))
 
     def parse_feed_item(self, entry: dict, handle: str) -> tuple[Post | None, list[Link], str | None, int | None]:
@@ -257,6 +278,7 @@ class BlueskySpider(AudienceSpider):
         reason = (entry.get("reason") or {})
         if reason.get("$type") == "app.bsky.feed.defs#reasonRepost":
             at = parse_time(reason.get("indexedAt"))
+            author = self.link_target(author)
             links = [Link(self.platform, handle, author, "repost", rkey, at)] if author and author != handle else []
             return None, links, uri, None
         if not rkey or author != handle:
@@ -268,17 +290,13 @@ class BlueskySpider(AudienceSpider):
         links = []
         kind = "post"
         if record.get("reply"):
+            # No link to the parent's author: those answered are mostly commenters (audience), not pages.
             kind = "reply"
-            parent = author_handle(((entry.get("reply") or {}).get("parent") or {}).get("author"))
-            if parent and parent != handle:
-                links.append(Link(self.platform, handle, parent, "reply", rkey, published))
-            elif not parent:
-                # The parent is deleted, blocked or not in the view: its author is unknown.
-                self.crawler.stats.inc_value("pagescout/bluesky/reply_parent_unknown")
         quoted = quoted_author(post.get("embed"))
         if quoted:
             kind = "quote" if kind == "post" else kind
-            if quoted != handle:
+            quoted = self.link_target(quoted)
+            if quoted and quoted != handle:
                 links.append(Link(self.platform, handle, quoted, "quote", rkey, published))
         mentioned = set()
         for facet in record.get("facets") or []:
@@ -303,11 +321,18 @@ class BlueskySpider(AudienceSpider):
         )
         return item, links, uri, post.get("repostCount")
 
+    def link_target(self, handle: str | None) -> str | None:
+        """``handle`` as a link's ``dst``, or ``None`` for a raw DID (dropped and counted, never followed)."""
+        if handle and handle.startswith("did:"):
+            self.crawler.stats.inc_value("pagescout/bluesky/did_link_dropped")
+            return None
+        return handle
+
     def mentioned_handle(self, text: str, index: dict, did: str | None) -> str | None:
         """The handle a mention facet points at, read from the post text it spans (``@handle``).
 
         Facets name the DID only; the text at the facet's UTF-8 byte range holds the handle as written.
-        Where it does not, the DID stands in, so the link is kept and can still be crawled.
+        Where it does not, the mention is dropped (``None``) and counted: a raw DID is never a link.
         """
         try:
             span = text.encode("utf-8")[int(index["byteStart"]):int(index["byteEnd"])].decode("utf-8")
@@ -317,7 +342,7 @@ class BlueskySpider(AudienceSpider):
         if HANDLE.match(name):
             return name
         self.crawler.stats.inc_value("pagescout/bluesky/mention_without_handle")
-        return did
+        return self.link_target(did) if did else None
 
     def parse_audience(self, response, handle: str, kind: str, method: str, params: dict):
         body = json_body(response)
@@ -335,9 +360,16 @@ class BlueskySpider(AudienceSpider):
         else:
             profiles = body.get("repostedBy") or []
             ats = [None] * len(profiles)
+        own_did = params.get("actor") or (params.get("uri") or "").removeprefix("at://").split("/", 1)[0]
         for profile, at in zip(profiles, ats):
             if self.audience_room(handle, kind) <= 0:
                 return
+            if not isinstance(profile, dict):
+                continue
+            if profile.get("did") == own_did or author_handle(profile) == handle:
+                # The account liking or reposting its own post is not its audience.
+                self.crawler.stats.inc_value("pagescout/bluesky/self_engagement_skipped")
+                continue
             member = self.member(handle, kind, profile.get("did"), at=at, **member_signals(profile))
             if member is not None:
                 yield member
