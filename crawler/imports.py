@@ -72,6 +72,7 @@ PROFILE_URL = {
 }
 TRUE = {"true", "yes", "y", "1", "да", "verified", "x", "✓"}
 FALSE = {"false", "no", "n", "0", "нет", ""}
+_PLAIN_NUMBER = re.compile(r"^\d+\.\d+$")
 _COUNT = re.compile(r"^\s*\d[\d\s\u00a0\u202f.,']*\s*[KMBКМ]?\s*$", re.IGNORECASE)
 
 
@@ -112,7 +113,18 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list]]]:
     if not numbered:
         raise ImportFileError(f"{path.name}: the file is empty")
     (_, header), body = numbered[0], numbered[1:]
-    return [column_key(h) for h in header], body
+    keys = [column_key(h) for h in header]
+    named = [k for k in keys if k]
+    for key in named:
+        if named.count(key) > 1:
+            raise ImportFileError(f"{path.name}, row 1: column '{key}' appears twice: keep one")
+    width = len(header)
+    for row, values in body:
+        if len(values) > width and any(v not in (None, "") for v in values[width:]):
+            raise ImportFileError(
+                f"{path.name}, row {row}: {len(values)} values but the header has {width} columns "
+                "(an unquoted decimal comma, such as 12,5K? quote it or use a dot)")
+    return keys, body
 
 
 def find_columns(header: list[str]) -> dict[str, int]:
@@ -189,9 +201,16 @@ class _Reader:
             if value < 0 or value != value or (isinstance(value, float) and not value.is_integer()):
                 self.fail(row, column, f"'{value}' is not a count (a whole number ≥ 0)")
             return int(value)
-        if not _COUNT.match(str(value)):
+        text = str(value)
+        if _PLAIN_NUMBER.match(text):
+            # "48200.0" is how spreadsheets and pandas write a count column with blanks in it.
+            number = float(text)
+            if not number.is_integer():
+                self.fail(row, column, f"'{value}' is not a count (a whole number ≥ 0, e.g. 1200 or 1.2K)")
+            return int(number)
+        if not _COUNT.match(text):
             self.fail(row, column, f"'{value}' is not a count (a whole number ≥ 0, e.g. 1200 or 1.2K)")
-        return parse_count(str(value))
+        return parse_count(text)
 
     def boolean(self, row, values, column) -> bool | None:
         value = self.raw(values, column)
@@ -262,7 +281,7 @@ def read_import(path: Path, platform: str, kind: str | None = None, hash_member=
     for column in required:
         if column not in columns:
             others = ", ".join(SYNONYMS[column][1:4])
-            raise ImportFileError(f"{path.name}, row 1, column '{column}': missing (a {kind} file needs "
+            raise ImportFileError(f"{path.name}, row 1, column '{column}': missing ({'an' if kind[0] in 'aeiou' else 'a'} {kind} file needs "
                                   f"{', '.join(required)}; also accepted: {others})")
     if not body:
         raise ImportFileError(f"{path.name}: no rows under the header")

@@ -159,3 +159,22 @@ def test_unknown_platform_and_missing_file(tmp_path):
 def test_import_only_platforms_are_known_to_rank(imported):
     for platform in ("instagram", "tiktok", "facebook", "x", "ok"):
         assert invoke("rank", "--platform", platform, "--db", imported).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "table,expected",
+    [([["handle", "followers"], ["a", "48200.0"]], None),
+     ([["handle", "followers"], ["a", "12.5"]], "row 2, column 'followers': '12.5' is not a count"),
+     ([["handle", "followers"], ["a", "12", "5K"]], "row 2: 3 values but the header has 2 columns"),
+     ([["handle", "followers", "followers"], ["a", "5", "6"]], "row 1: column 'followers' appears twice")],
+)
+def test_counts_and_row_shapes(tmp_path, table, expected):
+    path = write_csv(tmp_path / "acc.csv", table)
+    db = tmp_path / "i.db"
+    result = invoke("import", "instagram", path, "--db", db)
+    if expected is None:
+        assert result.exit_code == 0, result.output
+        assert rows(db, "SELECT followers FROM accounts") == [(48200,)]
+    else:
+        one_line_error(result, "acc.csv", expected)
+        assert not db.exists() or rows(db, "SELECT COUNT(*) FROM accounts") == [(0,)]
