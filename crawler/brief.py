@@ -145,12 +145,18 @@ def parse_brief(text: str, source: str = "brief.toml") -> Brief:
     if prices is not None and not isinstance(prices, str):
         raise error("budget.prices", "must be a file path in quotes")
 
+    languages = strings("languages", data.get("languages", []))
+    for key, values in (("languages", languages), ("filters.languages", filters.get("languages", []))):
+        for code in values:
+            if not re.fullmatch(r"[a-z]{2}", code):
+                raise error(key, f"'{code}' is not a two-letter ISO 639-1 code (ru, uk, en, cs, de, es, fr, …)")
+
     return Brief(
         name=data["name"],
         platforms=platforms,
         keywords=strings("keywords", data.get("keywords", [])),
         negative_keywords=strings("negative_keywords", data.get("negative_keywords", [])),
-        languages=strings("languages", data.get("languages", [])),
+        languages=languages,
         targets=targets,
         seeds=per_platform["seeds"],
         search=per_platform["search"],

@@ -494,7 +494,7 @@ def quality_columns(metrics: pd.DataFrame, posts: pd.DataFrame, *, audience: pd.
             flags.append(biggest.loc[key, "text"] + (f" ({n} such jumps)" if n > 1 else ""))
         if pd.isna(out["bot_share"].iloc[i]) and not pd.isna(out["quality"].iloc[i]):
             # A quality figure without an audience check must not read as a clean bill of health.
-            flags.append("audience not checked (no member sample stored)")
+            flags.append("audience not checked for bots (no member signals stored)")
         texts.append("; ".join(flags) if flags else None)
     out["quality_flags"] = pd.Series(texts, index=index, dtype=object)
 

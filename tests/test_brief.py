@@ -59,6 +59,7 @@ def test_good_brief_fields(tmp_path):
         (('name = "Test"', 'name = "Test'), "brief.toml:2: TOML syntax"),
         (("[budget]", "[budget]\nwallet = 3"), "brief.toml:19: budget.wallet: unknown key"),
         (('name = "Test"', 'colour = "red"'), "brief.toml:2: colour: unknown key"),
+        (('languages = ["ru", "cs"]', 'languages = ["russian"]'), "brief.toml:13: filters.languages: 'russian' is not a two-letter"),
     ],
 )
 def test_each_kind_of_mistake_names_line_and_key(change, expected):

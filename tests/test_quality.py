@@ -425,4 +425,4 @@ def test_quality_without_an_audience_check_says_so():
     links = pd.DataFrame(columns=["platform", "src", "dst", "kind"])
     out = quality_columns(account_metrics(accounts, posts, links), posts)
     assert out["quality"].notna().all()  # the engagement rules ran against 5 peers each
-    assert (out["quality_flags"] == "audience not checked (no member sample stored)").all()
+    assert (out["quality_flags"] == "audience not checked for bots (no member signals stored)").all()
