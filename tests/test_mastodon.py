@@ -234,6 +234,56 @@ def test_second_page_continues_from_its_last_id():
     assert following.url.endswith("max_id=117020580452511285") and following.cb_kwargs["taken"] == 10
 
 
+@pytest.mark.parametrize("body", [b"<html>maintenance</html>", b'{"error": "Record not found"}'])
+def test_failing_later_statuses_page_keeps_the_account(body):
+    s = spider()
+    response = api_response(f"{BASE}/api/v1/accounts/{ACCOUNT_ID}/statuses?limit=40&max_id=5", body,
+                            status=200 if body.startswith(b"<") else 404)
+    results = list(s.parse_statuses(response, handle=HANDLE, instance=BASE, account_id=ACCOUNT_ID, hop=0, taken=40,
+                                    engaged=10, page=2))
+    assert results == []  # no unavailable Account over the stored one, no further page
+    code = "bad_answer" if body.startswith(b"<") else "not_found"
+    assert s.crawler.stats.get_value(f"pagescout/errors/{code}") == 1
+    assert s.crawler.stats.get_value(f"pagescout/unavailable/{HANDLE}") is None
+
+
+def test_timeline_of_boosts_stops_paging_within_the_budget():
+    boosts = [{"id": str(100 - i), "created_at": "2024-01-01T00:00:00Z",
+               "reblog": {"id": str(i), "account": {"acct": "other@example.social"}}} for i in range(40)]
+    url = f"{BASE}/api/v1/accounts/{ACCOUNT_ID}/statuses?limit=10"
+    s = spider(max_posts=10)
+    # 40 boosts, no own post: 3 × max_posts = 30 statuses of any kind is the budget, so one page only.
+    results = list(s.parse_statuses(api_response(url, json.dumps(boosts).encode()), handle=HANDLE, instance=BASE,
+                                    account_id=ACCOUNT_ID, hop=0, taken=0, engaged=0))
+    assert len(of(results, Link)) == 40 and requests_of(results, "/statuses") == []
+    # Few statuses a page: at most max(3, ceil(10 / 40)) + 2 = 5 pages.
+    results = list(s.parse_statuses(api_response(url, json.dumps(boosts[:2]).encode()), handle=HANDLE, instance=BASE,
+                                    account_id=ACCOUNT_ID, hop=0, taken=0, engaged=0, page=5, seen=8))
+    assert requests_of(results, "/statuses") == []
+
+
+def test_answer_accts_are_checked_like_seeds():
+    status = {"id": "9", "created_at": "2024-01-01T00:00:00Z", "content": "<p>hi</p>", "mentions": [
+        {"id": "1", "acct": "x@169.254.169.254"}, {"id": "2", "acct": "y@localhost:6379"},
+        {"id": "3", "acct": "z@10.0.0.5/admin#"}, {"id": "4", "acct": "w@localhost"},
+        {"id": "5", "acct": "ok@good.example"}, {"id": "6", "acct": "local"}]}
+    s = spider(seeds=["a@evil.example"], base_url="https://evil.example", depth=1)
+    url = "https://evil.example/api/v1/accounts/1/statuses"
+    results = list(s.parse_statuses(api_response(url, json.dumps([status]).encode()), handle="a@evil.example",
+                                    instance="https://evil.example", account_id="1", hop=0, taken=0, engaged=0))
+    assert sorted(l.dst for l in of(results, Link)) == ["local@evil.example", "ok@good.example"]
+    assert sorted(r.url for r in requests_of(results, "/lookup")) == [
+        "https://evil.example/api/v1/accounts/lookup?acct=local", "https://good.example/api/v1/accounts/lookup?acct=ok"]
+    assert s.crawler.stats.get_value("pagescout/mastodon/invalid_acct") == 4
+    # An IP address is fine where it is the --base-url host itself (a local instance).
+    assert spider(base_url="http://127.0.0.1:3000").checked("bob@127.0.0.1") == "bob@127.0.0.1"
+
+
+def test_search_answer_with_null_accounts_finds_nothing():
+    response = api_response(f"{BASE}/api/v2/search?q=x", b'{"accounts": null}')
+    assert list(spider().parse_search(response)) == []
+
+
 def test_no_engager_requests_for_posts_nobody_engaged_with(page1):
     assert not requests_of(page1, "favourited_by") and not requests_of(page1, "reblogged_by")
 
@@ -292,15 +342,27 @@ def test_quote_links_to_quoted_author():
 
 
 # audience -----------------------------------------------------------------------------------------
+# The recorded favourite is mastodonpy_test's own: read here as a like of another account's post.
+OTHER = "mastodonpy_test_2@localhost"
+
+
 @pytest.fixture(scope="module")
 def likers():
-    return list(spider().parse_audience(recorded_response("mastodonpy_status_favourited_by.json"), handle=HANDLE,
+    return list(spider().parse_audience(recorded_response("mastodonpy_status_favourited_by.json"), handle=OTHER,
                                         kind="liker", expected=None, first=True))
 
 
 def test_favourited_by_members(likers):
     (member,) = of(likers, AudienceMember)
-    assert (member.kind, member.account) == ("liker", HANDLE)
+    assert (member.kind, member.account) == ("liker", OTHER)
+
+
+def test_the_account_is_not_its_own_liker():
+    s = spider()
+    results = list(s.parse_audience(recorded_response("mastodonpy_status_favourited_by.json"), handle=HANDLE,
+                                    kind="liker", expected=None, first=True))
+    assert of(results, AudienceMember) == []
+    assert s.crawler.stats.get_value("pagescout/mastodon/self_engagement_skipped") == 1
 
 
 def test_member_id_is_the_actor_uri_the_same_on_every_instance(likers):
@@ -329,7 +391,7 @@ def test_reblogged_by_members():
 def test_default_avatar_is_no_avatar():
     data = {**recorded("mastodonpy_account_get.json")["body"], "avatar_static": f"{BASE}/avatars/original/missing.png"}
     results = spider().parse_audience(api_response(f"{BASE}/api/v1/accounts/1/followers", json.dumps([data]).encode()),
-                                      handle=HANDLE, kind="follower", expected=1, first=True)
+                                      handle=OTHER, kind="follower", expected=1, first=True)
     (member,) = of(results, AudienceMember)
     assert member.has_avatar is False
 

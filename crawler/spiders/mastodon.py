@@ -18,19 +18,30 @@ instance has seen; anything on instances in whitelist mode (HTTP 401: recorded a
 
 Handles are always ``user@instance-host``, lower-case: ``gargron@mastodon.social``. An instance whose
 account domain differs from its web host (``LOCAL_DOMAIN`` ≠ ``WEB_DOMAIN``) is named by the web host.
+An ``acct`` an answer names (mention, boost, quote, follow, search result) is checked like a seed before it
+becomes a link or a request: a user name and a host name, no port, path or fragment, and no IP address or
+``localhost`` unless it is the ``--base-url`` host; others are dropped and counted
+(``pagescout/mastodon/invalid_acct``).
+
+Paging: statuses are paged until ``--max-posts`` own posts, within the budget of
+``crawler.social.more_pages`` (3 × max_posts statuses of any kind, boosts included, or
+max(3, ceil(max_posts / 40)) + 2 pages). A failing later page (``max_id``) is counted in
+``pagescout/errors/<code>`` and ends the paging; only the lookup and the first statuses page mark an account
+unavailable. The account itself is never counted among its own likers or reposters.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import scrapy
 
 from crawler.basespider import SeedError
 from crawler.items import Account, Link, Post
 from crawler.social import (SEARCH_RESULTS, AudienceSpider, day_of, html_text, json_body, link_header_next,
-                            parse_time)
+                            more_pages, parse_time)
 
 USER = re.compile(r"^[a-z0-9_][a-z0-9_.\-]{0,63}$")
 HOST = re.compile(r"^(localhost|\d{1,3}(\.\d{1,3}){3}|([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*)$")
@@ -115,6 +126,27 @@ class MastodonSpider(AudienceSpider):
             "https://instance/@user, or user alone for an account of --base-url"
         )
 
+    def checked(self, handle: str | None) -> str | None:
+        """``handle`` (``user@host`` from an answer) if it may become a link or a request, else ``None``.
+
+        As for seeds: a user name and a host name only (no port, path or fragment); an IP address or
+        ``localhost`` only when it is the ``--base-url`` host. Dropped ones are counted.
+        """
+        if not handle:
+            return None
+        user, at, host = handle.partition("@")
+        ok = bool(at) and bool(USER.match(user)) and bool(HOST.match(host))
+        if ok and host != self.base_host:
+            try:
+                ipaddress.ip_address(host)
+                ok = False
+            except ValueError:
+                ok = host != "localhost"
+        if not ok:
+            self.crawler.stats.inc_value("pagescout/mastodon/invalid_acct")
+            return None
+        return handle
+
     def qualify(self, handle: str) -> str:
         return handle if "@" in handle else f"{handle}@{self.base_host}"
 
@@ -139,7 +171,7 @@ class MastodonSpider(AudienceSpider):
                               errback=self.on_audience_error)
 
     def statuses_request(self, handle: str, instance: str, account_id: str, hop: int, max_id: str | None = None,
-                         taken: int = 0, engaged: int = 0) -> scrapy.Request:
+                         taken: int = 0, engaged: int = 0, page: int = 1, seen: int = 0) -> scrapy.Request:
         params = {"limit": min(STATUSES_PAGE, max(1, self.max_posts - taken))}
         if max_id:
             params["max_id"] = max_id
@@ -148,7 +180,7 @@ class MastodonSpider(AudienceSpider):
             callback=self.parse_statuses,
             errback=self.on_error if max_id is None else self.on_audience_error,
             cb_kwargs={"handle": handle, "instance": instance, "account_id": account_id, "hop": hop,
-                       "taken": taken, "engaged": engaged},
+                       "taken": taken, "engaged": engaged, "page": page, "seen": seen},
             meta={"handle": handle} if max_id is None else {},
             priority=1 if max_id else 0,
         )
@@ -170,7 +202,9 @@ class MastodonSpider(AudienceSpider):
             self.crawler.stats.inc_value(f"pagescout/errors/search_http_{response.status}")
             return
         served_by = urlsplit(response.url).hostname
-        yield from self.found_by_search(acct_handle(a.get("acct"), served_by) for a in body.get("accounts", []))
+        accounts = body.get("accounts") or []  # null in some answers
+        yield from self.found_by_search(self.checked(acct_handle(a.get("acct"), served_by))
+                                        for a in accounts if isinstance(a, dict))
 
     def parse_lookup(self, response, handle: str, hop: int):
         if response.status in (401, 403):
@@ -262,18 +296,24 @@ class MastodonSpider(AudienceSpider):
         )
 
     def parse_statuses(self, response, handle: str, instance: str, account_id: str, hop: int, taken: int,
-                       engaged: int):
-        page = json_body(response)
-        if response.status != 200 or not isinstance(page, list):
-            reason, code = self.answer_error(response, page) if response.status != 200 else (
+                       engaged: int, page: int = 1, seen: int = 0):
+        answer = json_body(response)
+        if response.status != 200 or not isinstance(answer, list):
+            reason, code = self.answer_error(response, answer) if response.status != 200 else (
                 "answer is not a list of posts", "bad_answer")
+            if page > 1 or "max_id" in parse_qs(urlsplit(response.url).query):
+                # A later page: the account and the newer posts are stored; keep them, stop paging.
+                self.later_page_failed(code)
+                return
             yield self.unavailable(handle, f"posts: {reason}", code)
             return
+        statuses = [status for status in answer if isinstance(status, dict)]
         served_by = urlsplit(response.url).hostname
         discovered = set()
-        for status in page:
+        for status in statuses:
             if taken >= self.max_posts:
                 break
+            seen += 1
             post, links = self.parse_status(status, handle, served_by)
             for link in links:
                 yield link
@@ -291,9 +331,12 @@ class MastodonSpider(AudienceSpider):
                         params = urlencode({"limit": min(ACCOUNTS_PAGE, self.audience_room(handle, kind))})
                         yield self.audience_request(f"{instance}/api/v1/statuses/{post.post_id}/{path}?{params}",
                                                     kind, handle)
-        if page and taken < self.max_posts:
-            yield self.statuses_request(handle, instance, account_id, hop, max_id=str(page[-1].get("id")),
-                                        taken=taken, engaged=engaged)
+        if statuses and taken < self.max_posts:
+            if more_pages(page, seen, self.max_posts, STATUSES_PAGE):
+                yield self.statuses_request(handle, instance, account_id, hop, max_id=str(statuses[-1].get("id")),
+                                            taken=taken, engaged=engaged, page=page + 1, seen=seen)
+            else:
+                self.crawler.stats.inc_value("pagescout/mastodon/statuses_page_budget_reached")
         yield from self.expand(handle, hop, sorted(discovered - {handle}))
 
     def parse_following(self, response, handle: str, hop: int):
@@ -310,7 +353,9 @@ class MastodonSpider(AudienceSpider):
         served_by = urlsplit(response.url).hostname
         found = []
         for account in page:
-            other = acct_handle(account.get("acct"), served_by)
+            if not isinstance(account, dict):
+                continue
+            other = self.checked(acct_handle(account.get("acct"), served_by))
             if not other or other == handle:
                 continue
             yield Link(self.platform, handle, other, "follow")
@@ -323,7 +368,7 @@ class MastodonSpider(AudienceSpider):
         at = parse_time(status.get("created_at"))
         boosted = status.get("reblog")
         if boosted:
-            author = acct_handle((boosted.get("account") or {}).get("acct"), served_by)
+            author = self.checked(acct_handle((boosted.get("account") or {}).get("acct"), served_by))
             links = [Link(self.platform, handle, author, "repost", str(boosted.get("id")), at)] \
                 if author and author != handle else []
             return None, links
@@ -334,7 +379,7 @@ class MastodonSpider(AudienceSpider):
         kind = "reply" if status.get("in_reply_to_id") else "post"
         replied_to = status.get("in_reply_to_account_id")
         for mention in status.get("mentions") or []:
-            other = acct_handle(mention.get("acct"), served_by)
+            other = self.checked(acct_handle(mention.get("acct"), served_by)) if isinstance(mention, dict) else None
             if not other or other == handle:
                 continue
             link_kind = "reply" if replied_to is not None and str(mention.get("id")) == str(replied_to) else "mention"
@@ -342,7 +387,7 @@ class MastodonSpider(AudienceSpider):
         quoted = self.quoted_status(status.get("quote"))
         if quoted:
             kind = "quote" if kind == "post" else kind
-            author = acct_handle((quoted.get("account") or {}).get("acct"), served_by)
+            author = self.checked(acct_handle((quoted.get("account") or {}).get("acct"), served_by))
             if author and author != handle:
                 links.append(Link(self.platform, handle, author, "quote", post_id, at))
         text = html_text(status.get("content"))
@@ -389,6 +434,12 @@ class MastodonSpider(AudienceSpider):
         for account in page:
             if self.audience_room(handle, kind) <= 0:
                 return
+            if not isinstance(account, dict):
+                continue
+            if acct_handle(account.get("acct"), served_by) == handle:
+                # The account favouriting or boosting its own post is not its audience.
+                self.crawler.stats.inc_value("pagescout/mastodon/self_engagement_skipped")
+                continue
             member = self.member(handle, kind, member_id(account, served_by), **member_signals(account))
             if member is not None:
                 yield member
