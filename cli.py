@@ -437,7 +437,8 @@ def discover(
     for platform, summary in summaries.items():
         for line in summary.lines():
             typer.echo(f"{platform}: {line}", err=True)
-    typer.echo(f"next: pagescout export shortlist.xlsx --brief {brief_path}", err=True)
+    db_option = "" if db == resolve_db(None) else f" --db {db}"
+    typer.echo(f"next: pagescout export shortlist.xlsx --brief {brief_path}{db_option}", err=True)
 
 
 # rank and export ------------------------------------------------------------------------------
@@ -453,6 +454,8 @@ def _load_shortlist(db: str | None, platform: str | None, top: int | None,
     try:
         # --target: target_overlap and affinity of each page against the target accounts' audiences
         target_table = target_columns(db, target, platform) if target else None
+        if target and not by_brief.get("exclude"):  # the targets are the client's side, not candidates
+            by_brief["exclude"] = [tuple(t.split(":", 1)) for t in split_accounts(target) if ":" in t]
         with Store(db, create=False) as store:
             # audience of every kind: audience_sampled counts the followers in it, bot_share and temperature use all
             return shortlist(store.load_accounts(platform), store.load_posts(platform), store.load_links(platform),
@@ -464,6 +467,14 @@ def _load_shortlist(db: str | None, platform: str | None, top: int | None,
         fail(str(exc))
     except ValueError as exc:  # a filter or weight the ranking does not know
         fail(f"{brief_path}: {exc}")
+
+
+def _nothing_ranked(db: str | None, platform: str | None) -> str:
+    with Store(db, create=False) as store:
+        present = sorted(store.platforms())
+    if platform and present:
+        return f"no {platform} pages to rank (the database has {', '.join(present)}); or the filters removed all"
+    return "no ranked pages: crawl or import some first (pagescout crawl telegram …, pagescout import …)"
 
 
 BriefOption = Annotated[Path | None, typer.Option(
@@ -542,7 +553,7 @@ def rank(
     """
     table = _load_shortlist(db, platform, top, max_bot_share=max_bot_share, brief_path=brief)
     if table.empty:
-        typer.echo("no ranked pages yet: crawl some first (pagescout crawl telegram …)", err=True)
+        typer.echo(_nothing_ranked(db, platform), err=True)
         return
     if fmt is Format.table:
         typer.echo(_terminal_table(table))
@@ -577,6 +588,8 @@ def export(
         writer = partial(write_xlsx, explanations={**COLUMNS, **TARGET_COLUMNS})
     write_atomic(out, writer, table)
     typer.echo(f"wrote {len(table)} pages to {out}", err=True)
+    if table.empty:
+        typer.echo(_nothing_ranked(db, platform), err=True)
     for note in table.attrs.get("notes", []):  # e.g. a platform too small for the engagement anomaly model
         typer.echo(f"note: {note}", err=True)
 
@@ -778,12 +791,16 @@ def write_atomic(out: Path, writer, table: pd.DataFrame) -> None:
     """Write to a temporary file beside ``out`` and rename it: a failed export leaves no half file."""
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
-        fail(f"cannot write '{out}': folder {folder} does not exist")
+        fail(f"cannot write '{out}': {folder} {'is not a folder' if folder.exists() else 'does not exist'}")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=folder)
     except OSError as exc:
         fail(f"cannot write '{out}': {exc.strerror}")
     os.close(fd)
+    # mkstemp makes the file private (0600); an export is for sharing, so take the usual permissions.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         writer(table, Path(tmp))
         os.replace(tmp, out)
@@ -1471,6 +1488,13 @@ def plan_command(
     _, audiences = _load(db, set(), kind)
     known = _known_accounts(accounts, audiences)
     placements = read_prices(prices, known)
+    if targets:  # the client's own and competitors' pages are what the plan measures against, never bought
+        own = {resolve_account(t, known, "--target") for t in targets}
+        is_target = [(p, h) in own for p, h in zip(placements["platform"], placements["handle"])]
+        if any(is_target):
+            typer.echo(f"note: {sum(is_target)} priced target account(s) left out: a target is not a placement",
+                       err=True)
+            placements = placements[[not t for t in is_target]].reset_index(drop=True)
     keys = list(zip(placements["platform"], placements["handle"]))
     matrix, has_audience = _candidate_matrix(audiences, keys)
     weights = None

@@ -227,3 +227,15 @@ def test_demo_runs_offline_and_writes_the_shortlist(tmp_path):
     reachable = {h for h, c in spec["channels"].items() if c.get("status", "ok") == "ok"}
     assert set(handles) == reachable
     assert handles[0] in result.stdout.splitlines()[1]
+
+
+def test_exports_are_readable_by_others(db, tmp_path):
+    out = tmp_path / "shared.xlsx"
+    invoke("export", out, "--db", db)
+    assert out.stat().st_mode & 0o044 == 0o044
+
+
+def test_rank_of_a_platform_without_pages_says_what_the_database_has(db):
+    result = invoke("rank", "--platform", "vk", "--db", db)
+    assert result.exit_code == 0
+    assert "no vk pages to rank (the database has telegram)" in result.output

@@ -208,7 +208,9 @@ def test_plan_target_goal_and_xlsx(db, prices, tmp_path):
     wb = load_workbook(out)
     assert wb.sheetnames == ["Plan", "Comparison", "Metrics"]
     plan = [[c.value for c in row] for row in wb["Plan"].iter_rows(min_row=2)]
-    assert [(r[2], r[5]) for r in plan] == [("b", 10)]  # b holds all of T; a's 5 more would add nobody new
+    # b is the target: never bought; a holds 5 of T's 10 (6–10), c, d and e none of them
+    assert [(r[2], r[5]) for r in plan] == [("a", 5)]
+    assert "1 priced target account(s) left out" in result.output
     assert wb["Comparison"]["A2"].value == "this plan"
 
 
@@ -266,3 +268,10 @@ def test_export_adds_target_overlap_and_affinity(db, tmp_path):
     by_handle = {r[rows[0].index("handle")]: r for r in rows[1:]}
     assert by_handle["e"][-2] == "2" and float(by_handle["e"][-1]) == pytest.approx(270)
     assert by_handle["f"][-2:] == ["", ""]  # no stored audience: empty, not 0
+
+
+def test_export_with_a_target_leaves_the_target_out(db, tmp_path):
+    out = tmp_path / "short.csv"
+    assert invoke("export", out, "--target", "telegram:b", "--db", db).exit_code == 0
+    handles = [r[2] for r in csv_rows(out)[1:]]
+    assert "b" not in handles and "a" in handles
