@@ -152,8 +152,47 @@ def test_mentions_in_text(spider):
     assert "group_ids=88" in lookup.url  # club77 is named in the answer already
     answer = response("groups.getById", b'{"response": {"groups": [{"id": 88, "screen_name": "neighbours"}]}}')
     links = of(spider.parse_names(answer, **lookup.cb_kwargs), Link)
+    # [id9|…] is a person: no link (people are not pages), only counted
     assert {(l.dst, l.kind) for l in links} == {
-        ("friends_club", "mention"), ("id9", "mention"), ("other_page", "mention"), ("neighbours", "mention")}
+        ("friends_club", "mention"), ("other_page", "mention"), ("neighbours", "mention")}
+    assert spider.crawler.stats.get_value("pagescout/vk/user_links_dropped") == 1
+
+
+def test_users_mentioned_or_reposted_leave_no_link_and_nothing_in_requests(spider):
+    body = {"response": {"count": 2, "items": [
+        {"id": 10, "date": 1700000000, "text": "Спасибо [id555001|Ивану Петрову], vk.com/id555003 и [club77|клубу]",
+         "likes": {"count": 0}},
+        {"id": 11, "date": 1700000001, "text": "", "copy_history": [{"owner_id": 555002, "text": "личный пост"}],
+         "likes": {"count": 0}},
+        {"id": 12, "date": 1700000002, "text": "пишите vk.com/ivan.private", "likes": {"count": 0}}],
+        "profiles": [{"id": 555002, "screen_name": "ivan.private", "first_name": "Ivan"}], "groups": []}}
+    results = list(spider.parse_wall(response("wall.get", json.dumps(body).encode()), handle="apiclub",
+                                     group_id=1, hop=0, offset=0))
+    (lookup,) = [r for r in results if isinstance(r, Request)]
+    assert [(l.dst, l.kind) for l in lookup.cb_kwargs["links"]] == [("club77", "mention")]
+    assert "555001" not in repr(lookup.cb_kwargs) and "ivan.private" not in repr(lookup.cb_kwargs)
+    assert spider.crawler.stats.get_value("pagescout/vk/user_links_dropped") == 4
+
+
+@pytest.mark.parametrize("body", [b"<html>502</html>", b'{"error": {"error_code": 15, "error_msg": "Access denied"}}'])
+def test_failing_later_wall_page_keeps_the_community(spider, body):
+    results = list(spider.parse_wall(response("wall.get", body), handle="apiclub", group_id=1, hop=0, offset=100))
+    assert results == []  # no unavailable Account over the stored one, no further page
+    code = "vk_0" if body.startswith(b"<") else "vk_15"
+    assert spider.crawler.stats.get_value(f"pagescout/errors/{code}") == 1
+    assert spider.crawler.stats.get_value("pagescout/unavailable/apiclub") is None
+
+
+@pytest.mark.parametrize("body", [fixture("vknet_Errors_100.json"), b'{"response": {"groups": []}}'])
+def test_linked_name_that_is_no_community_stores_nothing(spider, body):
+    # vk.com/ivan.petrov in a post: most likely a person; found by --depth (hop 1), so no unavailable row
+    results = list(spider.parse_group(response("groups.getById", body), handle="ivan.petrov", hop=1))
+    assert results == []
+    assert spider.crawler.stats.get_value("pagescout/vk/not_a_community_skipped") == 1
+    assert spider.crawler.stats.get_value("pagescout/unavailable/ivan.petrov") is None
+    # a seed that is no community is still reported
+    (account,) = spider.parse_group(response("groups.getById", body), handle="nosuchgroup", hop=0)
+    assert account.status == "unavailable"
 
 
 # audience ------------------------------------------------------------------------------------------------

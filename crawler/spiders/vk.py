@@ -12,16 +12,23 @@ Per community:
   and the older bare list.
 - ``wall.get`` (≤ 100 per call, ``offset``, ``extended=1``) up to ``--max-posts``: each post with
   likes, reposts, views and comments counts. A post that reposts another (``copy_history``) is of
-  kind ``repost`` and gives a ``repost`` link to the original's owner (the last entry of the history);
-  ``[club123|…]``, ``[public123|…]``, ``[id123|…]`` and vk.com links in the text give ``mention`` links.
+  kind ``repost`` and gives a ``repost`` link to the original's owner (the last entry of the history)
+  when that is a community; ``[club123|…]``, ``[public123|…]`` and vk.com links in the text give
+  ``mention`` links. People are not pages: ``[id123|…]`` mentions, vk.com/id123 links, links to users the
+  answer describes and reposts from users' walls (``owner_id`` > 0) give no link and are not kept in any
+  request, only counted (``pagescout/vk/user_links_dropped``). Later wall pages (``offset`` > 0) that fail
+  are counted (``pagescout/errors/<code>``) and end the paging: only ``groups.getById`` and the first wall
+  page mark a community unavailable.
 - ``groups.getMembers`` (≤ 1000 per call, ``offset``, fields ``deactivated, photo_100, last_seen``) up
   to ``--audience-limit`` → audience ``member``; with their quality signals (avatar or not, deactivated,
   the day last seen) where the items carry them. ``likes.getList`` on the 10 most recent posts →
   audience ``liker``.
 
 Handles: the community's screen name (``apiclub``), or ``club<ID>`` when it has none (VK then shows
-``club<ID>``/``public<ID>``; both become ``club<ID>``). Users named in reposts or mentions are ``id<ID>``
-(or their screen name when the answer carries it) and are never crawled: only communities are.
+``club<ID>``/``public<ID>``; both become ``club<ID>``). Only communities are crawled. A vk.com/<name> link
+can still name a user: when its ``groups.getById`` lookup says it is no community (error 100, or no group
+in the answer) and the name was found by ``--depth`` (not a seed), nothing is stored for it (counted in
+``pagescout/vk/not_a_community_skipped``).
 Communities a wall page names by id only (``[club123|…]``, reposts of groups the answer does not
 describe) are looked up in one ``groups.getById`` call per page, so links and ``--depth`` use the
 screen name their own page is stored under.
@@ -257,8 +264,11 @@ class VkSpider(AudienceSampler, PlatformSpider):
             raise VkError(int(error.get("error_code") or 0), scrub(str(error.get("error_msg") or "").strip(), "vk"))
         return body
 
-    def vk_error(self, response, error: VkError, handle: str):
-        """Act on an API error; yields items or a retry request. See the module docstring."""
+    def vk_error(self, response, error: VkError, handle: str, account: bool = True):
+        """Act on an API error; yields items or a retry request. See the module docstring.
+
+        ``account=False`` (a later page of a community already stored): only counted, never unavailable.
+        """
         method = response.meta.get("vk_method", "?")
         stats = self.crawler.stats
         code, message = error.code, error.message
@@ -279,6 +289,9 @@ class VkSpider(AudienceSampler, PlatformSpider):
                 blocked.add(method)
                 self.note(f"vk {method}", "daily limit reached (error 29): not called again in this crawl")
             stats.inc_value("pagescout/errors/vk_29_limit")
+            return
+        if not account and method not in AUDIENCE_METHODS:
+            self.later_page_failed(f"vk_{code}")
             return
         if method in AUDIENCE_METHODS:
             stats.inc_value(f"pagescout/errors/vk_{code}_audience")
@@ -305,10 +318,16 @@ class VkSpider(AudienceSampler, PlatformSpider):
         try:
             body = self.answer(response)
         except VkError as error:
+            if error.code == 100 and hop > 0:
+                self.not_a_community(handle)
+                return
             yield from self.vk_error(response, error, handle)
             return
         groups = groups_of(body)
         if not groups:
+            if hop > 0:
+                self.not_a_community(handle)
+                return
             yield self.unavailable(handle, "not a VK community (no group in the answer)", "vk_not_found")
             return
         group = groups[0]
@@ -334,6 +353,11 @@ class VkSpider(AudienceSampler, PlatformSpider):
             if request is not None:
                 yield request
 
+    def not_a_community(self, handle: str) -> None:
+        """A name found by --depth (a vk.com/<name> link) is no community, most likely a person: nothing is
+        stored for it, not even an unavailable row; only counted."""
+        self.crawler.stats.inc_value("pagescout/vk/not_a_community_skipped")
+
     def parse_account(self, group: dict) -> Account:
         handle = group_handle(group["id"], group.get("screen_name"))
         description = (group.get("description") or "").replace("<br>", "\n").strip() or None
@@ -353,7 +377,7 @@ class VkSpider(AudienceSampler, PlatformSpider):
         try:
             body = self.answer(response)
         except VkError as error:
-            yield from self.vk_error(response, error, handle)
+            yield from self.vk_error(response, error, handle, account=not offset)
             return
         data = body.get("response") or {}
         items = [i for i in data.get("items") or [] if isinstance(i, dict)]
@@ -387,12 +411,13 @@ class VkSpider(AudienceSampler, PlatformSpider):
         resolve = self.call("groups.getById", self.parse_names, handle, errback=self.on_names_error, priority=1,
                             group_ids=",".join(map(str, unknown[:500])), fields="screen_name") if unknown else None
         if resolve is None:
-            yield from self.emit_links(found_links, handle, hop, names["users"])
+            yield from self.emit_links(found_links, handle, hop)
         else:
-            resolve.cb_kwargs.update(links=found_links, hop=hop, users=sorted(names["users"]))
+            # Only community links are kept in the request (and so in a resumable job's queue).
+            resolve.cb_kwargs.update(links=found_links, hop=hop)
             yield resolve
 
-    def parse_names(self, response, handle: str, links: list, hop: int, users: list):
+    def parse_names(self, response, handle: str, links: list, hop: int, users: list = ()):
         """Screen names of communities known by id only; then the wall page's links, renamed."""
         try:
             groups = groups_of(self.answer(response))
@@ -416,24 +441,26 @@ class VkSpider(AudienceSampler, PlatformSpider):
                 link.dst = ids[match.group(1)]
             if link.dst != handle:
                 renamed.append(link)
-        yield from self.emit_links(renamed, handle, hop, set(users))
+        yield from self.emit_links(renamed, handle, hop)
 
     def on_names_error(self, failure):
         """The lookup failed: the links go out under the names the wall page gave them."""
         yield from self.on_side_error(failure)
         kwargs = failure.request.cb_kwargs
-        yield from self.emit_links(kwargs["links"], kwargs["handle"], kwargs["hop"], set(kwargs["users"]))
+        yield from self.emit_links(kwargs["links"], kwargs["handle"], kwargs["hop"])
 
-    def emit_links(self, links: list, handle: str, hop: int, users: set):
+    def emit_links(self, links: list, handle: str, hop: int, users=()):
         seen, discovered = set(), set()
         for link in links:
             key = (link.dst, link.kind, link.post_id)
             if key in seen:
                 continue
             seen.add(key)
+            if is_user(link.dst) or link.dst in users:  # people are not pages (see parse_post)
+                self.crawler.stats.inc_value("pagescout/vk/user_links_dropped")
+                continue
             yield link
-            if not is_user(link.dst) and link.dst not in users:
-                discovered.add(link.dst)
+            discovered.add(link.dst)
         yield from (r for r in self.expand(handle, hop, sorted(discovered - {handle})) if r is not None)
 
     def names_in(self, data: dict) -> dict:
@@ -472,20 +499,32 @@ class VkSpider(AudienceSampler, PlatformSpider):
             kind="repost" if history else "post",
         )
         links = []
+        people = 0  # users named in the post: counted, never kept (people are not pages)
         if history and isinstance(history[-1].get("owner_id"), int):
-            source = self.owner_handle(history[-1]["owner_id"], names)
-            if source != handle:
-                links.append(Link(self.platform, handle, source, "repost", str(post_id), published))
+            owner = history[-1]["owner_id"]
+            if owner > 0:
+                people += 1
+            else:
+                source = self.owner_handle(owner, names)
+                if source != handle:
+                    links.append(Link(self.platform, handle, source, "repost", str(post_id), published))
         mentioned = set()
         texts = [item.get("text") or ""] + [h.get("text") or "" for h in history]
         for text in texts:
             for kind, number in MARKUP.findall(text):
-                mentioned.add(self.owner_handle(int(number) if kind == "id" else -int(number), names))
+                if kind == "id":
+                    people += 1
+                    continue
+                mentioned.add(self.owner_handle(-int(number), names))
             for path in VK_LINK.findall(text):
                 found = page_from_url(f"https://vk.com/{path}")
-                if found:
+                if found and (is_user(found) or found in names["users"]):
+                    people += 1
+                elif found:
                     match = GROUP_ID.match(found)
                     mentioned.add(names["groups"].get(int(match.group(1)), found) if match else found)
+        if people:
+            self.crawler.stats.inc_value("pagescout/vk/user_links_dropped", people)
         mentioned -= {handle, *(link.dst for link in links)}
         links.extend(Link(self.platform, handle, other, "mention", str(post_id), published)
                      for other in sorted(mentioned))
