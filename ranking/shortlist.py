@@ -206,6 +206,25 @@ def shortlist(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
         index = pd.MultiIndex.from_frame(table[["platform", "handle"]].astype(str))
         table["target_overlap"] = found["target_overlap"].reindex(index).astype("Int64").array
         table["affinity"] = found["affinity"].reindex(index).to_numpy(dtype="float64")
-    table = table.head(top) if top else table
+    table = tidy_numbers(table.head(top) if top else table)
     table.attrs["notes"] = notes
     return table
+
+
+#: Whole numbers (counts of people and posts) and the decimals each other figure is shown with.
+COUNT_COLUMNS = ("rank", "followers", "posts", "median_views", "citations", "audience_sampled", "target_overlap")
+DECIMALS = {"posts_per_week": 2, "citation_index": 2, "pagerank": 6, "relevance": 3, "affinity": 1}
+
+
+def tidy_numbers(table: pd.DataFrame) -> pd.DataFrame:
+    """Counts as whole numbers (empty stays empty) and other figures rounded to what they can support,
+    so a CSV shows ``71200`` and ``16.8`` rather than ``71200.0`` and ``16.799999999999997``.
+    Rates keep 6 decimals (0.0001% resolution)."""
+    out = table.copy()
+    for col in COUNT_COLUMNS:
+        if col in out:
+            out[col] = pd.to_numeric(out[col], errors="coerce").round().astype("Int64")
+    for col, places in {**DECIMALS, **{c: 6 for c in RATE_COLUMNS}}.items():
+        if col in out:
+            out[col] = pd.to_numeric(out[col], errors="coerce").round(places)
+    return out

@@ -90,7 +90,7 @@ def test_shortlist_without_brief_is_v1_with_new_columns_appended():
     assert table["relevance"].isna().all()
     assert table["handle"].tolist()[0] == "a"
     a = table.set_index("handle").loc["a"]
-    assert a["citation_index"] == pytest.approx(math.log10(1 + 400) + 1)  # citers b (400 views) and c (unknown)
+    assert a["citation_index"] == pytest.approx(math.log10(1 + 400) + 1, abs=0.005)  # citers b (400 views), c (unknown)
     assert a["why"].startswith("lifted by")
 
 
