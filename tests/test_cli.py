@@ -239,3 +239,8 @@ def test_rank_of_a_platform_without_pages_says_what_the_database_has(db):
     result = invoke("rank", "--platform", "vk", "--db", db)
     assert result.exit_code == 0
     assert "no vk pages to rank (the database has telegram)" in result.output
+
+
+def test_demo_sample_shows_a_neutralised_name(tmp_path):
+    spec = json.loads((REPO / "data" / "sample" / "telegram.json").read_text(encoding="utf-8"))
+    assert any(c.get("title", "").startswith(("=", "+", "-", "@")) for c in spec["channels"].values())
