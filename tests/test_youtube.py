@@ -185,6 +185,32 @@ def test_invalid_key_stops_with_one_line(api_spider):
     assert api_spider.crawler.stats.get_value("pagescout/fatal").startswith("YouTube refused the key")
 
 
+
+def test_forbidden_comments_skip_one_video_not_the_crawl(api_spider):
+    body = {"error": {"code": 403, "message": "The caller does not have permission",
+                      "errors": [{"reason": "forbidden", "domain": "youtube.commentThread"}]}}
+    results = list(api_spider.parse_comments(response(f"{API}/commentThreads?videoId=v", json.dumps(body).encode(),
+                                                      status=403), handle=DF, video_id="v"))
+    assert results == []  # no CloseSpider, no fatal line: the next video's comments are still asked for
+    assert api_spider.crawler.stats.get_value("pagescout/fatal") is None
+    assert api_spider.crawler.stats.get_value("pagescout/errors/youtube_forbidden") == 1
+
+
+@pytest.mark.parametrize("method, body", [("parse_uploads", b"<html>oops</html>"), ("parse_videos", b"[]"),
+                                          ("parse_comments", b"")])
+def test_answers_that_are_not_json_objects_are_counted_not_a_crash(api_spider, method, body):
+    kwargs = {"parse_uploads": {"playlist": "UU", "hop": 0, "taken": 0}, "parse_videos": {"hop": 0, "first": True},
+              "parse_comments": {"video_id": "v"}}[method]
+    results = list(getattr(api_spider, method)(response(f"{API}/x", body), handle=DF, **kwargs))
+    assert results == []
+    assert api_spider.crawler.stats.get_value("pagescout/errors/youtube_bad_answer") == 1
+
+
+def test_channel_answer_that_is_not_json_marks_the_channel(api_spider):
+    (account,) = api_spider.parse_channel(response(f"{API}/channels?id=x", b"<html>oops</html>"), handle=DF, hop=0)
+    assert account.status == "unavailable" and account.reason == "answer is not JSON (HTTP 200)"
+
+
 # crawls against a local stand-in ---------------------------------------------------------------------------------
 KEY = "AIza-TEST-KEY-never-printed"
 ALPHA = "UC" + "a" * 22

@@ -11,8 +11,11 @@ playlist), ``playlistItems.list`` of the uploads (50 per call) up to ``--max-pos
 part=snippet,statistics`` (views, likes, comments), and ``commentThreads.list`` on the 10 newest videos
 → audience ``commenter`` (the commenting channel's id, hashed), up to ``--audience-limit``. A
 ``quotaExceeded`` answer stops the crawl cleanly (what was stored stays) and says so; a key YouTube
-rejects stops it with one line. The key is added to URLs only at download time
-(``crawler.apikeys``): it is never logged or stored.
+rejects (``keyInvalid``, ``keyExpired``, the API not enabled, …) stops it with one line. Any other error
+concerns one channel or one video: ``forbidden`` or ``commentsDisabled`` on a video's comments skips that
+video's comments (counted), and an answer that is not JSON is counted (or, for the channel itself, stored
+as the reason it is unavailable) instead of ending the crawl. The key is added to URLs only at download
+time (``crawler.apikeys``): it is never logged or stored.
 
 Handles are channel ids (``UC…``), the one name that never changes; the account's URL uses the
 ``@handle`` where the API tells it. Links ``youtube.com/channel/UC…`` in video descriptions become
@@ -33,6 +36,7 @@ from crawler.apikeys import scrub, secret
 from crawler.basespider import PlatformSpider, SeedError
 from crawler.items import Account, Link, Post
 from crawler.sampling import AUDIENCE_LIMIT, AudienceSampler, known_fields
+from crawler.social import json_body
 
 CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
 HANDLE = re.compile(r"^@[A-Za-z0-9_.\-·]{3,30}$")
@@ -49,7 +53,10 @@ PLAYLIST_PAGE = 50
 COMMENTS_PAGE = 100
 COMMENTER_VIDEOS = 10
 QUOTA_REASONS = ("quotaExceeded", "dailyLimitExceeded")
-KEY_REASONS = ("keyInvalid", "keyExpired", "accessNotConfigured", "ipRefererBlocked", "forbidden")
+# Reasons that concern the key or the project, so every further call would fail too: the crawl stops.
+# ``forbidden`` is not among them: it concerns one resource (a video's comments, say).
+KEY_REASONS = ("keyInvalid", "keyExpired", "accessNotConfigured", "ipRefererBlocked", "SERVICE_DISABLED",
+               "API_KEY_INVALID", "API_KEY_SERVICE_BLOCKED")
 
 
 def channel_from_url(url: str) -> str | None:
@@ -181,7 +188,8 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
             self.note("youtube quota", f"exceeded ({reason}): crawl stopped; the daily quota resets at midnight "
                                        "Pacific time")
             raise CloseSpider("youtube_quota_exceeded")
-        if reason in KEY_REASONS or (response.status == 400 and "key" in reason.lower()):
+        if reason in KEY_REASONS or (response.status == 400 and ("key" in reason.lower()
+                                                                 or "api key" in message.lower())):
             stats.set_value("pagescout/fatal", f"YouTube refused the key in $YOUTUBE_API_KEY ({reason}: {message}): "
                                                "check it in the Google Cloud console (YouTube Data API v3 enabled)")
             raise CloseSpider("youtube_key_rejected")
@@ -190,6 +198,16 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
             yield self.unavailable(handle, f"{reason} (HTTP {response.status}: {message})", code)
         else:
             stats.inc_value(f"pagescout/errors/youtube_{reason}")
+
+    def api_body(self, response, count: bool = True) -> dict | None:
+        """The JSON object of a 200 answer, or ``None`` (counted unless ``count`` is false) when the body
+        is not one: an HTML error page, an empty body, a list."""
+        body = json_body(response)
+        if isinstance(body, dict):
+            return body
+        if count:
+            self.crawler.stats.inc_value("pagescout/errors/youtube_bad_answer")
+        return None
 
     # keyless ---------------------------------------------------------------------------------
     def parse_handle_page(self, response, handle: str, hop: int):
@@ -268,7 +286,11 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
         if response.status != 200:
             yield from self.api_failed(response, handle, account=True)
             return
-        items = (response.json() or {}).get("items") or []
+        body = self.api_body(response, count=False)
+        if body is None:
+            yield self.unavailable(handle, f"answer is not JSON (HTTP {response.status})", "bad_answer")
+            return
+        items = [item for item in body.get("items") or [] if isinstance(item, dict) and item.get("id")]
         if not items:
             yield self.unavailable(handle, "no such channel (channels.list found none)", "not_found")
             return
@@ -318,9 +340,13 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
         if response.status != 200:
             yield from self.api_failed(response, handle, account=taken == 0)
             return
-        body = response.json() or {}
+        body = self.api_body(response)
+        if body is None:  # the channel is stored: only its videos are missing
+            return
         ids = []
         for item in body.get("items") or []:
+            if not isinstance(item, dict):
+                continue
             video_id = (item.get("contentDetails") or {}).get("videoId") or \
                 ((item.get("snippet") or {}).get("resourceId") or {}).get("videoId")
             if video_id and taken + len(ids) < self.max_posts:
@@ -340,8 +366,13 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
         if response.status != 200:
             yield from self.api_failed(response, handle, account=False)
             return
+        body = self.api_body(response)
+        if body is None:
+            return
         posts, discovered = [], set()
-        for video in (response.json() or {}).get("items") or []:
+        for video in body.get("items") or []:
+            if not isinstance(video, dict):
+                continue
             post, links = self.parse_video(video, handle)
             if post is None:
                 continue
@@ -385,11 +416,14 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
     def parse_comments(self, response, handle: str, video_id: str):
         self.spent()
         if response.status != 200:
-            # commentsDisabled (403) and the like concern one video: counted, the crawl goes on.
+            # forbidden and commentsDisabled (403) concern one video: its comments are skipped, counted.
+            self.crawler.stats.inc_value("pagescout/youtube/comments_skipped")
             yield from self.api_failed(response, handle, account=False)
             return
-        body = response.json() or {}
-        items = body.get("items") or []
+        body = self.api_body(response)
+        if body is None:
+            return
+        items = [thread for thread in body.get("items") or [] if isinstance(thread, dict)]
         for thread in items:
             if self.audience_room(handle, "commenter") <= 0:
                 return
