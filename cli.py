@@ -1371,12 +1371,20 @@ def target_columns(db: str | None, targets: list[str], platform: str | None = No
 PRICE_COLUMNS = ("platform", "handle", "price")
 
 
-def _number(value: str, where: str, column: str, allow_zero: bool) -> float:
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
-    try:
-        number = float(text)
-    except ValueError:
-        fail(f"{where}, column {column}: '{value}' is not a number (write e.g. 1200 or 12.50)")
+def _number(value, where: str, column: str, allow_zero: bool) -> float:
+    """A price or reach as spreadsheets write it: 1200, 12.50, "1 000,50" (Russian Excel), "1,000.50"."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+        if "," in text and "." in text:
+            text = text.replace(",", "")  # 1,000.50: commas group thousands
+        elif text.count(",") == 1:
+            text = text.replace(",", ".")  # 1000,50: a decimal comma
+        try:
+            number = float(text)
+        except ValueError:
+            fail(f"{where}, column {column}: '{value}' is not a number (write e.g. 1200 or 12.50)")
     if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
         fail(f"{where}, column {column}: {value} must be a {'non-negative' if allow_zero else 'positive'} number")
     return number
@@ -1384,40 +1392,44 @@ def _number(value: str, where: str, column: str, allow_zero: bool) -> float:
 
 def read_prices(path: Path, known: pd.DataFrame) -> pd.DataFrame:
     """platform, handle, price, expected_reach (NaN when not given), row (the spreadsheet row) of a prices
-    file, every value checked: an error names the file, row and column."""
+    file, every value checked: an error names the file, row and column. CSV with , ; or tab, or XLSX."""
+    from crawler.imports import ImportFileError, read_rows
+
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         fail(f"cannot read prices from '{path}': the name must end in .csv or .xlsx")
     if not path.is_file():
         fail(f"no prices file at '{path}'")
     try:
-        if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True)
-        else:
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        fail(f"cannot read prices from '{path}': {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    missing = [c for c in PRICE_COLUMNS if c not in frame.columns]
+        header, body = read_rows(path)
+    except ImportFileError as exc:
+        fail(str(exc))
+    missing = [c for c in PRICE_COLUMNS if c not in header]
     if missing:
         fail(f"{path.name} has no column {', '.join(missing)}: it needs platform, handle, price "
-              f"(and optionally expected_reach); it has {', '.join(frame.columns) or 'no columns'}")
-    if frame.empty:
+             f"(and optionally expected_reach); it has {', '.join(h for h in header if h) or 'no columns'}")
+    if not body:
         fail(f"{path.name} lists no placements: one row per placement with platform, handle, price")
+
+    def cell(values: list, column: str):
+        i = header.index(column) if column in header else None
+        value = values[i] if i is not None and i < len(values) else None
+        return "" if value is None else value
+
     records, seen = [], {}
-    for n, row in enumerate(frame.to_dict(orient="records"), start=2):  # row 1 is the header
+    for n, values in body:
         where = f"{path.name} row {n}"
         for column in PRICE_COLUMNS:
-            if not str(row[column]).strip():
+            if not str(cell(values, column)).strip():
                 fail(f"{where}, column {column}: empty")
-        account = f"{str(row['platform']).strip()}:{str(row['handle']).strip()}"
+        account = f"{str(cell(values, 'platform')).strip()}:{str(cell(values, 'handle')).strip()}"
         platform, handle = resolve_account(account, known, f"{where}: ")
         if (platform, handle) in seen:
             fail(f"{where}: {platform}:{handle} is listed twice (also row {seen[platform, handle]}): give one price")
         seen[platform, handle] = n
-        price = _number(row["price"], where, "price", allow_zero=False)
-        reach = str(row.get("expected_reach", "")).strip()
-        reach = _number(reach, where, "expected_reach", allow_zero=True) if reach else math.nan
+        price = _number(cell(values, "price"), where, "price", allow_zero=False)
+        reach = cell(values, "expected_reach")
+        reach = _number(reach, where, "expected_reach", allow_zero=True) if str(reach).strip() else math.nan
         records.append({"platform": platform, "handle": handle, "price": price, "expected_reach": reach, "row": n})
     return pd.DataFrame.from_records(records)
 
@@ -1439,11 +1451,13 @@ def _candidate_matrix(audiences: Audiences, accounts: list[tuple[str, str]]) -> 
 
 @app.command("plan")
 def plan_command(
-    budget: Annotated[float, typer.Option("--budget", "-b", help="Money to spend, in the prices' currency.",
-                                          show_default=False)],
-    prices: Annotated[Path, typer.Option("--prices", help="A .csv or .xlsx with platform, handle, price (and "
-                                                          "optionally expected_reach) per placement.",
-                                         show_default=False)],
+    budget: Annotated[float | None, typer.Option("--budget", "-b", help="Money to spend, in the prices' currency "
+                                                                      "[default: the brief's budget.amount].",
+                                                 show_default=False)] = None,
+    prices: Annotated[Path | None, typer.Option("--prices", help="A .csv or .xlsx with platform, handle, price (and "
+                                                                 "optionally expected_reach) per placement "
+                                                                 "[default: the brief's budget.prices].",
+                                                show_default=False)] = None,
     goal: Annotated[Goal | None, typer.Option("--goal", "-g", help="unique: the most distinct audience members; "
                                                                    "target: the most distinct members of the target "
                                                                    "audience [default: target with --target, else "
@@ -1453,6 +1467,9 @@ def plan_command(
     kind: KindOption = Kind.any,
     out: OutOption = None,
     db: DbOption = None,
+    brief: Annotated[Path | None, typer.Option("--brief", help="Take the budget, the prices file and the targets "
+                                                               "from a brief's [budget] and targets.",
+                                               show_default=False)] = None,
 ) -> None:
     """Choose the placements that reach the most distinct people (or target members) within a budget.
 
@@ -1469,9 +1486,23 @@ def plan_command(
         writer = WRITERS.get(out.suffix.lower())
         if writer is None:
             fail(f"cannot write '{out}': the name must end in .xlsx, .csv or .json")
+    targets = split_accounts([*(target or []), *(more or [])])
+    if brief is not None:
+        from crawler.brief import BriefError, load_brief
+
+        try:
+            loaded = load_brief(brief)
+        except BriefError as exc:
+            fail(str(exc))
+        budget = budget if budget is not None else loaded.budget
+        prices = prices if prices is not None else loaded.prices
+        targets = targets or list(loaded.targets)
+    if budget is None:
+        fail("no budget: give --budget, or a brief with [budget] amount")
+    if prices is None:
+        fail("no prices: give --prices FILE, or a brief with [budget] prices")
     if not math.isfinite(budget) or budget <= 0:
         fail(f"--budget {budget:g} must be a positive amount")
-    targets = split_accounts([*(target or []), *(more or [])])
     goal = goal or (Goal.target if targets else Goal.unique)
     if goal is Goal.target and not targets:
         fail("--goal target needs the target audience: --target platform:handle (one or more)")

@@ -275,3 +275,24 @@ def test_export_with_a_target_leaves_the_target_out(db, tmp_path):
     assert invoke("export", out, "--target", "telegram:b", "--db", db).exit_code == 0
     handles = [r[2] for r in csv_rows(out)[1:]]
     assert "b" not in handles and "a" in handles
+
+
+def test_plan_reads_russian_excel_csv(db, tmp_path):
+    path = tmp_path / "ru.csv"
+    path.write_text("platform;handle;price\ntelegram;e;10\ntelegram;b;\"1 000,50\"\n", encoding="utf-8")
+    result = invoke("plan", "--budget", "2000", "--prices", path, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "1,000.50" in result.output or "1000.50" in result.output
+
+
+def test_plan_takes_budget_prices_and_targets_from_a_brief(db, prices, tmp_path):
+    brief = tmp_path / "brief.toml"
+    brief.write_text(f'name = "x"\nplatforms = ["telegram"]\ntargets = ["telegram:b"]\n[seeds]\ntelegram = ["abcde"]\n'
+                     f'[budget]\namount = 250\nprices = "{prices.name}"\n', encoding="utf-8")
+    result = invoke("plan", "--brief", brief, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "1 priced target account(s) left out" in result.output
+
+
+def test_plan_without_budget_says_where_to_give_it(db, prices):
+    one_line_error(invoke("plan", "--prices", prices, "--db", db), "--budget", "[budget] amount")
