@@ -959,7 +959,8 @@ def resolve_account(text: str, known: pd.DataFrame, where: str = "") -> tuple[st
     handles = set(known.loc[known["platform"] == platform, "handle"])
     if not handles:
         platforms = ", ".join(sorted(set(known["platform"]))) or "none yet"
-        fail(f"{where}unknown platform '{platform}' in '{text}': the database has accounts of {platforms}")
+        what = "no accounts of" if platform in known_platforms() else "unknown platform"
+        fail(f"{where}{what} '{platform}' in '{text}': the database has accounts of {platforms}")
     candidates = [handle, handle.removeprefix("@")]
     spider = spiders().get(platform)
     if spider is not None:
@@ -1068,8 +1069,9 @@ def overlap_command(
     have = set(map(tuple, audiences.accounts.astype(str).to_numpy()))
     for platform, handle in picked:
         if (platform, handle) not in have:
-            fail(f"{platform}:{handle} has no stored audience{_kind_text(kind)}: nothing to compare (crawl it with "
-                  f"its audience, e.g. --audience-limit, or choose another --kind)")
+            how = ("Telegram shows no subscriber lists" if platform == "telegram" else
+                   "crawl it with its audience (--audience-limit) or import one, or choose another --kind")
+            fail(f"{platform}:{handle} has no stored audience{_kind_text(kind)}: nothing to compare ({how})")
     matrix = PAIRWISE[metric.value](audiences, picked)
     per_account, totals = set_audience(audiences, picked)
     followers, coverage = _coverage_of(per_account, stored, per_account["audience_size"])
