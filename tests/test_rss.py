@@ -104,12 +104,50 @@ def test_rss_slash_comments(rss):
     assert {p.views for p in of(rss, Post)} == {None} and {p.likes for p in of(rss, Post)} == {None}
 
 
-def test_rss_same_as_links(rss):
-    same = {(l.src, l.dst) for l in of(rss, Link) if l.kind == "same_as"}
-    assert same == {("runner-blog.example", "telegram:runner_notes"),
-                    ("runner-blog.example", "youtube:UCrunnerrunnerrunner0001"),
-                    ("runner-blog.example", "mastodon:runner@mastodon.example"),
-                    ("runner-blog.example", "bluesky:runner.bsky.social")}
+def test_profile_links_inside_posts_are_not_same_as(rss):
+    # The posts link t.me, YouTube, Mastodon and Bluesky profiles: what a post talks about is not the
+    # author's identity. Only the site page's profile area and the channel-level links give same_as.
+    assert [l for l in of(rss, Link) if l.kind == "same_as"] == []
+
+
+def feed_with(items="", channel_extra=""):
+    return (f'<?xml version="1.0"?><rss version="2.0" xmlns:slash="http://purl.org/rss/1.0/modules/slash/">'
+            f'<channel><title>Blog</title><link>https://blog.example.com/</link><description>d</description>'
+            f'{channel_extra}{items}</channel></rss>').encode()
+
+
+def parse_feed_body(body, headers=None):
+    spider = make_spider(RssSpider, seeds=["https://blog.example.com/feed.xml"])
+    url = "https://blog.example.com/feed.xml"
+    response = XmlResponse(url=url, body=body, request=Request(url, meta={"handle": "blog.example.com"}),
+                           headers=headers or {"Content-Type": "application/rss+xml"})
+    return spider, list(spider.parse_start(response, url=url, hop=0, key=url))
+
+
+def test_channel_level_links_are_same_as_post_links_are_not():
+    post = ('<item><title>t</title><link>https://blog.example.com/p1</link><guid>1</guid><description>'
+            '&lt;p&gt;Great talk by &lt;a href="https://t.me/durov"&gt;Durov&lt;/a&gt;&lt;/p&gt;</description></item>')
+    spider, results = parse_feed_body(feed_with(post, '<image><url>https://blog.example.com/i.png</url>'
+                                                      '<link>https://t.me/blog_channel</link></image>'))
+    assert [l.dst for l in of(results, Link) if l.kind == "same_as"] == ["telegram:blog_channel"]
+    assert spider.crawler.stats.get_value("pagescout/rss/profile_links_in_posts") == 1
+
+
+def test_unparsable_link_and_superscript_comments_are_no_crash():
+    post = ('<item><title>t</title><link>https://blog.example.com/p1</link><guid>1</guid><description>Open '
+            'http://[your-server-ip]:8080/ or &lt;a href="https://[::1"&gt;this&lt;/a&gt;</description>'
+            '<slash:comments>²</slash:comments></item>')
+    _, results = parse_feed_body(feed_with(post))
+    (post,) = of(results, Post)
+    assert post.comments is None and of(results, Link) == []
+
+
+def test_feed_found_after_a_long_prologue_with_a_generic_xml_type():
+    prologue = '<?xml version="1.0"?>\n<?xml-stylesheet href="/feed.xsl"?>\n<!--' + "licence text " * 150 + "-->\n"
+    body = prologue.encode() + feed_with('<item><title>t</title><guid>1</guid></item>').split(b"?>", 1)[1]
+    _, results = parse_feed_body(body, headers={"Content-Type": "text/xml; charset=utf-8"})
+    (account,) = of(results, Account)
+    assert account.status == "ok" and len(of(results, Post)) == 1
 
 
 def test_rss_mentions_other_blogs_not_big_sites(rss):
@@ -141,7 +179,21 @@ def test_atom_feed():
     assert [p.post_id for p in posts] == ["tag:example.org,2026:notes/medians", "tag:example.org,2026:notes/updated"]
     assert posts[0].text == "Medians beat means\n\nOne viral post should not carry a page. See our VK."
     assert posts[1].published_at == datetime(2026, 10, 1, 6, 0, tzinfo=timezone.utc)  # only <updated>
-    assert [l.dst for l in of(results, Link)] == ["vk:club42"]
+    assert of(results, Link) == []  # the VK link is inside a post: a mention of it, not the blog's identity
+
+
+def test_site_page_same_as_only_from_its_profile_area():
+    spider = make_spider(RssSpider, seeds=[SITE])
+    page = HtmlResponse(url=SITE, encoding="utf-8", body="""<html><head>
+        <link rel="me" href="https://mastodon.example/@runner"></head><body>
+        <header><a href="https://t.me/runner_notes">Telegram</a></header>
+        <div class="social-icons"><a href="https://vk.com/runner_club">VK</a></div>
+        <article><header><a href="https://t.me/someone_else">by a guest</a></header>
+          <p>Watch <a href="https://www.youtube.com/@SomeoneElse">this</a></p></article>
+        <main><p><a href="https://bsky.app/profile/friend.bsky.social">a friend</a></p></main>
+        <footer><a href="http://[your-server-ip]:8080/">setup</a></footer></body></html>""".encode())
+    links = list(spider.parse_site_links(page, handle="runner-blog.example"))
+    assert [l.dst for l in links] == ["mastodon:runner@mastodon.example", "telegram:runner_notes", "vk:runner_club"]
 
 
 def test_site_page_names_its_feed():

@@ -10,13 +10,19 @@ Handles: the site's host without ``www.``, plus its path when the blog is not at
 (``example.com``, ``example.org/blog``). The site is the feed's own ``<link>`` when the seed was a
 feed, else the page given.
 
-The author's other pages: links on the site page and in posts to Telegram (t.me), VK, YouTube,
-Bluesky (bsky.app/profile) and Mastodon profiles (``https://host/@user``) become ``same_as`` links whose
-``dst`` is written ``<platform>:<handle>`` with the handle as that platform's spider spells it
-(``telegram:durov``, ``vk:apiclub``, ``youtube:UC…`` or ``youtube:@handle``, ``bluesky:alice.bsky.social``,
-``mastodon:user@host``); the shortlist's ``same_as`` column lists them. Links in posts to other sites
-become ``mention`` links to those sites' handles, which ``--depth`` crawls like seeds (a site without a
-feed is then recorded as unavailable).
+The author's other pages: links to Telegram (t.me), VK, YouTube, Bluesky (bsky.app/profile) and
+Mastodon profiles (``https://host/@user``) become ``same_as`` links whose ``dst`` is written
+``<platform>:<handle>`` with the handle as that platform's spider spells it (``telegram:durov``,
+``vk:apiclub``, ``youtube:UC…`` or ``youtube:@handle``, ``bluesky:alice.bsky.social``,
+``mastodon:user@host``); the shortlist's ``same_as`` column lists them. Only links that speak for the
+site itself count: on the site page, links in its header, navigation and footer or in an element whose
+id/class names it social/profile/author/contact/follow (not inside an ``<article>``), and any
+``rel="me"`` link; in the feed, the channel-level links (``<link>``, ``atom:link``, the image's link, the
+Atom feed's author URI). A profile link inside a post is someone the post talks about, not the author's
+identity: it gives no ``same_as`` (counted in ``pagescout/rss/profile_links_in_posts``). Links in posts to
+other sites become ``mention`` links to those sites' handles, which ``--depth`` crawls like seeds (a site
+without a feed is then recorded as unavailable). A link whose URL cannot be parsed (``http://[host]:x/``)
+is no link.
 """
 
 from __future__ import annotations
@@ -50,10 +56,45 @@ NOT_BLOGS = {"t.me", "telegram.me", "vk.com", "m.vk.com", "youtube.com", "youtu.
              "apple.com", "amazon.com", "tiktok.com", "ok.ru", "threads.net", "reddit.com", "feedburner.com",
              "feeds.feedburner.com", "wordpress.org", "w3.org", "creativecommons.org", "gravatar.com"}
 MAX_ID = 200
+#: How far into a body with a generic XML content type the feed's root element is looked for: prologues
+#: (stylesheets, licence comments) can be long.
+SNIFF = 8192
+# Site-page links that speak for the site: its chrome and profile blocks, not what its posts link to.
+_ME = "contains(concat(' ', normalize-space(@rel), ' '), ' me ')"
+PROFILE_LINKS = (
+    "//a[@href][(ancestor::header or ancestor::nav or ancestor::footer or ancestor::*[re:test("
+    "concat(@id, ' ', @class), 'social|profile|author|contact|follow', 'i')]) and not(ancestor::article)]/@href"
+    f" | //a[@href][{_ME}]/@href | //link[@href][{_ME}]/@href"
+)
+
+
+def safe_url(base: str, href: str) -> str | None:
+    """``href`` made absolute against ``base``; ``None`` when it cannot be parsed (a bad IPv6 host or port)."""
+    try:
+        url = urljoin(base, href.strip())
+        urlsplit(url).port  # noqa: B018  (raises ValueError for a port that is no number or out of range)
+    except ValueError:
+        return None
+    return url
 
 
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def profile_links(response, base: str) -> set[str]:
+    """``same_as`` targets of a site page: links in its header, navigation, footer or profile blocks, and
+    ``rel="me"`` links (see the module docstring)."""
+    found = set()
+    for href in response.xpath(PROFILE_LINKS).getall():
+        url = safe_url(base, href)
+        target = same_as_target(url) if url else None
+        if target:
+            found.add(target)
+    return found
 
 
 def site_handle(url: str, feed: bool = False) -> str:
@@ -71,6 +112,13 @@ def site_handle(url: str, feed: bool = False) -> str:
 
 def same_as_target(url: str) -> str | None:
     """``<platform>:<handle>`` for a link to a profile on a platform pagescout knows, else ``None``."""
+    try:
+        return _same_as_target(url)
+    except ValueError:  # a URL urlsplit cannot read
+        return None
+
+
+def _same_as_target(url: str) -> str | None:
     from crawler.spiders.telegram import handle_from_url
     from crawler.spiders.vk import page_from_url
     from crawler.spiders.youtube import channel_from_url
@@ -127,7 +175,8 @@ def hrefs(html: str | None, base: str) -> list[str]:
         return []
     found = scrapy.Selector(text=f"<div>{html}</div>").css("a::attr(href)").getall()
     found += URL_IN_TEXT.findall(html_to_text(html))
-    return [urljoin(base, h.strip()) for h in found if h and not h.strip().startswith(("#", "mailto:", "javascript:"))]
+    urls = (safe_url(base, h) for h in found if h and not h.strip().startswith(("#", "mailto:", "javascript:")))
+    return [u for u in urls if u]
 
 
 class RssSpider(PlatformSpider):
@@ -186,15 +235,14 @@ class RssSpider(PlatformSpider):
         feed = None
         for link in response.css('link[rel~="alternate"]'):
             kind = (link.attrib.get("type") or "").lower()
-            if kind in FEED_TYPES[:3] and link.attrib.get("href"):
-                feed = urljoin(url, link.attrib["href"])
+            if kind in FEED_TYPES[:3] and link.attrib.get("href") and safe_url(url, link.attrib["href"]):
+                feed = safe_url(url, link.attrib["href"])
                 break
         if feed is None:
             yield self.unavailable(site_handle(url), "no RSS/Atom feed named on the page "
                                                      "(<link rel=\"alternate\" type=\"application/rss+xml\">)", "no_feed")
             return
-        page_same_as = sorted({t for h in response.css("a::attr(href)").getall()
-                               if (t := same_as_target(urljoin(url, h)))})
+        page_same_as = sorted(profile_links(response, url))
         yield scrapy.Request(self.fetch_url(feed), callback=self.parse_feed, errback=self.on_error,
                              cb_kwargs={"url": feed, "hop": hop, "key": key, "site_url": url,
                                         "page_same_as": page_same_as},
@@ -202,12 +250,16 @@ class RssSpider(PlatformSpider):
 
     @staticmethod
     def is_feed(response) -> bool:
-        head = response.body[:1024].lstrip().lower()
-        if head.startswith(b"\xef\xbb\xbf"):
-            head = head[3:]
+        """A feed by its root element near the start (the first 1 KB; the first ``SNIFF`` bytes when the
+        body is XML by its content type or declaration), or by a feed content type."""
+        body = response.body.lstrip()
+        if body.startswith(b"\xef\xbb\xbf"):
+            body = body[3:].lstrip()
         content_type = (response.headers.get("Content-Type") or b"").lower()
+        xml = body[:5].lower() == b"<?xml" or b"xml" in content_type
+        head = body[:SNIFF if xml else 1024].lower()
         return (b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
-                or (any(t.encode() in content_type for t in ("rss", "atom")) and head.startswith(b"<?xml")))
+                or (any(t.encode() in content_type for t in ("rss", "atom")) and xml))
 
     def parse_feed(self, response, url: str, hop: int, key: str, site_url: str | None, page_same_as: list):
         if response.status in (404, 410):
@@ -222,12 +274,14 @@ class RssSpider(PlatformSpider):
             title = channel.xpath("atom:title/text()", namespaces=NS).get()
             description = channel.xpath("atom:subtitle/text()", namespaces=NS).get()
             link = channel.xpath("atom:link[@rel='alternate' or not(@rel)]/@href", namespaces=NS).get()
+            channel_links = channel.xpath("atom:link/@href | atom:author/atom:uri/text()", namespaces=NS).getall()
             entries = channel.xpath("atom:entry", namespaces=NS)
         elif rdf:
             channel = feed.xpath("/rdf:RDF/rss1:channel", namespaces=NS)
             title = channel.xpath("rss1:title/text()", namespaces=NS).get()
             description = channel.xpath("rss1:description/text()", namespaces=NS).get()
             link = channel.xpath("rss1:link/text()", namespaces=NS).get()
+            channel_links = channel.xpath("rss1:link/text() | rss1:image/rss1:link/text()", namespaces=NS).getall()
             entries = feed.xpath("/rdf:RDF/rss1:item", namespaces=NS)
         else:
             channel = feed.xpath("/rss/channel")
@@ -238,8 +292,9 @@ class RssSpider(PlatformSpider):
             description = channel.xpath("description/text()").get()
             link = channel.xpath("link/text()").get() or channel.xpath("atom:link[@rel='alternate']/@href",
                                                                       namespaces=NS).get()
+            channel_links = channel.xpath("link/text() | atom:link/@href | image/link/text()", namespaces=NS).getall()
             entries = channel.xpath("item")
-        site = site_url or (urljoin(url, link.strip()) if link and link.strip().startswith(("http", "/")) else None)
+        site = site_url or (safe_url(url, link) if link and link.strip().startswith(("http", "/")) else None)
         handle = site_handle(site) if site else site_handle(url, feed=True)
         hops = self.state.setdefault("hops", {})
         hops[handle] = min(hops.get(handle, hop), hop)
@@ -250,7 +305,13 @@ class RssSpider(PlatformSpider):
         yield Account(platform=self.platform, handle=handle, name=(html_to_text(title) or None),
                       url=site or url, description=html_to_text(description) or None, followers=None,
                       followers_kind=None)
-        posts, targets, mentioned = [], set(page_same_as), set()
+        # Identity: the site page's profile links and the feed's channel-level links, never the posts'.
+        targets = set(page_same_as)
+        for href in channel_links:
+            target = same_as_target(absolute) if (absolute := safe_url(url, href)) else None
+            if target:
+                targets.add(target)
+        posts, mentioned = [], set()
         own_host = site_handle(site or url).split("/")[0]
         for entry in entries:
             post, links = self.parse_entry(entry, handle, site or url, atom=atom, rdf=rdf)
@@ -260,9 +321,8 @@ class RssSpider(PlatformSpider):
         for post, links in posts[: self.max_posts]:
             yield post
             for target in links:
-                same = same_as_target(target)
-                if same:
-                    targets.add(same)
+                if same_as_target(target):  # someone the post talks about: not the author's identity
+                    self.crawler.stats.inc_value("pagescout/rss/profile_links_in_posts")
                     continue
                 other = site_handle(target)
                 host = other.split("/")[0]
@@ -301,7 +361,7 @@ class RssSpider(PlatformSpider):
             date = get("pubDate/text()") or get("dc:date/text()")
             summary = get("description/text()")
             body = get("content:encoded/text()") or summary
-        link = urljoin(base, link.strip()) if link else None
+        link = safe_url(base, link) if link else None
         post_id = (guid or link or "").strip()
         if not post_id:
             text = (title or "") + (date or "")
@@ -311,17 +371,17 @@ class RssSpider(PlatformSpider):
         if len(post_id) > MAX_ID:
             post_id = hashlib.sha1(post_id.encode("utf-8")).hexdigest()
         text = "\n\n".join(t for t in (html_to_text(title), html_to_text(summary)) if t) or None
-        comments = get("slash:comments/text()")
+        comments = (get("slash:comments/text()") or "").strip()
         post = Post(platform=self.platform, account=handle, post_id=post_id, url=link,
                     published_at=parse_date(date), text=text,
-                    comments=int(comments.strip()) if comments and comments.strip().isdigit() else None)
+                    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+                    comments=int(comments) if re.fullmatch(r"[0-9]+", comments) else None)
         return post, hrefs(body, link or base) + (hrefs(summary, link or base) if summary != body else [])
 
     def parse_site_links(self, response, handle: str):
         if response.status != 200 or not hasattr(response, "css"):
             return
-        targets = {t for h in response.css("a::attr(href)").getall() if (t := same_as_target(urljoin(response.url, h)))}
-        for target in sorted(targets):
+        for target in sorted(profile_links(response, response.url)):
             yield Link(self.platform, handle, target, "same_as")
 
     def on_side_error(self, failure):
