@@ -74,7 +74,7 @@ def test_similar_writes_xlsx_with_explanations(db, tmp_path):
 
 @pytest.mark.parametrize("account, words", [("telegram:nobody", ["unknown account", "telegram:nobody"]),
                                             ("client", ["platform:handle"]),
-                                            ("vk:client", ["unknown platform"])])
+                                            ("vk:client", ["no accounts of 'vk'", "telegram"]), ("myspace:x", ["unknown platform"])])
 def test_similar_unknown_account_is_one_line(db, account, words):
     one_line_error(invoke("similar", account, "--db", db), *words)
 
