@@ -220,7 +220,8 @@ def test_demo_runs_offline_and_writes_the_shortlist(tmp_path):
     out = tmp_path / "demo" / "shortlist.xlsx"
     result = run_cli("demo", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert "unavailable: closed_coaching: no public preview" in result.stderr
+    assert "unavailable: old_marathon_news: not found (HTTP 404)" in result.stderr
+    assert "linked usernames without a channel preview: 1" in result.stderr  # closed_coaching
     ws = load_workbook(out)["Shortlist"]
     handles = [row[2] for row in ws.iter_rows(min_row=2, values_only=True)]
     spec = json.loads((REPO / "data" / "sample" / "telegram.json").read_text(encoding="utf-8"))

@@ -69,15 +69,25 @@ def test_crawl_succeeds_with_summary(full_crawl):
 def test_accounts_found_through_links_up_to_depth(full_crawl):
     db, _, _ = full_crawl
     status = dict(rows(db, "SELECT handle, status FROM accounts"))
-    # depth 2: alpha → beta, gamma, dead_one (hop 1) → delta, private_one (hop 2)
+    # depth 2: alpha → beta, gamma, dead_one (hop 1) → delta, private_one (hop 2, no preview: not stored)
     assert status == {"alpha_news": "ok", "beta_blog": "ok", "gamma_chan": "ok", "delta_deep": "ok",
-                      "dead_one": "unavailable", "private_one": "unavailable"}
+                      "dead_one": "unavailable"}
 
 
-def test_private_channel_reason(full_crawl):
-    db, _, _ = full_crawl
-    (reason,) = rows(db, "SELECT reason FROM accounts WHERE handle = 'private_one'")[0]
+def test_linked_username_without_preview_is_counted_not_stored(full_crawl):
+    db, result, log = full_crawl
+    assert "/s/private_one" in [path for _, path in log]
+    assert "linked usernames without a channel preview: 1" in result.stderr
+    assert rows(db, "SELECT COUNT(*) FROM accounts WHERE handle = 'private_one'") == [(0,)]
+
+
+def test_a_seed_without_preview_is_reported_unavailable(tmp_path):
+    with SampleTelegram(spec()) as site:
+        result = crawl(site, tmp_path / "p.db", "private_one")
+    assert result.returncode == 0
+    (reason,) = rows(tmp_path / "p.db", "SELECT reason FROM accounts WHERE handle = 'private_one'")[0]
     assert reason.startswith("no public preview")
+    assert "unavailable: private_one: no public preview" in result.stderr
 
 
 def test_pagination_stops_at_max_posts_newest_first(full_crawl):

@@ -275,3 +275,11 @@ def test_network_failures_are_named_without_the_url(exception, reason):
     failure.request = Request("https://t.me/s/durov", meta={"handle": "durov"})
     (account,) = spider.on_error(failure)
     assert account.reason == reason and "SECRET" not in account.reason
+
+
+def test_a_linked_username_without_preview_is_not_stored():
+    spider = make_spider(TelegramSpider, seeds=["seed_channel"])
+    response = html_response("https://t.me/s/some_person", b"", status=302)
+    response.headers["Location"] = "https://t.me/some_person"
+    assert list(spider.parse_channel(response, handle="some_person", hop=1, taken=0)) == []
+    assert spider.crawler.stats.get_value("pagescout/summary/linked usernames without a channel preview") == 1

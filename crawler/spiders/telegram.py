@@ -112,15 +112,14 @@ class TelegramSpider(PlatformSpider):
             return
         if response.status in REDIRECTS:
             target = response.headers.get("Location", b"").decode("latin-1")
-            yield self.unavailable(
-                handle, f"no public preview (redirects to {target}): private, restricted or not a channel", "no_preview"
-            )
+            yield from self.no_preview(
+                handle, hop, f"no public preview (redirects to {target}): private, restricted or not a channel")
             return
         first_page = taken == 0
         if first_page:
             account = self.parse_account(response, handle)
             if account is None:
-                yield self.unavailable(handle, "no channel on the preview page (private or not a channel)", "no_preview")
+                yield from self.no_preview(handle, hop, "no channel on the preview page (private or not a channel)")
                 return
             yield account
             yield self.snapshot(account)
@@ -143,6 +142,18 @@ class TelegramSpider(PlatformSpider):
             yield self.channel_request(handle, hop, before=before, taken=taken)
 
         yield from self.expand(handle, hop, sorted(discovered.items()))
+
+    def no_preview(self, handle: str, hop: int, reason: str):
+        """A username without a channel preview: a private channel, or a person or bot.
+
+        A seed is recorded as unavailable, so the user learns why it is missing. One only found through
+        a forward or an @mention is most likely a person, and people are not stored as pages: it is
+        counted, nothing more.
+        """
+        if hop == 0:
+            yield self.unavailable(handle, reason, "no_preview")
+        else:
+            self.crawler.stats.inc_value("pagescout/summary/linked usernames without a channel preview")
 
     def parse_account(self, response, handle: str) -> Account | None:
         header = response.css(".tgme_channel_info")
