@@ -852,7 +852,7 @@ def similar(
         typer.echo(shown.fillna("").to_string(index=False))
     if out is not None:
         if writer is write_xlsx:
-            writer = partial(write_xlsx, explanations=SIMILAR_COLUMNS)
+            writer = _xlsx_writer("Similar", SIMILAR_COLUMNS, {})
         write_atomic(out, writer, table)
         typer.echo(f"wrote {len(table)} lookalikes to {out}", err=True)
 
@@ -1174,8 +1174,11 @@ def write_heatmap_xlsx(matrix: pd.DataFrame, path: Path, metric: Metric, per_acc
         for c, value in enumerate(row[1:], start=2):
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 continue
-            cell = about.cell(row=r, column=c, value=value.item() if hasattr(value, "item") else value)
-            cell.number_format = {4: "0.0", 5: "0.0", 7: "0%"}.get(c, "#,##0")
+            value = value.item() if hasattr(value, "item") else value
+            if c in (4, 5):  # unique_pct, overlapping_pct come in percent; a % cell holds the fraction
+                value = value / 100
+            cell = about.cell(row=r, column=c, value=value)
+            cell.number_format = {4: "0.0%", 5: "0.0%", 7: "0%"}.get(c, "#,##0")
     about.append([])
     about.append(["total audience (sum)", totals["total_audience"]])
     about.append(["unique audience (union)", totals["unique_audience"]])
@@ -1183,6 +1186,7 @@ def write_heatmap_xlsx(matrix: pd.DataFrame, path: Path, metric: Metric, per_acc
                   "audience_coverage below 95% means the stored audience is a sample (see README)."])
     for column, width in zip("ABCDEFG", (34, 14, 10, 12, 16, 12, 18)):
         about.column_dimensions[column].width = width
+    about.freeze_panes = "A2"
     wb.save(path)
 
 

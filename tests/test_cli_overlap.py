@@ -94,7 +94,8 @@ def test_overlap_xlsx_is_a_heat_map(db, tmp_path):
             coloured.add(f"{first[0]}{row}")
     assert coloured == {"B3", "B4", "C2", "C4", "D2", "D3"}  # every pair, not the diagonal
     accounts = wb["Accounts"]
-    assert [c.value for c in accounts[2]][:5] == ["telegram:a", 10, 2, 20, 80]
+    assert [c.value for c in accounts[2]][:5] == ["telegram:a", 10, 2, 0.2, 0.8]  # shown as 20.0% and 80.0%
+    assert accounts["D2"].number_format == "0.0%"
 
 
 @pytest.mark.parametrize("args, words", [
