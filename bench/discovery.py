@@ -23,9 +23,7 @@ import random
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,6 +33,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from crawler.sample_site import LocalServer  # noqa: E402
 from crawler.store import Store  # noqa: E402
 DATA = REPO.parent / "shared" / "datasets" / "musae_facebook"
 FOLLOWING_PAGE = 80
@@ -49,30 +48,14 @@ def load_graph() -> tuple[nx.Graph, pd.DataFrame]:
     return graph, pages
 
 
-class MastodonStandIn:
+class MastodonStandIn(LocalServer):
     """The page graph as a Mastodon instance: lookup, statuses (none), following."""
 
     def __init__(self, graph: nx.Graph, pages: pd.DataFrame):
+        super().__init__()
         self.graph = graph
         self.pages = pages
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                status, body = stand_in.answer(self.path)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.thread.start()
 
     def account(self, node: int) -> dict:
         page = self.pages.loc[node]
@@ -82,27 +65,27 @@ class MastodonStandIn:
                 "following_count": self.graph.degree(node), "statuses_count": 0,
                 "created_at": "2017-11-01T00:00:00.000Z", "avatar": f"{self.url}/a/{node}.png"}
 
-    def answer(self, path: str) -> tuple[int, object]:
+    def answer(self, path: str) -> tuple[int, object, dict]:
         parts = urlsplit(path)
         query = parse_qs(parts.query)
         segments = [s for s in parts.path.split("/") if s]
         if parts.path == "/api/v1/accounts/lookup":
             name = query.get("acct", [""])[0].partition("@")[0]
             node = int(name[4:]) if name.startswith("page") and name[4:].isdigit() else -1
-            return (200, self.account(node)) if node in self.graph else (404, {"error": "Record not found"})
+            return (200, self.account(node), {}) if node in self.graph else (404, {"error": "Record not found"}, {})
         if len(segments) == 5 and segments[:3] == ["api", "v1", "accounts"]:
             node = int(segments[3])
             if segments[4] == "statuses":
-                return 200, []
+                return 200, [], {}
             if segments[4] == "following":
                 # Mastodon lists follows newest first: an order unrelated to the page ids.
                 neighbours = sorted(self.graph.neighbors(node))
                 random.Random(node).shuffle(neighbours)
                 neighbours = neighbours[:FOLLOWING_PAGE]
-                return 200, [self.account(n) for n in neighbours]
+                return 200, [self.account(n) for n in neighbours], {}
             if segments[4] == "followers":
-                return 200, []
-        return 404, {"error": "Record not found"}
+                return 200, [], {}
+        return 404, {"error": "Record not found"}, {}
 
 
 def discover(server: MastodonStandIn, category: str, seeds: list[int], budget: int, strategy: str,

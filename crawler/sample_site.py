@@ -101,33 +101,40 @@ def render_channel(handle: str, channel: dict, before: int | None, page_size: in
 </body></html>"""
 
 
-class SampleTelegram:
-    """Serve a spec on 127.0.0.1 in a background thread; ``with SampleTelegram(spec) as site: site.url``."""
+class LocalServer:
+    """An HTTP server on 127.0.0.1 (a free port) in a background thread, for the demo, tests and benches.
 
-    def __init__(self, spec: dict, latency: float = 0.0):
-        self.spec = spec
+    A subclass answers each GET in ``answer(path) -> (status, body, headers)``, ``path`` with its query.
+    ``body`` may be a dict or list (sent as JSON), ``str`` (UTF-8, as ``text_type``) or ``bytes``; a header
+    value may be a callable, evaluated when the answer is sent. Every request is kept in ``log`` as
+    ``(arrival time, path)``; ``latency`` slows every answer down (to interrupt crawls in tests).
+    """
+
+    text_type = "text/html; charset=utf-8"
+
+    def __init__(self, latency: float = 0.0):
         self.latency = latency
-        self.requests: list[tuple[float, str]] = []
-        self.faults = {path: list(answers) for path, answers in spec.get("faults", {}).items()}
+        self.log: list[tuple[float, str]] = []
         self._lock = threading.Lock()
-        site = self
+        server = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass
 
-            def do_GET(self):
-                site.handle(self)
+            def do_GET(self):  # noqa: N802 (http.server's name)
+                with server._lock:
+                    server.log.append((time.monotonic(), self.path))
+                if server.latency:
+                    time.sleep(server.latency)
+                server.send(self, *server.answer(self.path))
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.host = "127.0.0.1"
+        self.url = f"http://{self.host}:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    @classmethod
-    def from_file(cls, path: Path, **kwargs) -> SampleTelegram:
-        return cls(json.loads(Path(path).read_text(encoding="utf-8")), **kwargs)
-
-    def __enter__(self) -> SampleTelegram:
+    def __enter__(self):
         self.thread.start()
         return self
 
@@ -135,57 +142,69 @@ class SampleTelegram:
         self.server.shutdown()
         self.server.server_close()
 
-    def paths(self) -> list[str]:
-        with self._lock:
-            return [path for _, path in self.requests]
+    @property
+    def requests(self) -> list[tuple[float, str]]:
+        return self.log
 
-    def handle(self, request: BaseHTTPRequestHandler) -> None:
+    def paths(self, contains: str = "") -> list[str]:
         with self._lock:
-            self.requests.append((time.monotonic(), request.path))
-            fault = self.faults.get(request.path, [])
-            answer = fault.pop(0) if fault else None
-        if self.latency:
-            time.sleep(self.latency)
-        if answer:
-            status, retry_after = answer
-            request.send_response(status)
-            if retry_after is not None:
-                request.send_header("Retry-After", str(retry_after))
-            request.send_header("Content-Length", "0")
-            request.end_headers()
-            return
-        parts = urlsplit(request.path)
+            return [path for _, path in self.log if contains in path]
+
+    def times(self, contains: str) -> list[float]:
+        with self._lock:
+            return [t for t, path in self.log if contains in path]
+
+    def answer(self, path: str) -> tuple[int, object, dict]:
+        raise NotImplementedError
+
+    def send(self, request: BaseHTTPRequestHandler, status: int, body, headers: dict | None = None) -> None:
+        headers = dict(headers or {})
+        content_type = self.text_type
+        if isinstance(body, (dict, list)):
+            body, content_type = json.dumps(body, ensure_ascii=False), "application/json; charset=utf-8"
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        body = body or b""
+        request.send_response(status)
+        request.send_header("Content-Type", headers.pop("Content-Type", content_type))
+        for name, value in headers.items():
+            request.send_header(name, str(value() if callable(value) else value))
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+
+class SampleTelegram(LocalServer):
+    """Serve a spec in Telegram's markup; ``with SampleTelegram(spec) as site: site.url``."""
+
+    def __init__(self, spec: dict, latency: float = 0.0):
+        super().__init__(latency)
+        self.spec = spec
+        self.faults = {path: list(answers) for path, answers in spec.get("faults", {}).items()}
+
+    @classmethod
+    def from_file(cls, path: Path, **kwargs) -> SampleTelegram:
+        return cls(json.loads(Path(path).read_text(encoding="utf-8")), **kwargs)
+
+    def answer(self, path: str) -> tuple[int, object, dict]:
+        with self._lock:
+            fault = self.faults.get(path, [])
+            planned = fault.pop(0) if fault else None
+        if planned:
+            status, retry_after = planned
+            return status, b"", {} if retry_after is None else {"Retry-After": retry_after}
+        parts = urlsplit(path)
         segments = [s for s in parts.path.split("/") if s]
         channels = self.spec["channels"]
-        if len(segments) == 2 and segments[0] == "s" and segments[1] in channels:
-            handle = segments[1]
-            channel = channels[handle]
-            status = channel.get("status", "ok")
-            if status == "gone":
-                return self._send(request, 404, "<html><body>Not found</body></html>")
-            if status == "private":
-                request.send_response(302)
-                request.send_header("Location", f"/{handle}")
-                request.send_header("Content-Length", "0")
-                request.end_headers()
-                return
-            before = parse_qs(parts.query).get("before", [None])[0]
-            body = render_channel(handle, channel, int(before) if before else None, self.spec.get("page_size", 20))
-            return self._send(request, 200, body)
-        if len(segments) == 2 and segments[0] == "s":
-            # t.me sends unknown usernames to the plain page, which has no preview.
-            request.send_response(302)
-            request.send_header("Location", f"/{segments[1]}")
-            request.send_header("Content-Length", "0")
-            request.end_headers()
-            return
-        self._send(request, 404, "not found")
-
-    @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, body: str) -> None:
-        data = body.encode("utf-8")
-        request.send_response(status)
-        request.send_header("Content-Type", "text/html; charset=utf-8")
-        request.send_header("Content-Length", str(len(data)))
-        request.end_headers()
-        request.wfile.write(data)
+        if len(segments) != 2 or segments[0] != "s":
+            return 404, "not found", {}
+        handle = segments[1]
+        status = channels.get(handle, {}).get("status", "ok") if handle in channels else "unknown"
+        if status == "gone":
+            return 404, "<html><body>Not found</body></html>", {}
+        if status in ("private", "unknown"):
+            # t.me sends private channels and unknown usernames to the plain page, which has no preview.
+            return 302, b"", {"Location": f"/{handle}"}
+        before = parse_qs(parts.query).get("before", [None])[0]
+        return 200, render_channel(handle, channels[handle], int(before) if before else None,
+                                   self.spec.get("page_size", 20)), {}

@@ -13,91 +13,46 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
 from conftest import run_cli
+from crawler.sample_site import LocalServer
 
 Answer = tuple[int, dict, object]  # status, headers, JSON body
 
 
-class FakeSocial:
-    """Serve ``app(path, query) -> (status, headers, body)`` on 127.0.0.1 in a background thread.
+class FakeSocial(LocalServer):
+    """Serve ``app(path, query, server) -> (status, headers, body)`` on 127.0.0.1 in a background thread.
 
     ``faults`` maps a request path (with query) prefix to answers given, in turn, before the app's:
     ``(status, headers)``. Header values may be callables, evaluated when the answer is sent (for
     reset times relative to "now"). Every request is logged with its arrival time.
     """
 
-    def __init__(self, app: Callable[[str, dict], Answer], faults: dict | None = None):
+    def __init__(self, app, faults: dict | None = None):
+        super().__init__()
         self.app = app
         self.faults = {prefix: list(answers) for prefix, answers in (faults or {}).items()}
-        self.requests: list[tuple[float, str]] = []
-        self._lock = threading.Lock()
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                server.handle(self)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.host = "127.0.0.1"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeSocial:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def handle(self, request: BaseHTTPRequestHandler) -> None:
+    def answer(self, path: str):
         with self._lock:
-            self.requests.append((time.monotonic(), request.path))
-            fault = None
-            for prefix, answers in self.faults.items():
-                if request.path.startswith(prefix) and answers:
-                    fault = answers.pop(0)
-                    break
+            fault = next((answers.pop(0) for prefix, answers in self.faults.items()
+                          if path.startswith(prefix) and answers), None)
         if fault:
             status, headers = fault
-            return self.send(request, status, headers, {"error": "RateLimitExceeded", "message": "slow down"})
-        parts = urlsplit(request.path)
+            return status, {"error": "RateLimitExceeded", "message": "slow down"}, headers
+        parts = urlsplit(path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         status, headers, body = self.app(parts.path, query, self)
-        self.send(request, status, headers, body)
-
-    @staticmethod
-    def send(request, status: int, headers: dict, body) -> None:
-        data = json.dumps(body).encode("utf-8")
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json; charset=utf-8")
-        for name, value in headers.items():
-            request.send_header(name, str(value() if callable(value) else value))
-        request.send_header("Content-Length", str(len(data)))
-        request.end_headers()
-        request.wfile.write(data)
-
-    def paths(self, contains: str = "") -> list[str]:
-        with self._lock:
-            return [path for _, path in self.requests if contains in path]
-
-    def times(self, contains: str) -> list[float]:
-        with self._lock:
-            return [t for t, path in self.requests if contains in path]
+        # Always JSON, as the real APIs answer: null and bare strings too.
+        return status, json.dumps(body), {"Content-Type": "application/json; charset=utf-8", **headers}
 
 
 def page_of(items: list, query: dict, page_size: int) -> tuple[list, str | None]:
