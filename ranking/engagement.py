@@ -13,6 +13,13 @@ import numpy as np
 import pandas as pd
 
 CITING_KINDS = ("forward", "repost", "quote", "mention")
+#: The columns that name a page, as every table's explanation sheet describes them.
+PAGE_COLUMNS: dict[str, str] = {
+    "platform": "Platform the page lives on.",
+    "handle": "The page's handle on its platform.",
+    "name": "Display name.",
+    "url": "Link to the page.",
+}
 KEY = ["platform", "handle"]
 
 

@@ -23,15 +23,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ranking.engagement import PAGE_COLUMNS
+
 #: An audience counts as a sample when it holds fewer stored members than this share of the account's
 #: follower count. Not 100%: platforms round follower counts (Telegram shows 109K, VK 1.2M).
 SAMPLE_BELOW = 0.95
 
 #: Columns of the ``pagescout audience`` table → what each means and how it is computed.
 AUDIENCE_COLUMNS: dict[str, str] = {
-    "platform": "Platform the page lives on.",
-    "handle": "The page's handle on its platform.",
-    "name": "Display name.",
+    **{k: PAGE_COLUMNS[k] for k in ("platform", "handle", "name")},
     "audience_size": "|A|: members of the page's audience stored in the database (followers, members or engagers).",
     "target_overlap": "|A∩T|: stored members of the page's audience who are in the target audience T.",
     "target_share": "|A∩T| / |T|: share of the target audience found in the page's audience.",

@@ -28,11 +28,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ranking.engagement import PAGE_COLUMNS
+
 #: Plan table column → what it means. Exports write this next to the table.
 PLAN_COLUMNS: dict[str, str] = {
     "order": "Order in which the planner chose the placement (1 = best gain per price).",
-    "platform": "Platform the page lives on.",
-    "handle": "The page's handle on its platform.",
+    **{k: PAGE_COLUMNS[k] for k in ("platform", "handle")},
     "price": "Price of the placement, from the prices file.",
     "expected_reach": "Views to expect: the prices file's expected_reach, else median views per post, else "
                       "followers × the platform's median reach rate (median views / followers).",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ranking.engagement import account_metrics
+from ranking.engagement import PAGE_COLUMNS, account_metrics
 from ranking.quality import quality_columns
 from ranking.graph import authority
 from ranking.relevance import languages, relevance
@@ -13,10 +13,7 @@ from ranking.score import apply_filters, brief_weights, score
 #: Column → what it means and how it is computed. Exports write this next to the table.
 COLUMNS: dict[str, str] = {
     "rank": "Position by score, 1 = best; ties broken by followers.",
-    "platform": "Platform the page lives on.",
-    "handle": "The page's handle on its platform.",
-    "name": "Display name.",
-    "url": "Link to the page.",
+    **PAGE_COLUMNS,
     "followers": "Subscribers / members / followers as the platform shows them (Telegram rounds, e.g. 109K).",
     "posts": "Posts analysed (the most recent ones collected).",
     "posts_per_week": "(posts − 1) / (days from first to last analysed post / 7).",

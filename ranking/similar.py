@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ranking.engagement import CITING_KINDS
+from ranking.engagement import CITING_KINDS, PAGE_COLUMNS
 from ranking.overlap import Audiences
 from ranking.relevance import account_texts, cosine_to
 
@@ -47,9 +47,7 @@ MATCH_SHARE = 0.5
 SIMILAR_COLUMNS: dict[str, str] = {
     "rank": "1 = most alike.",
     "platform": "Platform the page lives on (lookalikes are sought on the given account's platform).",
-    "handle": "The page's handle on its platform.",
-    "name": "Display name.",
-    "url": "Link to the page.",
+    **{k: PAGE_COLUMNS[k] for k in ("handle", "name", "url")},
     "followers": "Followers as the platform shows them.",
     "similarity": "0–1: Σ w·x / Σ w over the signals the given account has data for, x = max(0, v − median v) / (max "
                   "v − median v) among the candidates (1 = the closest by that signal); w = audience 0.4, "
