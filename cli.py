@@ -99,6 +99,9 @@ DbOption = Annotated[str | None, typer.Option("--db", help="Database file or URL
                                               show_default=False)]
 PlatformOption = Annotated[str | None, typer.Option("--platform", "-p", help="Only this platform.")]
 TopOption = Annotated[int | None, typer.Option("--top", "-n", min=1, help="Only the N best.")]
+FreshOption = Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this crawl.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")]
+MaxRequestsOption = Annotated[int, typer.Option(min=0, help="Stop after N requests in all (0 = no limit).")]
 
 
 def version_callback(value: bool) -> None:
@@ -127,14 +130,14 @@ def crawl_telegram(
     depth: Annotated[int, typer.Option(min=0, help="Also crawl channels found through forwards and mentions, "
                                                    "up to N hops from the seeds.")] = 0,
     max_posts: Annotated[int, typer.Option(min=1, help="Posts to collect per channel, newest first.")] = 100,
-    max_requests: Annotated[int, typer.Option(min=0, help="Stop after N pages in all (0 = no limit).")] = 0,
+    max_requests: MaxRequestsOption = 0,
     base_url: Annotated[str | None, typer.Option(help="Preview site root, for mirrors and tests [default: https://t.me].",
                                                  show_default=False)] = None,
     delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests, replacing the platform's "
                                                             "polite minimum (1.0 for Telegram).", show_default=False)] = None,
     db: DbOption = None,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this crawl.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
+    fresh: FreshOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Crawl public Telegram channels through their web preview (t.me/s/...).
 
@@ -151,9 +154,6 @@ AudienceLimitOption = Annotated[int, typer.Option(min=0, help="Audience members 
                                                               "store per account and kind; 0 stores no audience.")]
 EngagersPostsOption = Annotated[int, typer.Option(min=0, help="Fetch likers and reposters of this many most recent "
                                                               "posts per account.")]
-FreshOption = Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this crawl.")]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")]
-MaxRequestsOption = Annotated[int, typer.Option(min=0, help="Stop after N requests in all (0 = no limit).")]
 
 
 def _api_base_url(base_url: str | None) -> str | None:
@@ -279,15 +279,15 @@ def crawl_vk(
     max_posts: Annotated[int, typer.Option(min=1, help="Wall posts to collect per community, newest first.")] = 100,
     audience_limit: Annotated[int, typer.Option(min=0, help="Members, and likers of the 10 newest posts, to store per "
                                                             "community and kind; 0 stores no audience.")] = 1000,
-    max_requests: Annotated[int, typer.Option(min=0, help="Stop after N requests in all (0 = no limit).")] = 0,
+    max_requests: MaxRequestsOption = 0,
     base_url: Annotated[str | None, typer.Option(help="API root, for mirrors and tests "
                                                       "[default: https://api.vk.com/method].", show_default=False)] = None,
     delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests, replacing the platform's "
                                                             "minimum (0.34 for VK: 3 requests a second).",
                                                 show_default=False)] = None,
     db: DbOption = None,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this crawl.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
+    fresh: FreshOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Crawl VK communities, their wall posts and a sample of their members through the VK API.
 
@@ -313,15 +313,15 @@ def crawl_youtube(
                                                        "feed has the latest 15 only).")] = 100,
     audience_limit: Annotated[int, typer.Option(min=0, help="Commenters of the 10 newest videos to store per channel "
                                                             "(needs $YOUTUBE_API_KEY); 0 stores none.")] = 1000,
-    max_requests: Annotated[int, typer.Option(min=0, help="Stop after N requests in all (0 = no limit).")] = 0,
+    max_requests: MaxRequestsOption = 0,
     base_url: Annotated[str | None, typer.Option(help="Site root for mirrors and tests; the Data API is then "
                                                       "<base-url>/youtube/v3 [default: https://www.youtube.com and "
                                                       "https://www.googleapis.com/youtube/v3].", show_default=False)] = None,
     delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests, replacing the platform's "
                                                             "polite minimum (1.0 for YouTube).", show_default=False)] = None,
     db: DbOption = None,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this crawl.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
+    fresh: FreshOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Crawl YouTube channels: the keyless feed (latest 15 videos), or the Data API with $YOUTUBE_API_KEY.
 
@@ -340,14 +340,14 @@ def crawl_rss(
                                                    "seeds (sites without a feed are recorded as unavailable).")] = 0,
     max_posts: Annotated[int, typer.Option(min=1, help="Posts to keep per blog, newest first (a feed holds what "
                                                        "the site puts in it, often 10–20).")] = 100,
-    max_requests: Annotated[int, typer.Option(min=0, help="Stop after N requests in all (0 = no limit).")] = 0,
+    max_requests: MaxRequestsOption = 0,
     base_url: Annotated[str | None, typer.Option(help="Fetch every page from this root instead of its own host "
                                                       "(a mirror; handles keep the real host).", show_default=False)] = None,
     delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests to each site, replacing the "
                                                             "polite minimum (1.0).", show_default=False)] = None,
     db: DbOption = None,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this crawl.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
+    fresh: FreshOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Crawl blogs through their RSS/Atom feeds, and the author's other pages they link to (same_as).
 
@@ -381,7 +381,7 @@ def discover(
                                                             "platform's polite minimum.", show_default=False)] = None,
     db: DbOption = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this search.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Find the pages a brief is after: crawl from its seeds and searches, most promising links first.
 
