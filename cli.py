@@ -447,24 +447,27 @@ def _load_shortlist(db: str | None, platform: str | None, top: int | None,
                     brief_path: Path | None = None) -> pd.DataFrame:
     if platform is not None and platform not in known_platforms():
         fail(f"unknown platform '{platform}': choose from {', '.join(sorted(known_platforms()))}")
-    by_brief = _brief_options(brief_path, db, platform) if brief_path is not None else {}
-    if by_brief.get("targets") and not target:  # the brief's targets define the target audience where stored
-        target = by_brief["targets"]
-    by_brief.pop("targets", None)
+    by_brief = _brief_options(brief_path) if brief_path is not None else {}
     try:
-        # --target: target_overlap and affinity of each page against the target accounts' audiences
-        target_table = target_columns(db, target, platform) if target else None
-        if target and not by_brief.get("exclude"):  # the targets are the client's side, not candidates
-            by_brief["exclude"] = [tuple(t.split(":", 1)) for t in split_accounts(target) if ":" in t]
         with Store(db, create=False) as store:
-            # audience of every kind: audience_sampled counts the followers in it, bot_share and temperature use all
-            return shortlist(store.load_accounts(platform), store.load_posts(platform), store.load_links(platform),
-                             platform=platform, top=top, audience=store.load_audience(platform),
-                             target=target_table, signals=store.load_member_signals(platform),
-                             snapshots=store.load_snapshots(platform), engagers=store.load_engagers(platform),
-                             now=pd.Timestamp.now(tz="UTC"), max_bot_share=max_bot_share, **by_brief)
+            accounts, posts, links = store.load_accounts(platform), store.load_posts(platform), store.load_links(platform)
+            # every kind: audience_sampled counts the followers in it, bot_share and temperature use all of it
+            audience = store.load_audience(platform)
+            signals, snapshots = store.load_member_signals(platform), store.load_snapshots(platform)
+            engagers = store.load_engagers(platform)
     except StoreError as exc:
         fail(str(exc))
+    if by_brief.get("exclude") and not target:  # the brief's targets define the target audience where stored
+        have = set(zip(audience["platform"].astype(str), audience["account"].astype(str)))
+        target = [f"{p}:{h}" for p, h in by_brief["exclude"] if (p, h) in have and platform in (None, p)]
+    if target and not by_brief.get("exclude"):  # the targets are the client's side, not candidates
+        by_brief["exclude"] = [tuple(t.split(":", 1)) for t in split_accounts(target) if ":" in t]
+    # --target: target_overlap and affinity of each page against the target accounts' audiences
+    target_table = target_columns(accounts, audience, target, platform) if target else None
+    try:
+        return shortlist(accounts, posts, links, platform=platform, top=top, audience=audience, target=target_table,
+                         signals=signals, snapshots=snapshots, engagers=engagers, now=pd.Timestamp.now(tz="UTC"),
+                         max_bot_share=max_bot_share, **by_brief)
     except ValueError as exc:  # a filter or weight the ranking does not know
         fail(f"{brief_path}: {exc}")
 
@@ -482,10 +485,9 @@ BriefOption = Annotated[Path | None, typer.Option(
                     "filters; its targets are left out of the list.", show_default=False)]
 
 
-def _brief_options(brief_path: Path, db: str | None, platform: str | None) -> dict:
+def _brief_options(brief_path: Path) -> dict:
     """shortlist() keyword arguments from a brief: keywords, negative keywords, seeds (its targets' texts),
-    weights, filters (languages default to the brief's), the targets to exclude, and ``targets``: those of
-    its targets whose audience is stored (for affinity)."""
+    weights, filters (languages default to the brief's), and its targets to exclude."""
     from crawler.brief import BriefError, load_brief
 
     try:
@@ -499,17 +501,8 @@ def _brief_options(brief_path: Path, db: str | None, platform: str | None) -> di
     filters = dict(brief.filters)
     if brief.languages and "languages" not in filters:
         filters["languages"] = brief.languages
-    stored = []
-    if targets:
-        try:
-            with Store(db, create=False) as store:
-                have = store.load_audience(platform)[["platform", "account"]].astype(str).drop_duplicates()
-        except StoreError as exc:
-            fail(str(exc))
-        have = set(zip(have["platform"], have["account"]))
-        stored = [f"{p}:{h}" for p, h in targets if (p, h) in have and (platform is None or p == platform)]
     return {"keywords": brief.keywords, "negative_keywords": brief.negative_keywords, "seeds": targets,
-            "weights": brief.weights, "filters": filters, "exclude": targets, "targets": stored}
+            "weights": brief.weights, "filters": filters, "exclude": targets}
 
 
 # The terminal shows the columns a shortlist is judged by; --format csv/json and export carry all of them.
@@ -1359,15 +1352,17 @@ def _xlsx_writer(sheet: str, explanations: dict[str, str], formats: dict[str, st
     return writer
 
 
-def target_columns(db: str | None, targets: list[str], platform: str | None = None,
-                   kind: Kind = Kind.any) -> pd.DataFrame:
+def target_columns(accounts: pd.DataFrame, audience: pd.DataFrame, targets: list[str],
+                   platform: str | None = None) -> pd.DataFrame:
     """platform, handle, target_overlap, affinity of every account with a stored audience, against the
     target accounts' audiences: what ``pagescout export --target`` adds to the shortlist."""
     targets = split_accounts(targets)
     platforms = {platform} if platform else {_platform_of(t) for t in targets}
-    stored, audiences = _load(db, platforms, kind)
-    known = _known_accounts(stored, audiences)
-    mask, _, _ = _target(audiences, known, targets, None, platform, db)
+    if len(platforms) == 1:  # affinity's base population U is the targets' platform
+        audience = audience[audience["platform"].astype(str) == next(iter(platforms))]
+    audiences = Audiences.from_frame(audience)
+    known = _known_accounts(accounts, audiences)
+    mask, _, _ = _target(audiences, known, targets, None, platform, None)
     table = target_metrics(audiences, mask)
     table[["platform", "handle"]] = table[["platform", "handle"]].astype(str)
     return table[["platform", "handle", "target_overlap", "affinity"]]
