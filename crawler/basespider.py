@@ -9,6 +9,7 @@ from scrapy.exceptions import (CannotResolveHostError, DontCloseSpider, Download
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
+from crawler.fields import FieldReader
 from crawler.focus import CONTEXT_WEIGHT, Focus, Frontier
 from crawler.items import Account, Snapshot, utcnow
 
@@ -23,6 +24,12 @@ NETWORK_FAILURES = (
 
 class SeedError(ValueError):
     """A seed that names no account on the platform; the message says how to write one."""
+
+
+class InvalidAnswer(ValueError):
+    """A platform's answer that cannot be read as what was asked for; the message says what was wrong
+    (``followers_count is not a number``). Raised in a callback, it marks the account unavailable with
+    ``invalid answer: <message>`` and the crawl goes on (see crawler.middlewares.CallbackFailureMiddleware)."""
 
 
 class PlatformSpider(scrapy.Spider):
@@ -46,6 +53,13 @@ class PlatformSpider(scrapy.Spider):
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         # Scrapy's SpiderState extension replaces this with the saved dict when a crawl resumes.
         self.state: dict = {}
+
+    @property
+    def fields(self) -> FieldReader:
+        """Typed readers for the platform's values, counting what they refuse (crawler.fields)."""
+        if getattr(self, "_fields", None) is None:
+            self._fields = FieldReader(self.crawler.stats, self.platform)
+        return self._fields
 
     @classmethod
     def parse_seed(cls, seed: str) -> str:

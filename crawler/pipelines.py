@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from crawler.fields import FieldReader
 from crawler.items import ACCOUNT_STATUSES, AUDIENCE_KINDS, FOLLOWERS_KINDS, LINK_KINDS
 from crawler.store import Store, member_key
 
@@ -37,7 +38,9 @@ class _CountingPipeline:
 
 
 class NormalisePipeline(_CountingPipeline):
-    """Trims text, makes datetimes timezone-aware (UTC), and blanks impossible negative counts."""
+    """Trims text, makes datetimes timezone-aware (UTC), blanks impossible negative counts, and passes
+    every field through its typed reader (crawler.fields): a value out of type or range becomes NULL,
+    counted as ``pagescout/invalid/<platform>/<field>``, so no single value can fail a whole batch."""
 
     label = "normalise"
 
@@ -52,7 +55,7 @@ class NormalisePipeline(_CountingPipeline):
                     self.count("trimmed_text")
         for name in COUNT_FIELDS:
             value = adapter.get(name)
-            if value is not None and value < 0:
+            if isinstance(value, (int, float)) and value < 0:
                 adapter[name] = None
                 self.count(f"negative_{name}")
         for name in ("created_at", "fetched_at", "published_at", "at"):
@@ -60,6 +63,7 @@ class NormalisePipeline(_CountingPipeline):
             if isinstance(value, datetime) and value.tzinfo is None:
                 adapter[name] = value.replace(tzinfo=timezone.utc)
                 self.count("naive_datetime")
+        FieldReader(self.stats, str(adapter.get("platform") or "unknown")).item(adapter)
         return item
 
 

@@ -1,0 +1,197 @@
+"""Typed readers for what platforms send: count, text, date, flag, URL.
+
+Platform answers are written by strangers. Every value a spider keeps passes through one of these
+readers, which accepts only its own type within a plausible range and returns ``None`` for anything
+else. ``FieldReader`` counts each refusal as ``pagescout/invalid/<platform>/<field>`` in the crawl
+stats, so the summary can say which fields a platform sent wrong; a cut text is counted as
+``pagescout/cut/<platform>/<field>``.
+
+The caps:
+
+- a count is an integer in 0 … 2⁶³−1 (what a BIGINT holds) and at most ``AUDIENCE_CAP`` (10¹¹) for
+  subscribers, followers and views, ``INTERACTION_CAP`` (10⁸) for a post's likes, comments and reposts;
+- a name is at most ``NAME_MAX`` (1,000) characters, descriptions and posts ``TEXT_MAX`` (50,000);
+- control characters other than newline and tab are removed, and so are lone surrogates (they cannot be
+  encoded, so no database would take them); bidi overrides are kept, and made harmless where shown
+  (terminal tables, HTML);
+- a date lies between 1990-01-01 and two days from now (clocks drift; nothing is published in 2090).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+INT64_MAX = 2**63 - 1
+#: Subscribers, followers, members and views: ten times the largest audience any platform has.
+AUDIENCE_CAP = 10**11
+#: Likes, comments, reposts and forwards of one post.
+INTERACTION_CAP = 10**8
+NAME_MAX = 1_000
+TEXT_MAX = 50_000
+URL_MAX = 2_048
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+FUTURE_SLACK = timedelta(days=2)
+
+# C0 controls but tab and newline, DEL, C1 controls, and lone UTF-16 surrogates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_DIGITS = re.compile(r"^\s*\+?[0-9]{1,19}\s*$")
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+#: Item fields whose values are counts, with their cap; fields not listed are not counts.
+COUNT_CAPS = {
+    "followers": AUDIENCE_CAP, "follows": AUDIENCE_CAP, "posts_total": AUDIENCE_CAP, "posts": AUDIENCE_CAP,
+    "views": AUDIENCE_CAP, "likes": INTERACTION_CAP, "comments": INTERACTION_CAP, "reposts": INTERACTION_CAP,
+}
+#: Item fields whose values are free text, with their length cap.
+TEXT_CAPS = {"name": NAME_MAX, "description": TEXT_MAX, "text": TEXT_MAX, "reason": NAME_MAX}
+#: Item fields that are URLs.
+URL_FIELDS = ("url", "avatar")
+#: Item fields that are points in time.
+DATE_FIELDS = ("created_at", "published_at", "at", "last_seen", "fetched_at")
+#: Item fields that are yes/no.
+FLAG_FIELDS = ("verified", "has_avatar", "has_description", "deactivated")
+
+
+def as_count(value, cap: int = AUDIENCE_CAP) -> int | None:
+    """A count from an int, an integral float or a string of digits, within 0 … ``cap``; else ``None``.
+
+    >>> as_count("48200"), as_count(48200.0), as_count(2**64), as_count(-1), as_count(True), as_count("1e3")
+    (48200, 48200, None, None, None, None)
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return None
+        number = int(value)
+    elif isinstance(value, str) and _DIGITS.match(value):
+        number = int(value)
+    else:
+        return None
+    return number if 0 <= number <= min(cap, INT64_MAX) else None
+
+
+def clean_text(value, limit: int = TEXT_MAX) -> str | None:
+    """A string without control characters, trimmed and cut to ``limit`` characters; ``None`` if not text.
+
+    >>> clean_text("  Daily\\x00 news\\x1b[31m  "), clean_text(["a"]), clean_text(42)
+    ('Daily news[31m', None, None)
+    """
+    if not isinstance(value, str):
+        return None
+    text = _CONTROL.sub("", value[: limit * 2]).strip()
+    return text[:limit].rstrip() or None
+
+
+def as_date(value) -> datetime | None:
+    """An aware UTC datetime from a datetime or an ISO 8601 string, between 1990 and two days from now."""
+    if isinstance(value, datetime):
+        when = value
+    elif isinstance(value, str) and 0 < len(value) <= 64:
+        try:
+            when = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    try:
+        when = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    except (OverflowError, ValueError):  # year 1 or 9999 pushed past the range by its offset
+        return None
+    if not EARLIEST <= when <= datetime.now(timezone.utc) + FUTURE_SLACK:
+        return None
+    return when
+
+
+def as_flag(value) -> bool | None:
+    """``True``/``False`` from a bool or VK's 0/1; ``None`` for anything else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    return None
+
+
+def as_url(value) -> str | None:
+    """An absolute http(s) URL with a host, at most 2,048 characters; ``None`` otherwise."""
+    if not isinstance(value, str) or not value.strip() or len(value) > URL_MAX or _CONTROL.search(value):
+        return None
+    url = value.strip()
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return url
+
+
+def as_dict(value) -> dict:
+    """``value`` if it is a JSON object, else an empty one: a nested field of the wrong type reads as absent."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value) -> list:
+    """``value`` if it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+class FieldReader:
+    """The readers above, counting every value they refuse or cut in a crawl's stats.
+
+    ``None`` in is ``None`` out and counts nothing: a field the platform did not send is not invalid.
+    """
+
+    def __init__(self, stats, platform: str):
+        self.stats = stats
+        self.platform = platform
+
+    def invalid(self, field: str) -> None:
+        self.stats.inc_value(f"pagescout/invalid/{self.platform}/{field}")
+
+    def _checked(self, value, result, field: str):
+        if value is not None and result is None and not (isinstance(value, str) and not value.strip()):
+            self.invalid(field)
+        return result
+
+    def count(self, value, field: str, cap: int | None = None) -> int | None:
+        return self._checked(value, as_count(value, cap or COUNT_CAPS.get(field, AUDIENCE_CAP)), field)
+
+    def text(self, value, field: str, limit: int | None = None) -> str | None:
+        limit = limit or TEXT_CAPS.get(field, TEXT_MAX)
+        result = self._checked(value, clean_text(value, limit), field)
+        if result is not None and isinstance(value, str) and len(value.strip()) > limit:
+            self.stats.inc_value(f"pagescout/cut/{self.platform}/{field}")
+        return result
+
+    def date(self, value, field: str) -> datetime | None:
+        return self._checked(value, as_date(value), field)
+
+    def flag(self, value, field: str) -> bool | None:
+        return self._checked(value, as_flag(value), field)
+
+    def url(self, value, field: str) -> str | None:
+        return self._checked(value, as_url(value), field)
+
+    def item(self, adapter) -> None:
+        """Pass every known field of an item (an ``ItemAdapter``) through its reader, in place."""
+        for field in adapter.field_names():
+            value = adapter.get(field)
+            if value is None:
+                continue
+            if field in COUNT_CAPS:
+                adapter[field] = self.count(value, field)
+            elif field in TEXT_CAPS:
+                adapter[field] = self.text(value, field)
+            elif field in URL_FIELDS:
+                adapter[field] = self.url(value, field)
+            elif field in DATE_FIELDS:
+                adapter[field] = self.date(value, field)
+            elif field in FLAG_FIELDS:
+                adapter[field] = self.flag(value, field)
