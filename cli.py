@@ -5,14 +5,18 @@ Thin on purpose: parse options, load frames from the store, call ``ranking``, wr
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
+import re
+import sys
 import tempfile
 from enum import Enum
 from functools import partial
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -83,10 +87,38 @@ def known_platforms() -> list[str]:
     return [*spiders(), *IMPORT_ONLY]
 
 
+def cut(text, limit: int = 80) -> str:
+    """User input as an error message echoes it: at most ``limit`` characters, control characters shown
+    as ``?`` so a pasted escape sequence cannot act on the terminal."""
+    text = terminal_safe(str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def fail(message: str) -> None:
-    """One line on stderr and exit code 2: the user's input was wrong, nothing was changed."""
-    typer.echo(f"Error: {message}", err=True)
+    """One line on stderr and exit code 2: the user's input was wrong, nothing was changed.
+
+    Quoted input in the message is cut to about 80 characters: a 10,000-character argument is not
+    worth echoing whole."""
+    message = re.sub(r"'([^'\n]{81,})'", lambda m: f"'{cut(m.group(1))}'", message)
+    typer.echo(f"Error: {terminal_safe(message)}", err=True)
     raise typer.Exit(2)
+
+
+# C0 and C1 controls (escape sequences start with one), DEL, and the bidi controls that reorder text.
+_UNSAFE_ON_TERMINAL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def echo_table(text: str) -> None:
+    """Print a table of stored values: names come from strangers, so no control or escape character
+    reaches the terminal."""
+    typer.echo(terminal_safe(text, keep_newlines=True))
+
+
+def terminal_safe(text: str, keep_newlines: bool = False) -> str:
+    """``text`` with control, escape and bidi characters replaced by ``?`` (newlines kept if asked)."""
+    if keep_newlines:
+        return "\n".join(_UNSAFE_ON_TERMINAL.sub("?", line) for line in text.split("\n"))
+    return _UNSAFE_ON_TERMINAL.sub("?", text)
 
 
 class Format(str, Enum):
@@ -102,6 +134,20 @@ TopOption = Annotated[int | None, typer.Option("--top", "-n", min=1, help="Only 
 FreshOption = Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this crawl.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")]
 MaxRequestsOption = Annotated[int, typer.Option(min=0, help="Stop after N requests in all (0 = no limit).")]
+DEFAULT_TIMEOUT = 30.0
+MAX_DELAY = 3600.0
+
+
+def finite(value: float | None) -> float | None:
+    """Option callback: ``nan`` passes Click's range checks (every comparison with it is false)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number of seconds")
+    return value
+
+
+TimeoutOption = Annotated[float, typer.Option(min=1, max=600, callback=finite,
+                                              help="Seconds to wait for one answer before giving up on it "
+                                                   "(a timeout is retried once).")]
 
 
 def version_callback(value: bool) -> None:
@@ -133,11 +179,12 @@ def crawl_telegram(
     max_requests: MaxRequestsOption = 0,
     base_url: Annotated[str | None, typer.Option(help="Preview site root, for mirrors and tests [default: https://t.me].",
                                                  show_default=False)] = None,
-    delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests, replacing the platform's "
+    delay: Annotated[float | None, typer.Option(min=0, max=MAX_DELAY, callback=finite, help="Seconds between requests, replacing the platform's "
                                                             "polite minimum (1.0 for Telegram).", show_default=False)] = None,
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Crawl public Telegram channels through their web preview (t.me/s/...).
 
@@ -145,7 +192,7 @@ def crawl_telegram(
     Example: pagescout crawl telegram durov @telegram https://t.me/tginfo --depth 1 --max-posts 50
     """
     _crawl("telegram", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests,
-           base_url=base_url, delay=delay, fresh=fresh, quiet=quiet)
+           base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, timeout=timeout)
 
 
 SearchOption = Annotated[str | None, typer.Option("--search", help="Also crawl the first 25 accounts the platform's "
@@ -156,15 +203,23 @@ EngagersPostsOption = Annotated[int, typer.Option(min=0, help="Fetch likers and 
                                                               "posts per account.")]
 
 
-def _api_base_url(base_url: str | None) -> str | None:
-    """``--base-url`` with ``https://`` added to a bare host; anything but http(s) is refused."""
+def checked_base_url(base_url: str | None, option: str = "--base-url") -> str | None:
+    """``--base-url`` as a root URL: ``https://`` added to a bare host; empty, unparsable or not http(s) is
+    refused before any request is made (an empty value must not fall back to the real platform)."""
     if base_url is None:
         return None
     url = base_url.strip().rstrip("/")
+    if not url:
+        fail(f"{option} is empty: give a root such as https://host, or leave the option out")
     if "://" not in url:
         url = f"https://{url}"
-    if not url.startswith(("http://", "https://")) or len(url.split("://", 1)[1]) == 0:
-        fail(f"--base-url '{base_url}' is not a web address: give https://host")
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        fail(f"{option} '{cut(base_url)}' is not a web address: give a root such as https://host or http://127.0.0.1:8080")
     return url
 
 
@@ -173,7 +228,6 @@ def _crawl_audience(platform: str, seeds: list[str] | None, search: str | None, 
     search = (search or "").strip() or None
     if not seeds and not search:
         fail(f"name at least one account or give --search QUERY (see pagescout crawl {platform} --help)")
-    options["base_url"] = _api_base_url(options.get("base_url"))
     _crawl(platform, list(seeds or []), search=search, **options)
 
 
@@ -191,12 +245,13 @@ def crawl_bluesky(
     max_requests: MaxRequestsOption = 0,
     base_url: Annotated[str | None, typer.Option(help="XRPC service root, for mirrors and tests "
                                                       "[default: https://public.api.bsky.app].", show_default=False)] = None,
-    delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests, replacing the platform's "
+    delay: Annotated[float | None, typer.Option(min=0, max=MAX_DELAY, callback=finite, help="Seconds between requests, replacing the platform's "
                                                             "minimum (0.1 for Bluesky: 3,000 requests per 5 minutes).",
                                                 show_default=False)] = None,
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Crawl Bluesky accounts, their posts and a sample of their audience through the public API (no key).
 
@@ -204,7 +259,7 @@ def crawl_bluesky(
     Example: pagescout crawl bluesky alice.bsky.social --search "data journalism" --depth 1 --audience-limit 500
     """
     _crawl_audience("bluesky", seeds, search, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests,
-                    base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, audience_limit=audience_limit,
+                    base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, timeout=timeout, audience_limit=audience_limit,
                     engagers_posts=engagers_posts)
 
 
@@ -222,12 +277,13 @@ def crawl_mastodon(
     max_requests: MaxRequestsOption = 0,
     base_url: Annotated[str | None, typer.Option(help="The instance for bare user names and --search "
                                                       "[default: https://mastodon.social].", show_default=False)] = None,
-    delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests to each instance, replacing "
+    delay: Annotated[float | None, typer.Option(min=0, max=MAX_DELAY, callback=finite, help="Seconds between requests to each instance, replacing "
                                                             "the platform's minimum (1.0 for Mastodon: 300 requests "
                                                             "per 5 minutes).", show_default=False)] = None,
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Crawl Mastodon accounts, their posts and a sample of their audience through each instance's public API.
 
@@ -235,7 +291,7 @@ def crawl_mastodon(
     Example: pagescout crawl mastodon gargron@mastodon.social --base-url https://mastodon.social --depth 1
     """
     _crawl_audience("mastodon", seeds, search, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests,
-                    base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, audience_limit=audience_limit,
+                    base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, timeout=timeout, audience_limit=audience_limit,
                     engagers_posts=engagers_posts)
 
 
@@ -247,19 +303,43 @@ def _crawl(platform: str, seeds: list[str], *, db, fresh: bool, quiet: bool, **o
         handles = [spider_cls.parse_seed(seed) for seed in seeds]
     except SeedError as exc:
         fail(str(exc))
-    db = resolve_db(db)
-    try:
-        Store(db).close()  # a foreign or unreadable file is refused before any request is made
-    except StoreError as exc:
-        fail(str(exc))
+    options["base_url"] = checked_base_url(options.get("base_url"))
+    db = open_for_crawl(db)
     try:
         summary = run_crawl(spider_cls, handles, db=db, progress=not quiet, fresh=fresh, **options)
     except CrawlAlreadyRunning as exc:
         fail(str(exc))
-    for line in summary.lines():
-        typer.echo(line, err=True)
-    if getattr(summary, "fatal", None):  # e.g. a token the platform refused: the user must act
-        fail(summary.fatal)
+    finish_crawl([summary])
+
+
+def open_for_crawl(db: str | None) -> str:
+    """The database a crawl writes to, checked (and created) before any request is made."""
+    try:
+        db = resolve_db(db)
+        Store(db).close()  # a foreign or unreadable file is refused before any request is made
+    except StoreError as exc:
+        fail(str(exc))
+    return db
+
+
+def finish_crawl(summaries, prefixes=None, closing: str | None = None) -> None:
+    """Print the summaries and exit as the crawl ended: 2 when the user must act (a refused token),
+    130 after Ctrl-C, 1 when fetched data was not all stored (one line says so and names the log)."""
+    prefixes = prefixes or [""] * len(summaries)
+    for prefix, summary in zip(prefixes, summaries):
+        for line in summary.lines():
+            typer.echo(terminal_safe(f"{prefix}{line}"), err=True)
+    fatal = next((s.fatal for s in summaries if s.fatal), None)
+    if fatal:  # e.g. a token the platform refused: the user must act
+        fail(fatal)
+    code = max((s.exit_code for s in summaries), default=0)
+    if closing and code != 130:
+        typer.echo(closing, err=True)
+    problems = [p for p in (s.problem() for s in summaries) if p]
+    for problem in problems:
+        typer.echo(f"Error: {problem}", err=True)
+    if code:
+        raise typer.Exit(code)
 
 
 # crawl: VK, YouTube, blogs --------------------------------------------------------------------
@@ -282,12 +362,13 @@ def crawl_vk(
     max_requests: MaxRequestsOption = 0,
     base_url: Annotated[str | None, typer.Option(help="API root, for mirrors and tests "
                                                       "[default: https://api.vk.com/method].", show_default=False)] = None,
-    delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests, replacing the platform's "
+    delay: Annotated[float | None, typer.Option(min=0, max=MAX_DELAY, callback=finite, help="Seconds between requests, replacing the platform's "
                                                             "minimum (0.34 for VK: 3 requests a second).",
                                                 show_default=False)] = None,
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Crawl VK communities, their wall posts and a sample of their members through the VK API.
 
@@ -299,7 +380,7 @@ def crawl_vk(
     _require_key("vk", "set VK_TOKEN to a VK access token first (a service token of any VK app will do: "
                        "vk.com/apps?act=manage → your app → Settings)")
     _crawl("vk", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests, base_url=base_url,
-           delay=delay, fresh=fresh, quiet=quiet, audience_limit=audience_limit)
+           delay=delay, fresh=fresh, quiet=quiet, timeout=timeout, audience_limit=audience_limit)
 
 
 @crawl_app.command("youtube")
@@ -317,11 +398,12 @@ def crawl_youtube(
     base_url: Annotated[str | None, typer.Option(help="Site root for mirrors and tests; the Data API is then "
                                                       "<base-url>/youtube/v3 [default: https://www.youtube.com and "
                                                       "https://www.googleapis.com/youtube/v3].", show_default=False)] = None,
-    delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests, replacing the platform's "
+    delay: Annotated[float | None, typer.Option(min=0, max=MAX_DELAY, callback=finite, help="Seconds between requests, replacing the platform's "
                                                             "polite minimum (1.0 for YouTube).", show_default=False)] = None,
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Crawl YouTube channels: the keyless feed (latest 15 videos), or the Data API with $YOUTUBE_API_KEY.
 
@@ -329,7 +411,7 @@ def crawl_youtube(
     Example: pagescout crawl youtube @GoogleDevelopers UC_x5XG1OV2P6uZZ5FSM9Ttw --max-posts 50
     """
     _crawl("youtube", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests, base_url=base_url,
-           delay=delay, fresh=fresh, quiet=quiet, audience_limit=audience_limit)
+           delay=delay, fresh=fresh, quiet=quiet, timeout=timeout, audience_limit=audience_limit)
 
 
 @crawl_app.command("rss")
@@ -343,11 +425,12 @@ def crawl_rss(
     max_requests: MaxRequestsOption = 0,
     base_url: Annotated[str | None, typer.Option(help="Fetch every page from this root instead of its own host "
                                                       "(a mirror; handles keep the real host).", show_default=False)] = None,
-    delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests to each site, replacing the "
+    delay: Annotated[float | None, typer.Option(min=0, max=MAX_DELAY, callback=finite, help="Seconds between requests to each site, replacing the "
                                                             "polite minimum (1.0).", show_default=False)] = None,
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Crawl blogs through their RSS/Atom feeds, and the author's other pages they link to (same_as).
 
@@ -355,7 +438,7 @@ def crawl_rss(
     Example: pagescout crawl rss https://blog.example.com https://example.org/feed.xml --max-posts 50
     """
     _crawl("rss", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests, base_url=base_url,
-           delay=delay, fresh=fresh, quiet=quiet)
+           delay=delay, fresh=fresh, quiet=quiet, timeout=timeout)
 
 
 # discover ---------------------------------------------------------------------------------------
@@ -377,11 +460,12 @@ def discover(
                                                     "nearest first (the baseline).")] = Strategy.focused,
     base_url: Annotated[list[str] | None, typer.Option(help="PLATFORM=URL: another root for a platform "
                                                             "(mirrors, tests); repeatable.", show_default=False)] = None,
-    delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests, replacing each "
+    delay: Annotated[float | None, typer.Option(min=0, max=MAX_DELAY, callback=finite, help="Seconds between requests, replacing each "
                                                             "platform's polite minimum.", show_default=False)] = None,
     db: DbOption = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this search.")] = False,
     quiet: QuietOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Find the pages a brief is after: crawl from its seeds and searches, most promising links first.
 
@@ -401,9 +485,9 @@ def discover(
     roots = {}
     for item in base_url or []:
         platform, sep, url = item.partition("=")
-        if not sep or platform not in spiders() or not url.startswith(("http://", "https://")):
+        if not sep or platform not in spiders():
             fail(f"--base-url '{item}' must be PLATFORM=URL with PLATFORM one of {', '.join(spiders())}")
-        roots[platform] = url
+        roots[platform] = checked_base_url(url, f"--base-url {platform}=")
     plans = []
     available = spiders()
     for platform in brief.platforms:
@@ -424,21 +508,15 @@ def discover(
         if searches:
             arguments["search"] = searches
         plans.append(DiscoveryPlan(spider_cls, seeds, arguments))
-    db = resolve_db(db)
-    try:
-        Store(db).close()
-    except StoreError as exc:
-        fail(str(exc))
+    db = open_for_crawl(db)
     try:
         summaries = run_discovery(plans, db=db, max_requests=max_requests, delay=delay, progress=not quiet,
-                                  fresh=fresh)
+                                  fresh=fresh, timeout=timeout)
     except CrawlAlreadyRunning as exc:
         fail(str(exc))
-    for platform, summary in summaries.items():
-        for line in summary.lines():
-            typer.echo(f"{platform}: {line}", err=True)
     db_option = "" if db == resolve_db(None) else f" --db {db}"
-    typer.echo(f"next: pagescout export shortlist.xlsx --brief {brief_path}{db_option}", err=True)
+    finish_crawl(list(summaries.values()), [f"{platform}: " for platform in summaries],
+                 closing=f"next: pagescout export shortlist.xlsx --brief {brief_path}{db_option}")
 
 
 # rank and export ------------------------------------------------------------------------------
@@ -549,9 +627,10 @@ def rank(
         typer.echo(_nothing_ranked(db, platform), err=True)
         return
     if fmt is Format.table:
-        typer.echo(_terminal_table(table))
+        echo_table(_terminal_table(table))
     elif fmt is Format.csv:
-        typer.echo(neutralise_frame(table).to_csv(index=False), nl=False)
+        typer.echo(terminal_safe(neutralise_frame(table).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC),
+                                 keep_newlines=True), nl=False)
     else:
         typer.echo(_json(table))
 
@@ -619,10 +698,10 @@ def history(
         handle = folded[0]
     series = follower_series(snapshots[snapshots["account"].astype(str) == handle])
     if series.empty:
-        typer.echo(f"{platform}:{handle}: no follower snapshots stored yet")
+        typer.echo(terminal_safe(f"{platform}:{handle}: no follower snapshots stored yet"))
         return
     first, last = series["date"].iloc[0].date(), series["date"].iloc[-1].date()
-    typer.echo(f"{platform}:{handle} followers, {len(series)} snapshots {first} … {last}")
+    typer.echo(terminal_safe(f"{platform}:{handle} followers, {len(series)} snapshots {first} … {last}"))
     typer.echo(sparkline(series["followers"]))
     for day, followers in zip(series["date"], series["followers"]):
         typer.echo(f"{day.date()}  {int(followers):>12,}")
@@ -687,14 +766,21 @@ def import_(
 
 # exports ----------------------------------------------------------------------------------------
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A separator, then a trigger: Excel splits a CSV on "," or, in Russian and most European locales, on
+# ";", and pasted text on tabs, so a trigger after any of them can start a cell of its own.
+_TRIGGER_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n]\s*)([=+\-@])")
 
 
 def is_formula_like(value) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+    return isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_TRIGGERS)
 
 
 def neutralise(value):
-    """Prefix text that a spreadsheet would run as a formula with ' (OWASP's advice for CSV)."""
+    """Prefix text that a spreadsheet would run as a formula with ' (OWASP's advice for CSV), and do the
+    same after every separator inside it, so the text is safe however a spreadsheet splits it."""
+    if not isinstance(value, str):
+        return value
+    value = _TRIGGER_AFTER_SEPARATOR.sub(r"\1'\2", value)
     return "'" + value if is_formula_like(value) else value
 
 
@@ -706,6 +792,17 @@ def neutralise_frame(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def xlsx_text_cell(cell, value: str) -> None:
+    """A text cell that neither Excel nor LibreOffice evaluates (not even after it is edited), without
+    the control characters the XLSX format cannot hold (openpyxl refuses them)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell.data_type = "s"
+    if is_formula_like(cell.value):
+        cell.quotePrefix = True
+
+
 def _json(table: pd.DataFrame) -> str:
     records = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
                for row in table.astype(object).where(table.notna(), None).to_dict(orient="records")]
@@ -713,8 +810,9 @@ def _json(table: pd.DataFrame) -> str:
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> None:
-    # BOM: Excel only reads a CSV as UTF-8 (and shows Cyrillic) when it starts with one.
-    neutralise_frame(table).to_csv(path, index=False, encoding="utf-8-sig")
+    # BOM: Excel only reads a CSV as UTF-8 (and shows Cyrillic) when it starts with one. Every text field
+    # is quoted, so no ",", ";" or tab inside a name can start a new cell.
+    neutralise_frame(table).to_csv(path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
 
 
 def write_json(table: pd.DataFrame, path: Path) -> None:
@@ -741,12 +839,7 @@ def write_xlsx(table: pd.DataFrame, path: Path, explanations: dict[str, str] = C
             name = columns[c - 1]
             cell = ws.cell(row=r, column=c)
             if isinstance(value, str):
-                cell.value = value
-                # Always a text cell, and quote-prefixed where it looks like a formula, so neither Excel
-                # nor LibreOffice evaluates it (not even after the cell is edited).
-                cell.data_type = "s"
-                if is_formula_like(value):
-                    cell.quotePrefix = True
+                xlsx_text_cell(cell, value)
                 if name == "url" and value.startswith(("https://", "http://")):
                     cell.hyperlink = value
                     cell.style = "Hyperlink"
@@ -800,6 +893,8 @@ def write_atomic(out: Path, writer, table: pd.DataFrame) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         fail(f"cannot write '{out}': {exc.strerror}")
+    finally:  # whatever failed, no half-written temporary file stays behind
+        Path(tmp).unlink(missing_ok=True)
 
 
 # lookalikes -------------------------------------------------------------------------------------
@@ -842,7 +937,7 @@ def similar(
             shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
         shown["followers"] = shown["followers"].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
         shown["name"] = shown["name"].fillna("").astype(str).str.slice(0, 28)
-        typer.echo(shown.fillna("").to_string(index=False))
+        echo_table(shown.fillna("").to_string(index=False))
     if out is not None:
         if writer is write_xlsx:
             writer = _xlsx_writer("Similar", SIMILAR_COLUMNS, {})
@@ -878,7 +973,7 @@ def demo(
         typer.echo(line, err=True)
     table = _load_shortlist(str(db), None, None)
     write_atomic(out, write_xlsx, table)
-    typer.echo(_terminal_table(table.head(10)))
+    echo_table(_terminal_table(table.head(10)))
     typer.echo(f"\nwrote {len(table)} ranked channels to {out}", err=True)
 
 
@@ -1072,9 +1167,9 @@ def overlap_command(
     per_account["audience_coverage"] = coverage
 
     typer.echo(f"{METRIC_FORMULAS[metric.value]}, audiences{_kind_text(kind) or ' of any kind'}:")
-    typer.echo(_matrix_text(matrix.rename_axis(None), metric))
+    echo_table(_matrix_text(matrix.rename_axis(None), metric))
     typer.echo("")
-    typer.echo(_accounts_text(per_account))
+    echo_table(_accounts_text(per_account))
     typer.echo(f"\ntotal audience (sum): {totals['total_audience']:,}; "
                f"unique audience (distinct members): {totals['unique_audience']:,}")
     note = _sample_note(per_account["account"].tolist(), coverage, "these figures")
@@ -1115,12 +1210,7 @@ def write_heatmap_xlsx(matrix: pd.DataFrame, path: Path, metric: Metric, per_acc
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    def text_cell(cell, value):
-        cell.value = value
-        cell.data_type = "s"
-        if is_formula_like(value):
-            cell.quotePrefix = True
-
+    text_cell = xlsx_text_cell
     wb = Workbook()
     ws = wb.active
     ws.title = "Overlap"
@@ -1297,7 +1387,7 @@ def audience_command(
     if table.empty:
         typer.echo("no other account has a stored audience to rank", err=True)
     else:
-        typer.echo(_audience_text(table))
+        echo_table(_audience_text(table))
     labels = [f"{p}:{h}" for p, h in zip(table["platform"], table["handle"])]
     note = _sample_note(labels, table["audience_coverage"].to_numpy(), "target_overlap and audience_size")
     if note:
@@ -1573,11 +1663,11 @@ def plan_command(
     if table.empty:
         typer.echo(f"no placement fits the budget of {budget:,.2f} and reaches anyone new", err=True)
     else:
-        typer.echo(_plan_text(table))
+        echo_table(_plan_text(table))
     typer.echo(f"\nbudget {budget:,.2f}: {len(table)} placement(s) costing {comparison.loc[0, 'cost']:,.2f} reach "
                f"{comparison.loc[0, 'unique_audience']:,} distinct stored {what} "
                f"(guaranteed ≥ {GREEDY_GUARANTEE:.1%} of the best possible plan)")
-    typer.echo(_comparison_text(comparison))
+    echo_table(_comparison_text(comparison))
     chosen_labels = [f"{p}:{h}" for p, h in zip(table["platform"], table["handle"])]
     sizes = np.diff(matrix.indptr)[plan["row"].to_numpy()] if len(plan) else np.empty(0)
     _, coverage = _coverage_of(table[["platform", "handle"]], accounts, sizes)
@@ -1620,5 +1710,22 @@ def _comparison_text(comparison: pd.DataFrame) -> str:
     return shown.to_string(index=False)
 
 
+def run() -> None:
+    """The ``pagescout`` console entry point: usage errors as one line with the input cut, exit 2;
+    Ctrl-C exits 130 (the shell's code for an interrupt), with a crawl left resumable."""
+    try:
+        code = app(standalone_mode=False, prog_name="pagescout")
+    except typer.TyperException as exc:  # Click's usage errors: a bad option value, a missing argument
+        context = getattr(exc, "ctx", None)
+        where = f" (see {context.command_path} --help)" if context is not None else ""
+        message = re.sub(r"'([^'\n]{81,})'", lambda m: f"'{cut(m.group(1))}'", exc.format_message())
+        typer.echo(f"Error: {terminal_safe(message)}{where}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except (KeyboardInterrupt, typer.Abort):
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 if __name__ == "__main__":
-    app()
+    run()

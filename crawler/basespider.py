@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import (CannotResolveHostError, DontCloseSpider, DownloadConnectionRefusedError,
-                               DownloadTimeoutError, IgnoreRequest)
+from scrapy.exceptions import (CannotResolveHostError, DontCloseSpider, DownloadCancelledError,
+                               DownloadConnectionRefusedError, DownloadTimeoutError, IgnoreRequest,
+                               ResponseDataLossError)
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
@@ -19,7 +20,36 @@ NETWORK_FAILURES = (
     ((DNSLookupError, CannotResolveHostError), "host not found", "dns"),
     ((TimeoutError, TCPTimedOutError, DownloadTimeoutError), "timed out after retries", "timeout"),
     ((ConnectionRefusedError, DownloadConnectionRefusedError), "connection refused", "connection_refused"),
+    # DOWNLOAD_MAXSIZE cancels the download; a connection closed before the promised length is data loss.
+    ((DownloadCancelledError,), "answer too big (over the download size limit)", "too_big"),
+    ((ResponseDataLossError,), "answer cut off before its end (truncated download)", "truncated"),
 )
+
+
+def failure_reason(failure) -> tuple[str, str] | None:
+    """``(reason, stats code)`` for a request that failed, or ``None`` when the request budget stopped it.
+
+    The reason names the kind of failure only, never the exception's text: that can carry the URL, and
+    an API URL can carry a key. Scrapy's ``HttpError`` is a kind of ``IgnoreRequest``, so it is told
+    apart first.
+    """
+    from crawler.middlewares import BudgetSpent
+
+    if failure.check(HttpError):
+        response = failure.value.response
+        retries = failure.request.meta.get("retry_times", 0)
+        after = f" after {retries} retries" if retries else ""
+        return f"HTTP {response.status}{after}", f"http_{response.status}"
+    if failure.check(InvalidAnswer):
+        return f"invalid answer: {failure.value}", "invalid_answer"
+    if failure.check(BudgetSpent):
+        return None
+    if failure.check(IgnoreRequest):
+        if "redirect" in str(failure.value):
+            return "redirect loop (too many redirects)", "redirect_loop"
+        return "request dropped before download", "ignored"
+    return next(((text, code) for kinds, text, code in NETWORK_FAILURES if failure.check(*kinds)),
+                (f"download failed ({failure.type.__name__})", "other"))
 
 
 class SeedError(ValueError):
@@ -38,6 +68,9 @@ class PlatformSpider(scrapy.Spider):
     #: Minimum seconds between requests to the platform (its documented limit, or a polite default).
     min_delay: float = 1.0
     followers_kind: str = "followers"
+    #: What a 200 answer must be: "html", "json", "xml" or "any"; a request may say otherwise in
+    #: ``meta["answer_kind"]`` (checked by crawler.middlewares.AnswerCheckMiddleware).
+    answer_kind: str = "html"
 
     def __init__(self, seeds=(), depth: int = 0, max_posts: int = 100, base_url: str | None = None,
                  frontier: str | None = None, keywords=(), negative_keywords=(), frontier_batch: int = 1, **kwargs):
@@ -171,22 +204,18 @@ class PlatformSpider(scrapy.Spider):
         return Account(self.platform, handle, status="unavailable", reason=reason)
 
     def on_error(self, failure):
-        """Errback for account requests: a final HTTP error or network failure marks the account.
-
-        The reason names the kind of failure only, never the exception's text: that can carry the URL,
-        and an API URL can carry a key.
-        """
+        """Errback for account requests: a final HTTP error, an invalid answer, a redirect loop or a network
+        failure marks the account unavailable with its reason; one the request budget stopped is listed
+        in the summary as not fetched. No account ends in none of these states."""
         handle = failure.request.meta.get("handle")
-        if failure.check(IgnoreRequest):  # the request budget, not the page: nothing to record
+        found = failure_reason(failure)
+        stats = self.crawler.stats
+        if found is None:
+            if handle:
+                stats.set_value(f"pagescout/not_fetched/{handle}", "request budget (--max-requests) spent")
             return
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            reason, code = f"HTTP {status} after retries", f"http_{status}"
-        else:
-            reason, code = next(((text, code) for kinds, text, code in NETWORK_FAILURES if failure.check(*kinds)),
-                                (f"download failed ({failure.type.__name__})", "other"))
+        reason, code = found
         if handle:
             yield self.unavailable(handle, reason, code)
         else:
-            self.crawler.stats.inc_value(f"pagescout/errors/{code}")
-
+            stats.inc_value(f"pagescout/errors/{code}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 from scrapy import signals
@@ -24,6 +25,51 @@ class QuietLogFormatter(LogFormatter):
     def dropped(self, item, exception, response, spider):
         return {"level": logging.INFO, "msg": "Dropped %(kind)s: %(reason)s",
                 "args": {"kind": type(item).__name__, "reason": exception}}
+
+
+# A query value of a parameter that carries a credential: VK's access_token, YouTube's key, and the like.
+_SECRET_QUERY = re.compile(r"([?&;](?:access_token|token|key|api_key|apikey|client_secret|password)=)[^&\s'\"<>]*",
+                           re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``text`` with every credential query value replaced by ``***``.
+
+    >>> redact("<GET https://api.vk.com/method/wall.get?owner_id=-1&access_token=abc123&v=5.199>")
+    '<GET https://api.vk.com/method/wall.get?owner_id=-1&access_token=***&v=5.199>'
+    """
+    return _SECRET_QUERY.sub(r"\1***", text)
+
+
+class RedactSecrets(logging.Filter):
+    """A handler filter that redacts credentials from every record, Scrapy's own messages included.
+
+    Scrapy prints full request URLs in some warnings (a truncated download, an answer over the warning
+    size), and a key is in the URL at download time. The message is formatted here, redacted, and its
+    arguments dropped; a traceback's text is redacted the same way.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a record whose arguments do not fit its format: keep the format only
+            message = str(record.msg)
+        record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def redact_logs() -> None:
+    """Put ``RedactSecrets`` on every handler of the root logger (Scrapy installs its handler there)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactSecrets) for f in handler.filters):
+            handler.addFilter(RedactSecrets())
 
 
 def progress_text(stats: dict) -> str:

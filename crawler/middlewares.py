@@ -8,13 +8,19 @@ left, so the crawl slows down before it is refused rather than after."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import DownloadTimeoutError
+from twisted.internet.error import TCPTimedOutError, TimeoutError
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
 from scrapy.utils.response import response_status_message
+
+logger = logging.getLogger(__name__)
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -39,6 +45,16 @@ class RetryAfterMiddleware(RetryMiddleware):
         super().__init__(settings)
         self.backoff_base = settings.getfloat("PAGESCOUT_BACKOFF_BASE")
         self.backoff_max = settings.getfloat("PAGESCOUT_BACKOFF_MAX")
+        self.timeout_retries = settings.getint("PAGESCOUT_TIMEOUT_RETRIES")
+
+    def process_exception(self, request, exception, spider=None):
+        # A server that hangs tends to keep hanging: each try costs the whole --timeout, so a timeout
+        # is retried fewer times than a refusal.
+        if isinstance(exception, (DownloadTimeoutError, TimeoutError, TCPTimedOutError)) and \
+                request.meta.get("retry_times", 0) >= self.timeout_retries:
+            self.crawler.stats.inc_value("pagescout/errors/timeout_gave_up")
+            return None
+        return super().process_exception(request, exception)
 
     async def process_response(self, request, response, spider=None):
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
@@ -157,6 +173,10 @@ class RateLimitHeadersMiddleware:
         return response
 
 
+class BudgetSpent(IgnoreRequest):
+    """A request the budget stopped: the page is not fetched, which is no fault of the page."""
+
+
 class RequestBudgetMiddleware:
     """``--max-requests N`` as a hard bound: the N+1st request is never sent, and the crawl then closes.
 
@@ -192,6 +212,108 @@ class RequestBudgetMiddleware:
                 from scrapy.utils.defer import deferred_from_coro
 
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="max_requests"))
-            raise IgnoreRequest("request budget (--max-requests) spent")
+            raise BudgetSpent("request budget (--max-requests) spent")
         self.counter[0] += 1
         return None
+
+
+#: Largest answer read per kind: a page or feed is small; API answers of 100 posts run to a few MB.
+ANSWER_MAX_BYTES = {"html": 5 * 2**20, "xml": 5 * 2**20, "any": 5 * 2**20, "json": 10 * 2**20}
+
+
+def answer_kind(request, spider) -> str:
+    return request.meta.get("answer_kind") or getattr(spider, "answer_kind", "any")
+
+
+class AnswerLimitsMiddleware:
+    """Caps each download by the kind of answer expected (``DOWNLOAD_MAXSIZE`` per request): one huge
+    page must not take the process's memory. Scrapy cancels a download past the cap, and the account is
+    marked unavailable ("answer too big")."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        limit = ANSWER_MAX_BYTES.get(answer_kind(request, self.crawler.spider), ANSWER_MAX_BYTES["any"])
+        request.meta.setdefault("download_maxsize", limit)
+        request.meta.setdefault("download_warnsize", limit // 2)
+        return None
+
+
+class AnswerCheckMiddleware:
+    """Refuses a successful answer of the wrong kind before a callback reads it: an empty body, binary
+    data, JSON where a page was expected, or a page where JSON was. The request's errback then marks the
+    account unavailable with the reason (``invalid answer: expected JSON, got text/html``)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_spider_input(self, response, spider=None):
+        from crawler.basespider import InvalidAnswer
+
+        if not 200 <= response.status < 300:
+            return None  # the spider and HttpErrorMiddleware judge other statuses
+        kind = answer_kind(response.request, self.crawler.spider)
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").split(";")[0].strip()
+        got = content_type or "no content type"
+        if not response.body.strip():
+            raise InvalidAnswer("empty answer")
+        if kind == "any":
+            return None
+        if not isinstance(response, TextResponse):
+            raise InvalidAnswer(f"expected {kind.upper()}, got {got}")
+        start = response.text.lstrip()[:1]
+        if kind == "json":
+            try:
+                response.json()  # Scrapy keeps the decoded JSON for the callback
+            except ValueError:
+                raise InvalidAnswer(f"expected JSON, got {got}") from None
+        elif kind in ("html", "xml") and (start in ("{", "[") or "json" in content_type):
+            raise InvalidAnswer(f"expected {kind.upper()}, got JSON ({got})")
+        elif kind == "xml" and start != "<":
+            raise InvalidAnswer(f"expected XML, got {got}")
+        return None
+
+
+class CallbackFailureMiddleware:
+    """A callback that raises loses only its own answer, never the crawl, and never silently.
+
+    ``InvalidAnswer`` is how a spider says an answer cannot be read: the account is stored unavailable
+    with that reason. Any other exception is a parser failure: counted as ``pagescout/errors/callback``
+    (the crawl then exits 1), its traceback goes to the log file, and the account it was for is stored
+    unavailable rather than left out.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_spider_exception(self, response, exception, spider=None):
+        from crawler.basespider import InvalidAnswer
+
+        spider = self.crawler.spider
+        stats = self.crawler.stats
+        if isinstance(exception, InvalidAnswer):
+            reason, code = f"invalid answer: {exception}", "invalid_answer"
+        else:
+            reason, code = f"invalid answer (parser error: {type(exception).__name__})", "callback"
+            stats.inc_value("pagescout/errors/callback")
+            logger.error("%s failed on an answer of %s", getattr(response.request.callback, "__name__", "callback"),
+                         spider.platform, exc_info=exception)
+        handle = response.request.meta.get("handle")
+        if handle and hasattr(spider, "unavailable"):
+            return [spider.unavailable(handle, reason, code)]
+        if code == "invalid_answer":
+            stats.inc_value(f"pagescout/errors/{code}")
+        return []

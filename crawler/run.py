@@ -23,6 +23,7 @@ from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 
 from crawler.basespider import PlatformSpider
+from crawler.extensions import redact_logs
 from crawler.store import resolve_db
 
 
@@ -41,6 +42,33 @@ class CrawlSummary:
     extra: dict[str, object] = field(default_factory=dict)
     # Why a crawl had to stop that the user must act on (stats ``pagescout/fatal``), e.g. a rejected token.
     fatal: str | None = None
+    # Rows the store refused, per item type (stats ``pagescout/refused/<Kind>``; the rows are in ``refused``).
+    refused: dict[str, int] = field(default_factory=dict)
+    # Accounts found but never requested, with why (stats ``pagescout/not_fetched/<handle>``): the budget.
+    not_fetched: dict[str, str] = field(default_factory=dict)
+    # Answers whose callback raised (stats ``pagescout/errors/callback``): a parser bug or an odd answer.
+    callback_failures: int = 0
+    # Fields a platform sent out of type or range, stored empty (stats ``pagescout/invalid/<platform>/<field>``).
+    invalid_fields: dict[str, int] = field(default_factory=dict)
+    log: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """130 after Ctrl-C or SIGTERM; 1 when rows were refused or callbacks failed; else 0."""
+        if self.finish_reason == "shutdown":
+            return 130
+        return 1 if self.refused or self.callback_failures else 0
+
+    def problem(self) -> str | None:
+        """The one line that says why the crawl exits 1, naming the log; ``None`` when nothing was lost."""
+        parts = []
+        if self.refused:
+            parts.append(f"{sum(self.refused.values())} rows refused by the database (table 'refused')")
+        if self.callback_failures:
+            parts.append(f"{self.callback_failures} answers that pagescout could not parse")
+        if not parts:
+            return None
+        return "not everything fetched was stored: " + " and ".join(parts) + (f"; details in {self.log}" if self.log else "")
 
     def lines(self) -> list[str]:
         s = self.stored
@@ -57,15 +85,36 @@ class CrawlSummary:
             out.append(f"unavailable: {handle}: {reason}")
         for handle, reason in sorted(self.audience_hidden.items()):
             out.append(f"audience hidden: {handle}: {reason}")
+        if self.not_fetched:
+            shown = sorted(self.not_fetched)[:10]
+            more = len(self.not_fetched) - len(shown)
+            out.append(f"not fetched (request budget spent): {len(self.not_fetched)} accounts: " + ", ".join(shown)
+                       + (f" and {more} more" if more else ""))
+        if self.invalid_fields:
+            out.append("stored empty (out of type or range): "
+                       + ", ".join(f"{k} ×{v}" for k, v in sorted(self.invalid_fields.items())))
+        if self.refused:
+            out.append("refused by the database: " + ", ".join(f"{k} ×{v}" for k, v in sorted(self.refused.items())))
         if self.resumable:
             out.append("interrupted: run the same command again to continue where it stopped")
         return out
 
 
+def _beside_db(db: str) -> Path:
+    """Where a database's job folders and log go: beside the file, or ./.pagescout for a server URL."""
+    return Path(db).expanduser() if "://" not in db else Path(".pagescout")
+
+
 def job_dir(db: str, platform: str, arguments: dict) -> Path:
     key = hashlib.sha1(json.dumps(arguments, sort_keys=True, default=str).encode()).hexdigest()[:12]
-    base = Path(db).expanduser() if "://" not in db else Path(".pagescout")
+    base = _beside_db(db)
     return base.parent / f"{base.name}.jobs" / f"{platform}-{key}"
+
+
+def log_path(db: str) -> Path:
+    """``<db>.log``: the crawl log, tracebacks included, with secrets redacted."""
+    base = _beside_db(db)
+    return base.parent / f"{base.name}.log"
 
 
 RUNNING_MARKER = "pagescout.running"
@@ -104,7 +153,7 @@ def claim_job(jobdir: Path) -> str | None:
 
 
 def crawl_settings(spider_cls: type[PlatformSpider], db: str, delay: float | None, max_requests: int,
-                   progress: bool, jobdir: Path | None) -> Settings:
+                   progress: bool, jobdir: Path | None, timeout: float | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     floor = spider_cls.min_delay if delay is None else delay
@@ -114,6 +163,9 @@ def crawl_settings(spider_cls: type[PlatformSpider], db: str, delay: float | Non
     settings.set("AUTOTHROTTLE_ENABLED", floor > 0, priority="cmdline")
     settings.set("PAGESCOUT_MAX_REQUESTS", max_requests or 0, priority="cmdline")
     settings.set("PAGESCOUT_PROGRESS", progress, priority="cmdline")
+    settings.set("LOG_FILE", str(log_path(db)), priority="cmdline")
+    if timeout is not None:
+        settings.set("DOWNLOAD_TIMEOUT", timeout, priority="cmdline")
     if os.environ.get("PAGESCOUT_BACKOFF_BASE"):  # tests shorten the backoff without a user-facing flag
         settings.set("PAGESCOUT_BACKOFF_BASE", float(os.environ["PAGESCOUT_BACKOFF_BASE"]), priority="cmdline")
     if jobdir is not None:
@@ -124,7 +176,7 @@ def crawl_settings(spider_cls: type[PlatformSpider], db: str, delay: float | Non
 def run_crawl(spider_cls: type[PlatformSpider], seeds: list[str], *, db: str | None = None, depth: int = 0,
               max_posts: int = 100, max_requests: int = 0, delay: float | None = None,
               base_url: str | None = None, progress: bool = True, resume: bool = True, fresh: bool = False,
-              **spider_args) -> CrawlSummary:
+              timeout: float | None = None, **spider_args) -> CrawlSummary:
     db = resolve_db(db)
     arguments = dict(seeds=seeds, depth=depth, max_posts=max_posts, max_requests=max_requests,
                      base_url=base_url, **spider_args)
@@ -132,8 +184,9 @@ def run_crawl(spider_cls: type[PlatformSpider], seeds: list[str], *, db: str | N
     if fresh and jobdir is not None:
         shutil.rmtree(jobdir, ignore_errors=True)
     note = claim_job(jobdir) if jobdir is not None else None
-    settings = crawl_settings(spider_cls, db, delay, max_requests, progress, jobdir)
+    settings = crawl_settings(spider_cls, db, delay, max_requests, progress, jobdir, timeout)
     process = CrawlerProcess(settings)
+    redact_logs()
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, seeds=seeds, depth=depth, max_posts=max_posts, base_url=base_url, **spider_args)
     process.start()
@@ -165,7 +218,16 @@ def summarise(crawler, jobdir: Path | None) -> CrawlSummary:
                          if k.startswith("pagescout/audience_hidden/")},
         extra={k.removeprefix("pagescout/summary/"): v for k, v in stats.items() if k.startswith("pagescout/summary/")},
         fatal=stats.get("pagescout/fatal"),
+        refused=_by_prefix(stats, "pagescout/refused/"),
+        not_fetched=_by_prefix(stats, "pagescout/not_fetched/"),
+        callback_failures=int(stats.get("pagescout/errors/callback", 0)),
+        invalid_fields=_by_prefix(stats, "pagescout/invalid/"),
+        log=Path(crawler.settings.get("LOG_FILE")) if crawler.settings.get("LOG_FILE") else None,
     )
+
+
+def _by_prefix(stats: dict, prefix: str) -> dict:
+    return {k.removeprefix(prefix): v for k, v in stats.items() if k.startswith(prefix)}
 
 
 @dataclass
@@ -179,7 +241,7 @@ class DiscoveryPlan:
 
 def run_discovery(plans: list[DiscoveryPlan], *, db: str | None = None, max_requests: int = 500,
                   delay: float | None = None, progress: bool = True, fresh: bool = False,
-                  resume: bool = True) -> dict[str, CrawlSummary]:
+                  resume: bool = True, timeout: float | None = None) -> dict[str, CrawlSummary]:
     """Run every platform's focused crawl in one process, drawing on one request budget.
 
     Each platform keeps its own job folder, so Ctrl-C and the same command again resume all of them.
@@ -194,10 +256,11 @@ def run_discovery(plans: list[DiscoveryPlan], *, db: str | None = None, max_requ
         if fresh and jobdir is not None:
             shutil.rmtree(jobdir, ignore_errors=True)
         note = claim_job(jobdir) if jobdir is not None else None
-        settings = crawl_settings(plan.spider_cls, db, delay, max_requests, progress, jobdir)
+        settings = crawl_settings(plan.spider_cls, db, delay, max_requests, progress, jobdir, timeout)
         settings.set("PAGESCOUT_BUDGET_KEY", budget_key, priority="cmdline")
         if process is None:
             process = CrawlerProcess(settings)
+            redact_logs()
             # Each platform's crawler has settings of its own (its job folder), so they are built here
             # rather than by the process, which would otherwise be the one to install the reactor.
             install_reactor(settings["TWISTED_REACTOR"])

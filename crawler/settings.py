@@ -15,7 +15,14 @@ NEWSPIDER_MODULE = "crawler.spiders"
 USER_AGENT = f"pagescout/{VERSION} (+https://github.com/pagescout/pagescout; public pages research bot)"
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Seconds one download may take (``--timeout``); a timeout is retried PAGESCOUT_TIMEOUT_RETRIES times,
+# so a server that hangs costs at most (1 + retries) × timeout per page.
 DOWNLOAD_TIMEOUT = 30
+PAGESCOUT_TIMEOUT_RETRIES = 1
+# The largest answer read, per request, is set by crawler.middlewares.AnswerLimitsMiddleware from the
+# kind of answer expected (5 MB for pages and feeds, 10 MB for JSON); this is the bound for anything else.
+DOWNLOAD_MAXSIZE = 10 * 2**20
+DOWNLOAD_WARNSIZE = 5 * 2**20
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 
@@ -40,6 +47,7 @@ PAGESCOUT_RATELIMIT_RESERVE = 2
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RequestBudgetMiddleware": 50,
+    "crawler.middlewares.AnswerLimitsMiddleware": 60,
     "crawler.middlewares.RetryAfterMiddleware": 550,
     # Nearer the download than the retries: it sees every response's headers, 429s included.
     "crawler.middlewares.RateLimitHeadersMiddleware": 560,
@@ -49,7 +57,11 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 SPIDER_MIDDLEWARES = {
+    # Nearest the engine: answers of the wrong kind never reach a callback.
+    "crawler.middlewares.AnswerCheckMiddleware": 40,
     "crawler.focus.FocusMiddleware": 900,
+    # Nearest the spider: the first to see a callback's exception.
+    "crawler.middlewares.CallbackFailureMiddleware": 950,
 }
 
 ITEM_PIPELINES = {
@@ -68,6 +80,9 @@ PAGESCOUT_PROGRESS = True
 PAGESCOUT_FLUSH_ITEMS = 500
 PAGESCOUT_FLUSH_SECONDS = 2.0
 
-LOG_LEVEL = "WARNING"
+# crawler.run sends the log to <db>.log beside the database (tracebacks included), with secrets
+# redacted from every record (crawler.extensions.RedactSecrets); the terminal gets the progress line
+# and the summary.
+LOG_LEVEL = "INFO"
 # Items can carry raw audience ids before hashing: never log them.
 LOG_FORMATTER = "crawler.extensions.QuietLogFormatter"
