@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import typer
+from typer.core import TyperGroup
 
 from crawler.basespider import SeedError
 from crawler.settings import VERSION
@@ -52,7 +53,60 @@ ROOT = Path(__file__).resolve().parent
 SAMPLE = ROOT / "data" / "sample" / "telegram.json"
 DEMO_OUT = ROOT / "data" / "demo"
 
+class OneLineErrors(TyperGroup):
+    """The command group that answers every usage error in one line, with echoed input cut to about 80
+    characters (exit 2), and Ctrl-C with exit code 130, the shell's code for an interrupt."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name or "pagescout", complete_var, standalone_mode=False, **extra)
+        except typer.TyperException as exc:  # Click's usage errors: a bad option value, a missing argument
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help is the answer
+                typer.echo(exc.format_message(), err=True)
+                sys.exit(getattr(exc, "exit_code", 2))
+            context = getattr(exc, "ctx", None)
+            hint = f" (see {context.command_path} --help)" if context is not None else ""
+            message = cut_echoes(exc.format_message())
+            typer.echo(f"Error: {terminal_safe(message)}{hint}", err=True)
+            sys.exit(getattr(exc, "exit_code", 2))
+        except (KeyboardInterrupt, typer.Abort):
+            typer.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug: its traceback goes to the log, the terminal gets one line
+            log = bug_report(list(args if args is not None else sys.argv[1:]), exc)
+            typer.echo(f"Error: pagescout failed unexpectedly ({type(exc).__name__}); the details are in {log}: "
+                       "please report them", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def bug_report(args: list[str], exc: BaseException) -> Path:
+    """Append the traceback of an unexpected exception to the database's log (``<db>.log``)."""
+    import traceback
+
+    from crawler.extensions import redact
+    from crawler.run import log_path
+
+    db = next((args[i + 1] for i, a in enumerate(args[:-1]) if a == "--db"), None)
+    try:
+        log = log_path(resolve_db(db or None))
+    except StoreError:
+        log = Path("pagescout.log")
+    text = redact("".join(traceback.format_exception(exc)))
+    try:
+        with log.open("a", encoding="utf-8") as f:
+            f.write(f"pagescout {' '.join(cut(a) for a in args)}\n{text}\n")
+    except OSError:
+        log = Path(tempfile.gettempdir()) / "pagescout.log"
+        with log.open("a", encoding="utf-8") as f:
+            f.write(text)
+    return log
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     help="Find the opinion leaders and public pages worth advertising with, and export the shortlist.",
     no_args_is_help=True,
     add_completion=False,
@@ -94,13 +148,19 @@ def cut(text, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def cut_echoes(message: str) -> str:
+    """``message`` with quoted input cut to about 80 characters, and any unbroken run of text to 120 (a
+    path stays readable; a 10,000-character argument is not worth echoing whole)."""
+    message = re.sub(r"'([^'\n]{81,})'", lambda m: f"'{cut(m.group(1))}'", message)
+    return re.sub(r"\S{121,}", lambda m: cut(m.group(), 120), message)
+
+
 def fail(message: str) -> None:
     """One line on stderr and exit code 2: the user's input was wrong, nothing was changed.
 
     Quoted input in the message is cut to about 80 characters: a 10,000-character argument is not
     worth echoing whole."""
-    message = re.sub(r"'([^'\n]{81,})'", lambda m: f"'{cut(m.group(1))}'", message)
-    typer.echo(f"Error: {terminal_safe(message)}", err=True)
+    typer.echo(f"Error: {terminal_safe(cut_echoes(message))}", err=True)
     raise typer.Exit(2)
 
 
@@ -1710,22 +1770,5 @@ def _comparison_text(comparison: pd.DataFrame) -> str:
     return shown.to_string(index=False)
 
 
-def run() -> None:
-    """The ``pagescout`` console entry point: usage errors as one line with the input cut, exit 2;
-    Ctrl-C exits 130 (the shell's code for an interrupt), with a crawl left resumable."""
-    try:
-        code = app(standalone_mode=False, prog_name="pagescout")
-    except typer.TyperException as exc:  # Click's usage errors: a bad option value, a missing argument
-        context = getattr(exc, "ctx", None)
-        where = f" (see {context.command_path} --help)" if context is not None else ""
-        message = re.sub(r"'([^'\n]{81,})'", lambda m: f"'{cut(m.group(1))}'", exc.format_message())
-        typer.echo(f"Error: {terminal_safe(message)}{where}", err=True)
-        sys.exit(getattr(exc, "exit_code", 2))
-    except (KeyboardInterrupt, typer.Abort):
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)
-
-
 if __name__ == "__main__":
-    run()
+    app(prog_name="pagescout")

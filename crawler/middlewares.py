@@ -12,6 +12,7 @@ import logging
 import time
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import DownloadTimeoutError
@@ -173,6 +174,36 @@ class RateLimitHeadersMiddleware:
         return response
 
 
+class RedirectLoopMiddleware:
+    """Refuses a redirect back to a URL the request already went through.
+
+    Scrapy's duplicate filter would drop that request without a word, and the account would silently
+    be missing; refused here, the request's errback marks the account unavailable ("redirect loop").
+    """
+
+    REDIRECTS = (301, 302, 303, 307, 308)
+
+    def process_response(self, request, response, spider=None):
+        if response.status not in self.REDIRECTS or request.meta.get("dont_redirect"):
+            return response
+        location = response.headers.get("Location")
+        if not location:
+            return response
+        target = _without_keys(urljoin(request.url, location.decode("latin-1")))
+        if target in {_without_keys(url) for url in (*request.meta.get("redirect_urls", ()), request.url)}:
+            raise IgnoreRequest("redirect loop")
+        return response
+
+
+def _without_keys(url: str) -> str:
+    """``url`` without the keys crawler.apikeys adds, which a server may echo back in a Location."""
+    from crawler.apikeys import KEYS, without_param
+
+    for param, _ in KEYS.values():
+        url = without_param(url, param)
+    return url
+
+
 class BudgetSpent(IgnoreRequest):
     """A request the budget stopped: the page is not fetched, which is no fault of the page."""
 
@@ -303,17 +334,14 @@ class CallbackFailureMiddleware:
         from crawler.basespider import InvalidAnswer
 
         spider = self.crawler.spider
-        stats = self.crawler.stats
         if isinstance(exception, InvalidAnswer):
             reason, code = f"invalid answer: {exception}", "invalid_answer"
         else:
             reason, code = f"invalid answer (parser error: {type(exception).__name__})", "callback"
-            stats.inc_value("pagescout/errors/callback")
             logger.error("%s failed on an answer of %s", getattr(response.request.callback, "__name__", "callback"),
                          spider.platform, exc_info=exception)
         handle = response.request.meta.get("handle")
         if handle and hasattr(spider, "unavailable"):
-            return [spider.unavailable(handle, reason, code)]
-        if code == "invalid_answer":
-            stats.inc_value(f"pagescout/errors/{code}")
+            return [spider.unavailable(handle, reason, code)]  # counts pagescout/errors/<code>
+        self.crawler.stats.inc_value(f"pagescout/errors/{code}")
         return []

@@ -49,6 +49,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RequestBudgetMiddleware": 50,
     "crawler.middlewares.AnswerLimitsMiddleware": 60,
     "crawler.middlewares.RetryAfterMiddleware": 550,
+    # Sees responses before Scrapy's RedirectMiddleware (600).
+    "crawler.middlewares.RedirectLoopMiddleware": 610,
     # Nearer the download than the retries: it sees every response's headers, 429s included.
     "crawler.middlewares.RateLimitHeadersMiddleware": 560,
     # Adds VK's token / YouTube's key to a URL for the download only (crawler/apikeys.py): nearest the
