@@ -97,6 +97,8 @@ class CrawlSummary:
             out.append("refused by the database: " + ", ".join(f"{k} ×{v}" for k, v in sorted(self.refused.items())))
         if self.resumable:
             out.append("interrupted: run the same command again to continue where it stopped")
+        if self.log is not None:
+            out.append(f"log: {self.log}")
         return out
 
 
