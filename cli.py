@@ -815,13 +815,19 @@ def import_(
         fail(str(exc))
     try:
         found, batch = read_import(file, platform, kind=kind, hash_member=store.member_key, spider_cls=spider_cls)
-        store.write(batch)  # one transaction: all rows or none
+        written = store.write(batch)
+    except StoreError as exc:
+        fail(str(exc))
     finally:
         store.close()
     counts = {"accounts": "Account", "posts": "Post", "audience": "AudienceMember"}
-    n = len(batch.get(counts[found], []))
+    n = written.stored.get(counts[found], 0)
     typer.echo(f"imported {n} {found if found != 'audience' else 'audience members'} ({platform}) from {file}",
                err=True)
+    if written.refused:  # checked rows the database still would not take: said, and kept in 'refused'
+        typer.echo(f"Error: the database refused {sum(written.refused.values())} rows (see its table 'refused')",
+                   err=True)
+        raise typer.Exit(1)
 
 
 # exports ----------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ end-of-crawl summary can say what was repaired or thrown away.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -16,10 +17,12 @@ from scrapy.exceptions import DropItem
 
 from crawler.fields import FieldReader
 from crawler.items import ACCOUNT_STATUSES, AUDIENCE_KINDS, FOLLOWERS_KINDS, LINK_KINDS
-from crawler.store import Store, member_key
+from crawler.store import Store, StoreError, member_key
 
 COUNT_FIELDS = ("followers", "views", "likes", "comments", "reposts")
 TEXT_FIELDS = ("name", "description", "text", "reason")
+
+logger = logging.getLogger(__name__)
 
 
 class _CountingPipeline:
@@ -127,7 +130,13 @@ class HashMemberPipeline(_CountingPipeline):
 
 
 class StorePipeline(_CountingPipeline):
-    """Upserts items in small transactions (by count or time), and at the end of the crawl."""
+    """Upserts items in small transactions (by count or time), and at the end of the crawl.
+
+    ``pagescout/store/<Kind>`` counts rows stored (what ``Store.write`` reports), not items seen;
+    ``pagescout/refused/<Kind>`` counts rows the database refused (each is in its ``refused`` table) and
+    rows lost because the database could not be written at all. Nothing here raises: a database fault
+    is one log line and a count, and the crawl goes on to end with an honest summary.
+    """
 
     label = "store"
 
@@ -146,18 +155,35 @@ class StorePipeline(_CountingPipeline):
         row.pop("member_id", None)
         self.buffer[kind].append(row)
         self.buffered += 1
-        self.count(kind)
         if self.buffered >= self.flush_items or time.monotonic() - self.last_flush >= self.flush_seconds:
             self.flush()
         return item
 
+    def refused(self, kind: str, n: int) -> None:
+        self.stats.inc_value(f"pagescout/refused/{kind}", n)
+
     def flush(self) -> None:
-        if self.buffered:
-            self.store.write(self.buffer)
-            self.count("transactions")
-        self.buffer = defaultdict(list)
-        self.buffered = 0
-        self.last_flush = time.monotonic()
+        batch = self.buffer
+        try:
+            if self.buffered:
+                written = self.store.write(batch)
+                for kind, n in written.stored.items():
+                    self.count(kind, n)
+                for kind, n in written.refused.items():
+                    self.refused(kind, n)
+                self.count("transactions")
+        except Exception as exc:  # whatever went wrong, the crawl must go on and end honestly
+            lost = {kind: len(rows) for kind, rows in batch.items() if rows}
+            for kind, n in lost.items():
+                self.refused(kind, n)
+            # StoreError messages are one line without SQL or row values; anything else is named by class only.
+            why = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__} while writing to the database"
+            logger.error("%s: %d rows not stored (counted as pagescout/refused/<kind>)", why, sum(lost.values()))
+        finally:
+            # Cleared whatever happened: a row kept for the next flush would fail that flush too, and every one after.
+            self.buffer = defaultdict(list)
+            self.buffered = 0
+            self.last_flush = time.monotonic()
 
     def close_spider(self, spider=None):
         try:

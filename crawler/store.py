@@ -1,20 +1,35 @@
 """The store: the only module that speaks SQL.
 
-SQLAlchemy Core keeps the SQL portable: ``--db`` takes a file path (SQLite, WAL mode) or a database URL
-(``postgresql://…``), and the same upserts run on both through each dialect's ``ON CONFLICT``.
-Every write is an idempotent upsert inside one transaction, so a crawl run twice, or resumed after an
-interruption, updates rows and never duplicates them.
+SQLAlchemy Core keeps the SQL portable: ``--db`` takes a file path or ``sqlite:///path`` (SQLite, WAL mode) or
+a ``postgresql://…`` URL, and the same upserts run on both through each dialect's ``ON CONFLICT``.
+Every write is an idempotent upsert, so a crawl run twice, or resumed after an interruption, updates rows
+and never duplicates them.
+
+Faults stay as small as they can: a row the database will not take (a count beyond 64 bits, text it cannot
+encode) is recorded in the ``refused`` table by its key and the reason, and the rest of its batch is
+stored; a database another process is writing to is waited for, never given up on quietly. A file that
+is not ours, or from a newer pagescout, is looked at read-only and left untouched; the read-only commands
+(``Store(db, create=False)``) never write at all, so they work on a database they may not write.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import numbers
 import os
+import re
 import secrets
-from collections.abc import Iterable, Mapping
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from itertools import islice
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -23,6 +38,14 @@ import sqlalchemy as sa
 SCHEMA_VERSION = 1
 APP_ID = "pagescout"
 DEFAULT_DB = "pagescout.db"
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: How long SQLite itself waits for another process's write lock, each time it meets one.
+BUSY_TIMEOUT_SECONDS = 10.0
+#: How long one write keeps trying, those waits and the pauses between them together, before giving up loudly.
+BUSY_PATIENCE_SECONDS = 60.0
+#: The most characters of a user's path or URL a message repeats.
+SHOWN_MAX = 80
+SUPPORTED_DBS = "a file path, sqlite:///path, postgresql://… or postgresql+psycopg://…"
 
 metadata = sa.MetaData()
 
@@ -118,42 +141,224 @@ member_signals_table = sa.Table(
 )
 MEMBER_SIGNALS = [c.name for c in member_signals_table.columns if c.name not in ("platform", "member_key")]
 
+# Rows the database would not take, by item type and key, with why. One row per key (the latest refusal):
+# the same bad page crawled every week must not grow the table. An audience row is named by its account
+# and kind only: a member's key is not to be listed anywhere but the audience table.
+refused_table = sa.Table(
+    "refused",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(512), primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
 sa.Index("links_dst", links_table.c.platform, links_table.c.dst)
+
+
+@dataclass(frozen=True)
+class _ItemTable:
+    """Where one item type is stored: the columns that identify a row, the ones a refusal names, and how a
+    row meets the one already stored (``coalesce`` columns keep the stored value when the new one is NULL)."""
+
+    table: sa.Table
+    keys: tuple[str, ...]
+    named_by: tuple[str, ...]
+    coalesce: tuple[str, ...] = ()
+    do_nothing: bool = False
+
+
+ITEM_TABLES = {
+    # An unavailable page must not erase what an earlier crawl learned (all but its status).
+    "Account": _ItemTable(accounts_table, ("platform", "handle"), ("platform", "handle"),
+                          coalesce=tuple(c.name for c in accounts_table.columns
+                                         if c.name not in ("status", "reason", "fetched_at"))),
+    "Post": _ItemTable(posts_table, ("platform", "account", "post_id"), ("platform", "account", "post_id")),
+    "Link": _ItemTable(links_table, ("platform", "src", "dst", "kind", "post_id"),
+                       ("platform", "src", "dst", "kind", "post_id"), do_nothing=True),
+    "AudienceMember": _ItemTable(audience_table, ("platform", "account", "kind", "member_key"),
+                                 ("platform", "account", "kind")),
+    # A page read without its counter (hidden, or a lookup that failed) must not blank the day's count.
+    "Snapshot": _ItemTable(snapshots_table, ("platform", "account", "date"), ("platform", "account", "date"),
+                           coalesce=("followers",)),
+}
+# A NULL signal (not shown this time) keeps what an earlier sighting of the member learned.
+_SIGNALS = _ItemTable(member_signals_table, ("platform", "member_key"), ("platform",), coalesce=tuple(MEMBER_SIGNALS))
 
 
 class StoreError(Exception):
     """A database that cannot be used: the message is one line a user can act on."""
 
 
+@dataclass
+class WriteCounts:
+    """What one ``Store.write`` did, per item type: rows stored, and rows refused (each one is in the
+    ``refused`` table with its key and reason). Types with no such rows are absent."""
+
+    stored: dict[str, int] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)
+
+
+class _RefusedRow(Exception):
+    """A row the store will not pass to the database; the message names the column, never its value."""
+
+
+@dataclass
+class _Refusal:
+    platform: str
+    kind: str
+    key: str
+    reason: str
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
+# A value a database message quotes back: PostgreSQL's `invalid input syntax for type bigint: "abc"`,
+# Python's codec errors ('\ud800'). Cut out, so a refusal or a log line never carries a row's contents.
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^'\s]*'")
+
+
+def shown(text: object, limit: int = SHOWN_MAX) -> str:
+    """User input (a path, a URL) as a message repeats it: control characters and lone surrogates as ``?``
+    so the message stays one printable line, and at most ``limit`` characters so it stays readable."""
+    text = _UNPRINTABLE.sub("?", str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _message(exc: BaseException) -> str:
+    """The first line of the driver's message, without the SQL, parameters or values SQLAlchemy or the
+    database would add."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return shown(_QUOTED.sub("…", lines[0]) if lines else type(orig).__name__, 160)
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a row was refused, as the ``refused`` table keeps it: the exception class and its short message."""
+    if isinstance(exc, _RefusedRow):
+        return str(exc)
+    orig = getattr(exc, "orig", None) or exc
+    return f"{type(orig).__name__}: {_message(exc)}"
+
+
 def resolve_db(db: str | None) -> str:
-    """``--db``, else ``$PAGESCOUT_DB``, else ``./pagescout.db``."""
-    return db or os.environ.get("PAGESCOUT_DB") or DEFAULT_DB
+    """``--db``, else ``$PAGESCOUT_DB``, else ``./pagescout.db``. An empty ``--db ""`` stays empty, for
+    ``Store`` to refuse: falling back to ./pagescout.db would write where the user did not ask."""
+    if db is None:
+        return os.environ.get("PAGESCOUT_DB") or DEFAULT_DB
+    return db
 
 
-def _url_for(db: str) -> str:
-    return db if "://" in db else f"sqlite:///{Path(db).expanduser()}"
+@dataclass(frozen=True)
+class _Target:
+    url: sa.URL
+    path: Path | None  # the SQLite file; None for PostgreSQL
+    shown: str  # how messages name it: cut short, any password hidden
 
 
-def _sqlite_file(db: str) -> Path | None:
+def _target(db: str) -> _Target:
+    """What ``--db`` names, or a StoreError listing what it may name."""
+    if not db.strip():
+        raise StoreError(f"--db is empty: give {SUPPORTED_DBS}")
     if "://" not in db:
-        return Path(db).expanduser()
-    if db.startswith("sqlite:///"):
-        return Path(db.removeprefix("sqlite:///"))
-    return None
+        path = _expanded(db)
+        return _Target(sa.URL.create("sqlite", database=str(path)), path, shown(path))
+    try:
+        url = sa.engine.make_url(db)
+    except (sa.exc.ArgumentError, ValueError):
+        raise StoreError(f"database {shown(db)!r} is not a URL pagescout can use: give --db {SUPPORTED_DBS}") from None
+    if url.drivername in ("sqlite", "sqlite+pysqlite") and url.database not in (None, "", ":memory:") \
+            and not url.host:
+        path = _expanded(url.database)
+        return _Target(sa.URL.create("sqlite", database=str(path)), path, shown(path))
+    if url.drivername in ("postgresql", "postgresql+psycopg"):
+        return _Target(url.set(drivername="postgresql+psycopg"), None, shown(url.render_as_string(hide_password=True)))
+    raise StoreError(f"database {shown(url.render_as_string(hide_password=True))!r} is not supported: "
+                     f"give --db {SUPPORTED_DBS}")
 
 
-def _check_sqlite_file(path: Path, create: bool) -> None:
-    if path.exists():
-        if path.is_dir():
-            raise StoreError(f"database {path} is a folder: give --db a file path")
-        with path.open("rb") as f:
-            header = f.read(16)
-        if header and header != b"SQLite format 3\x00":
-            raise StoreError(f"{path} is not a SQLite database: pass another --db path")
+def _expanded(path: str) -> Path:
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # ~someone who has no home here: a name like any other
+        return Path(path)
+
+
+def _check_sqlite_file(path: Path, create: bool, name: str) -> None:
+    try:
+        if path.exists():
+            if path.is_dir():
+                raise StoreError(f"database {name} is a folder: give --db a file path")
+            with path.open("rb") as f:
+                header = f.read(16)
+            if header and header != b"SQLite format 3\x00":
+                raise StoreError(f"{name} is not a SQLite database: pass another --db path")
+        elif not create:
+            raise StoreError(f"no database at {name}: run `pagescout crawl` first or pass --db")
+        elif not path.parent.exists():
+            raise StoreError(f"cannot create database {name}: folder {shown(path.parent)} does not exist")
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise StoreError(f"cannot open database {name}: {getattr(exc, 'strerror', None) or type(exc).__name__}") from None
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write: no pragma, no WAL switch, no checkpoint, the file's bytes untouched.
+
+    ``mode=ro`` reads a WAL database through its -wal and -shm files, and creates them empty (beside the
+    database, never in it) when they are absent and the folder is writable. In a folder the user may not
+    write, a database closed cleanly has neither file and ``mode=ro`` cannot open it
+    (SQLITE_READONLY_DIRECTORY); then, and only while no -wal file exists (so no write is in flight and the
+    file alone is the whole database), it is opened ``immutable``.
+    """
+    location = quote(str(path.absolute()), safe="/")
+    connection = None
+    try:
+        connection = sqlite3.connect(f"file:{location}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS,
+                                     check_same_thread=False)
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the WAL index, if any
+    except sqlite3.OperationalError as exc:
+        if connection is not None:
+            connection.close()
+        cannot_create = getattr(exc, "sqlite_errorname", "") in ("SQLITE_READONLY_DIRECTORY", "SQLITE_CANTOPEN")
+        if not cannot_create or path.with_name(path.name + "-wal").exists():
+            raise
+        connection = sqlite3.connect(f"file:{location}?immutable=1", uri=True, check_same_thread=False)
+    return connection
+
+
+def _read_sqlite_schema(path: Path) -> tuple[set[str], dict[str, str] | None]:
+    """Table names and the meta rows (None without a meta table) of a SQLite file, read-only."""
+    connection = _connect_read_only(path)
+    try:
+        tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        meta = None
+        if "meta" in tables:
+            try:
+                meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+            except sqlite3.OperationalError:  # another program's table named meta, without our columns
+                meta = {}
+    finally:
+        connection.close()
+    return tables, meta
+
+
+def _check_schema(tables: set[str], meta: Mapping[str, str] | None, name: str, create: bool) -> None:
+    tables = {t for t in tables if not t.startswith("sqlite_")}
+    if tables and meta is None:
+        raise StoreError(f"{name} is a database of another program (no pagescout tables): pass another --db")
+    if meta is not None:
+        if meta.get("app") != APP_ID:
+            raise StoreError(f"{name} is a database of another program: pass another --db")
+        try:
+            version = int(meta.get("schema_version", 0))
+        except ValueError:
+            raise StoreError(f"{name} is a database of another program: pass another --db") from None
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{name} has schema version {version}, newer than this pagescout ({SCHEMA_VERSION}): upgrade pagescout"
+            )
     elif not create:
-        raise StoreError(f"no database at {path}: run `pagescout crawl` first or pass --db")
-    elif not path.parent.exists():
-        raise StoreError(f"cannot create database {path}: folder {path.parent} does not exist")
+        raise StoreError(f"{name} holds no pagescout data yet: run `pagescout crawl` first")
 
 
 def member_key(secret: bytes, member_id: str) -> int:
@@ -163,71 +368,190 @@ def member_key(secret: bytes, member_id: str) -> int:
 
 
 def _as_utc(value):
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+    if isinstance(value, datetime):
+        # SQLite keeps the wall-clock time and drops the offset: convert, or +03:00 would read back as UTC.
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
     return value
+
+
+def _whole_number(value, column: str) -> int:
+    """An int64 from an int or an integral float; anything else refuses the row, so no count is stored as REAL."""
+    if isinstance(value, (bool, np.bool_)):
+        raise _RefusedRow(f"{column} is not a whole number in range")
+    if isinstance(value, numbers.Integral):
+        number = int(value)
+    elif isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+        number = int(value)
+    else:
+        raise _RefusedRow(f"{column} is not a whole number in range")
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise _RefusedRow(f"{column} is not a whole number in range")
+    return number
+
+
+def _clean(table: sa.Table, row: Mapping) -> dict:
+    """The row as the table's columns, in the types the database keeps; a value that cannot be stored as its
+    column's type refuses the row (``_RefusedRow`` naming the column)."""
+    out = {}
+    for col in table.columns:
+        value = row.get(col.name)
+        if value is not None:
+            if isinstance(col.type, sa.Integer):
+                value = _whole_number(value, col.name)
+            elif col.primary_key and isinstance(col.type, sa.String) and not isinstance(value, str):
+                # A number is the text SQLite would make of it anyway; a list or dict in a key is no key.
+                if isinstance(value, bool) or not isinstance(value, (numbers.Integral, numbers.Real)):
+                    raise _RefusedRow(f"{col.name} is not text")
+                value = str(value)
+            elif isinstance(col.type, sa.Date) and isinstance(value, str):
+                try:
+                    value = date.fromisoformat(value)
+                except ValueError:
+                    raise _RefusedRow(f"{col.name} is not a date (YYYY-MM-DD)") from None
+            elif isinstance(col.type, sa.DateTime):
+                try:
+                    value = _as_utc(value)
+                except (OverflowError, ValueError):
+                    raise _RefusedRow(f"{col.name} is not a time in range") from None
+        out[col.name] = value
+    return out
+
+
+def _row_fault(exc: BaseException) -> bool:
+    """True when the database (or its driver) refused this row's values; False when the database itself is
+    unusable or busy, which no row-by-row retry can help."""
+    if isinstance(exc, _RefusedRow):
+        return True
+    if isinstance(exc, (sa.exc.IntegrityError, sa.exc.DataError)):
+        return True
+    orig = getattr(exc, "orig", None) if isinstance(exc, sa.exc.StatementError) else exc
+    if isinstance(orig, (ValueError, TypeError, OverflowError)):  # bind processors, encoding, 64-bit overflow
+        return True
+    if isinstance(orig, (sqlite3.ProgrammingError, sqlite3.InterfaceError)):
+        return "binding parameter" in str(orig)  # a value of a type SQLite cannot store
+    # PostgreSQL: data exception (22), integrity constraint (23), program limit such as an oversized key (54).
+    return (_sqlstate(orig) or "")[:2] in ("22", "23", "54")
+
+
+def _sqlstate(orig) -> str | None:
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def _busy(exc: BaseException) -> bool:
+    """True when another process holds the database (SQLite's lock, a PostgreSQL deadlock or lock timeout)."""
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(orig, sqlite3.OperationalError):
+        code = getattr(orig, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+        return "locked" in str(orig) or "busy" in str(orig)
+    return _sqlstate(orig) in ("40001", "40P01", "55P03")
+
+
+def _row_key(row: Mapping, columns: Iterable[str]) -> str:
+    return shown("/".join("" if row.get(c) is None else str(row.get(c)) for c in columns), 512)
 
 
 class Store:
     """Open (and, for crawls, create) a pagescout database.
 
-    ``create=False`` is for read-only commands: a missing file is an error rather than an empty DB.
+    ``create=False`` is for read-only commands: a missing file is an error rather than an empty DB, and
+    nothing is written (no schema, no meta, no WAL switch); a SQLite file is opened ``mode=ro``.
     """
 
     def __init__(self, db: str | None = None, create: bool = True):
         self.db = resolve_db(db)
-        path = _sqlite_file(self.db)
-        if path is not None:
-            _check_sqlite_file(path, create)
-        self.engine = sa.create_engine(_url_for(self.db))
-        if self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        try:
-            self._prepare(create)
-        except sa.exc.DatabaseError as exc:
-            self.engine.dispose()
-            raise StoreError(f"cannot use database {self.db}: {str(exc.orig).splitlines()[0]}") from None
+        target = _target(self.db)
+        self.name = target.shown
         self._secret: bytes | None = None
+        # Columns present per table, for a database opened read-only that an older pagescout made (it may
+        # lack tables and columns later versions added); None when every table and column is there.
+        self._columns: dict[str, set[str]] | None = None
+        if target.path is not None:
+            _check_sqlite_file(target.path, create, self.name)
+            if target.path.exists():
+                # Looked at read-only first: the writing engine below switches the file to WAL on connect.
+                try:
+                    _check_schema(*_read_sqlite_schema(target.path), self.name, create)
+                except sqlite3.Error as exc:
+                    raise StoreError(f"cannot use database {self.name}: {_message(exc)}") from None
+        self.engine = self._engine(target, create)
+        try:
+            self._patiently(lambda: self._prepare(create))
+        except StoreError:
+            self.engine.dispose()
+            raise
+        except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
+            self.engine.dispose()
+            raise StoreError(f"cannot use database {self.name}: {_message(exc)}") from None
+
+    def _engine(self, target: _Target, create: bool) -> sa.Engine:
+        # hide_parameters: a failed statement's message must never carry a row's values (post texts, keys).
+        if target.path is None:
+            try:
+                engine = sa.create_engine(target.url, hide_parameters=True)
+            except ImportError:
+                raise StoreError("PostgreSQL needs the psycopg driver: pip install 'psycopg[binary]'") from None
+            return engine if create else engine.execution_options(postgresql_readonly=True)
+        if not create:
+            path = target.path
+            return sa.create_engine(target.url, creator=lambda: _connect_read_only(path), hide_parameters=True)
+        engine = sa.create_engine(target.url, hide_parameters=True)
+        sa.event.listen(engine, "connect", _sqlite_writer_setup)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
 
     # schema ---------------------------------------------------------------------------------
     def _prepare(self, create: bool) -> None:
-        inspector = sa.inspect(self.engine)
-        tables = set(inspector.get_table_names())
-        if tables and "meta" not in tables:
-            raise StoreError(f"{self.db} is a database of another program (no pagescout tables): pass another --db")
-        if "meta" in tables:
+        if not create:
             with self.engine.connect() as conn:
-                rows = dict(conn.execute(sa.select(meta_table.c.key, meta_table.c.value)).all())
-            if rows.get("app") != APP_ID:
-                raise StoreError(f"{self.db} is a database of another program: pass another --db")
-            version = int(rows.get("schema_version", 0))
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.db} has schema version {version}, newer than this pagescout ({SCHEMA_VERSION}): upgrade pagescout"
-                )
-        if not create and "meta" not in tables:
-            raise StoreError(f"{self.db} holds no pagescout data yet: run `pagescout crawl` first")
-        metadata.create_all(self.engine)
-        self._add_new_columns()
-        with self.engine.begin() as conn:
+                inspector = sa.inspect(conn)
+                tables = set(inspector.get_table_names())
+                self._columns = {name: {c["name"] for c in inspector.get_columns(name)}
+                                 for name in tables if name in metadata.tables}
+                meta = self._read_meta(conn, tables)
+            _check_schema(tables, meta, self.name, create)
+            return
+        # One transaction holding the write lock: two crawls starting on a fresh database at once must not
+        # both find the tables missing and both create them.
+        with self._write_transaction() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
+            tables = set(sa.inspect(conn).get_table_names())
+            _check_schema(tables, self._read_meta(conn, tables), self.name, create)
+            metadata.create_all(conn)
+            self._add_new_columns(conn)
             self._upsert(conn, meta_table, [{"key": "app", "value": APP_ID}], ["key"], do_nothing=True)
             self._upsert(conn, meta_table, [{"key": "schema_version", "value": str(SCHEMA_VERSION)}], ["key"])
             # The secret is made once per database: the same member hashes the same way in every crawl,
             # and a key that never leaves the DB keeps the hashes from being reversed by brute force.
-            self._upsert(conn, meta_table, [{"key": "secret", "value": secrets.token_hex(32)}], ["key"], do_nothing=True)
+            self._upsert(conn, meta_table, [{"key": "secret", "value": secrets.token_hex(32)}], ["key"],
+                         do_nothing=True)
 
-    def _add_new_columns(self) -> None:
+    @staticmethod
+    def _read_meta(conn, tables: set[str]) -> dict[str, str] | None:
+        if "meta" not in tables:
+            return None
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("meta")}
+        if not {"key", "value"} <= columns:  # another program's table named meta
+            return {}
+        return dict(conn.execute(sa.select(meta_table.c.key, meta_table.c.value)).all())
+
+    def _add_new_columns(self, conn) -> None:
         """Add columns that later versions gave existing tables (all nullable), so older databases keep working."""
-        inspector = sa.inspect(self.engine)
+        inspector = sa.inspect(conn)
         for table in metadata.sorted_tables:
             present = {c["name"] for c in inspector.get_columns(table.name)}
-            missing = [c for c in table.columns if c.name not in present]
-            if not missing:
-                continue
-            with self.engine.begin() as conn:
-                for col in missing:
+            for col in table.columns:
+                if col.name not in present:
                     kind = col.type.compile(dialect=self.engine.dialect)
                     conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{col.name}" {kind}'))
+
+    def _present(self, table: sa.Table) -> set[str] | None:
+        """The table's columns the database has (None if it has not the table)."""
+        if self._columns is None:
+            return {c.name for c in table.columns}
+        return self._columns.get(table.name)
 
     @property
     def secret(self) -> bytes:
@@ -250,6 +574,31 @@ class Store:
         self.close()
 
     # writes ---------------------------------------------------------------------------------
+    @contextmanager
+    def _write_transaction(self):
+        with self.engine.connect() as conn:
+            conn.execution_options(pagescout_writes=True)  # SQLite: BEGIN IMMEDIATE (see _sqlite_begin)
+            with conn.begin():
+                yield conn
+
+    def _patiently(self, transaction: Callable[[], object]):
+        """Run ``transaction`` (a whole one, safe to repeat: every write is an upsert), again after growing
+        pauses while another process holds the database, for up to ``BUSY_PATIENCE_SECONDS`` in all."""
+        start = time.monotonic()
+        pause = 0.25
+        while True:
+            try:
+                return transaction()
+            except (sa.exc.DBAPIError, sqlite3.OperationalError) as exc:  # the latter from a connect hook's pragma
+                if not _busy(exc):
+                    raise
+                if time.monotonic() - start + pause > BUSY_PATIENCE_SECONDS:
+                    raise StoreError(
+                        f"database {self.name} is busy: another process is writing to it; let it finish, or give "
+                        f"this command another --db") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 8.0)
+
     def _insert(self, table: sa.Table):
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
@@ -258,8 +607,8 @@ class Store:
         return insert(table)
 
     def _upsert(self, conn, table, rows, keys, coalesce=(), do_nothing=False) -> None:
-        """INSERT … ON CONFLICT: key columns identify a row; ``coalesce`` columns keep the stored value
-        when the new one is NULL (an unavailable page must not erase what an earlier crawl learned)."""
+        """INSERT … ON CONFLICT of rows already in their columns' types (``_clean``): key columns identify a
+        row; ``coalesce`` columns keep the stored value when the new one is NULL."""
         if not rows:
             return
         stmt = self._insert(table)
@@ -273,75 +622,134 @@ class Store:
                 new = stmt.excluded[col.name]
                 updates[col.name] = sa.func.coalesce(new, col) if col.name in coalesce else new
             stmt = stmt.on_conflict_do_update(index_elements=keys, set_=updates)
-        conn.execute(stmt, [self._clean(table, r) for r in rows])
+        conn.execute(stmt, rows)
 
-    @staticmethod
-    def _clean(table: sa.Table, row: Mapping) -> dict:
-        out = {}
-        for col in table.columns:
-            value = row.get(col.name)
-            if isinstance(col.type, sa.Date) and isinstance(value, str):
-                value = date.fromisoformat(value)
-            out[col.name] = _as_utc(value)
-        return out
+    def _upsert_items(self, conn, spec: _ItemTable, rows: list[dict]) -> None:
+        self._upsert(conn, spec.table, rows, list(spec.keys), coalesce=spec.coalesce, do_nothing=spec.do_nothing)
 
-    def write(self, batch: Mapping[str, list[Mapping]]) -> None:
-        """Write a batch of item dicts keyed by item type, all in one transaction."""
-        with self.engine.begin() as conn:
-            self._upsert(
-                conn,
-                accounts_table,
-                batch.get("Account", []),
-                ["platform", "handle"],
-                coalesce=[c.name for c in accounts_table.columns if c.name not in ("status", "reason", "fetched_at")],
-            )
-            self._upsert(conn, posts_table, batch.get("Post", []), ["platform", "account", "post_id"])
-            links = [{**link, "post_id": link.get("post_id") or ""} for link in batch.get("Link", [])]
-            self._upsert(conn, links_table, links, ["platform", "src", "dst", "kind", "post_id"], do_nothing=True)
-            self._upsert(
-                conn, audience_table, batch.get("AudienceMember", []), ["platform", "account", "kind", "member_key"]
-            )
-            # A NULL signal (not shown this time) keeps what an earlier sighting of the member learned.
-            self._upsert(conn, member_signals_table, _member_signal_rows(batch.get("AudienceMember", [])),
-                         ["platform", "member_key"], coalesce=MEMBER_SIGNALS)
-            # A page read without its counter (hidden, or a lookup that failed) must not blank the day's count.
-            self._upsert(conn, snapshots_table, batch.get("Snapshot", []), ["platform", "account", "date"],
-                         coalesce=["followers"])
+    def write(self, batch: Mapping[str, list[Mapping]]) -> WriteCounts:
+        """Write a batch of item dicts keyed by item type (Account, Post, Link, AudienceMember, Snapshot).
+
+        All in one transaction; when the database refuses a row, each row of that type is tried again in a
+        savepoint of its own, and those it still refuses go to the ``refused`` table. Returns the rows stored
+        and refused per type. Raises StoreError only when nothing could be written: the database is busy
+        beyond ``BUSY_PATIENCE_SECONDS``, or unusable (even the ``refused`` table cannot be written).
+        """
+        units, refusals = _prepare_batch(batch)
+        if not refusals and not any(unit.rows for unit in units):
+            return WriteCounts()
+        try:
+            return self._patiently(lambda: self._write_units(units, refusals))
+        except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot write to database {self.name}: {_message(exc)}") from None
+
+    def _write_units(self, units: list[_Unit], refused_early: list[_Refusal]) -> WriteCounts:
+        stored: Counter[str] = Counter()
+        refusals = list(refused_early)
+        with self._write_transaction() as conn:
+            for unit in units:
+                if not unit.rows:
+                    continue
+                try:
+                    with conn.begin_nested():
+                        self._upsert_items(conn, unit.spec, unit.rows)
+                    stored[unit.kind] += unit.counted * len(unit.rows)
+                    continue
+                except Exception as exc:
+                    if not _row_fault(exc):
+                        raise
+                # One bad row must not cost the others: each row again, in a savepoint of its own.
+                for row in unit.rows:
+                    try:
+                        with conn.begin_nested():
+                            self._upsert_items(conn, unit.spec, [row])
+                        stored[unit.kind] += unit.counted
+                    except Exception as exc:
+                        if not _row_fault(exc):
+                            raise
+                        refusals.append(_Refusal(str(row.get("platform") or ""), unit.kind,
+                                                 _row_key(row, unit.spec.named_by), _reason(exc)))
+            self._record_refusals(conn, refusals)
+        return WriteCounts(stored=dict(+stored), refused=dict(Counter(refusal.kind for refusal in refusals)))
+
+    def _record_refusals(self, conn, refusals: list[_Refusal]) -> None:
+        at = datetime.now(timezone.utc)
+        rows: dict[tuple, dict] = {}
+        for refusal in refusals:  # one statement must not touch the same key twice (PostgreSQL refuses it)
+            row = {"platform": shown(refusal.platform, 32), "kind": refusal.kind, "key": refusal.key,
+                   "reason": refusal.reason, "at": at}
+            rows[(row["platform"], row["kind"], row["key"])] = row
+        self._upsert(conn, refused_table, list(rows.values()), ["platform", "kind", "key"])
 
     def write_audience(self, rows: Iterable[tuple[str, str, str, int]], chunk: int = 50_000) -> int:
         """Bulk-insert (platform, account, kind, member_key) rows; used by imports and benchmarks.
 
         A row already stored is skipped (the whole row is the key), so an import can run twice. Returns
         the number of rows offered. On SQLite the rows go straight to the driver's ``executemany`` as
-        tuples: building a dict and a compiled upsert per row made 10M rows take minutes.
+        tuples: building a dict and a compiled upsert per row made 10M rows take minutes. Rows are checked
+        by the caller (``crawler.imports``): one the database refuses fails the whole call.
         """
         keys = ["platform", "account", "kind", "member_key"]
-        rows = iter(rows)
-        total = 0
-        with self.engine.begin() as conn:
-            while batch := [(p, a, k, int(m)) for p, a, k, m in islice(rows, chunk)]:
-                if self.engine.dialect.name == "sqlite":
-                    conn.exec_driver_sql(
-                        "INSERT OR IGNORE INTO audience (platform, account, kind, member_key) VALUES (?, ?, ?, ?)",
-                        batch,
-                    )
-                else:
-                    self._upsert(conn, audience_table, [dict(zip(keys, row)) for row in batch], keys, do_nothing=True)
-                total += len(batch)
-        return total
+        replayable = isinstance(rows, (list, tuple))
+        drawn = False
+
+        def insert_all() -> int:
+            nonlocal drawn
+            if drawn and not replayable:
+                # A busy retry after some rows were drawn from a one-shot iterator would skip them.
+                raise StoreError(f"database {self.name} is busy: another process is writing to it; let it "
+                                 f"finish, then run this command again")
+            total = 0
+            source = iter(rows)
+            with self._write_transaction() as conn:
+                while batch := [(p, a, k, int(m)) for p, a, k, m in islice(source, chunk)]:
+                    drawn = True
+                    if self.engine.dialect.name == "sqlite":
+                        conn.exec_driver_sql(
+                            "INSERT OR IGNORE INTO audience (platform, account, kind, member_key) VALUES (?, ?, ?, ?)",
+                            batch,
+                        )
+                    else:
+                        self._upsert(conn, audience_table, [dict(zip(keys, row)) for row in batch], keys,
+                                     do_nothing=True)
+                    total += len(batch)
+            return total
+
+        try:
+            return self._patiently(insert_all)
+        except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot write to database {self.name}: {_message(exc)}") from None
 
     # reads ----------------------------------------------------------------------------------
     def _frame(self, table: sa.Table, platform: str | None = None, columns=None) -> pd.DataFrame:
-        cols = [table.c[name] for name in columns] if columns else list(table.columns)
-        query = sa.select(*cols)
-        if platform:
-            query = query.where(table.c.platform == platform)
-        with self.engine.connect() as conn:
-            frame = pd.read_sql_query(query, conn)
+        """The table as a DataFrame, safe whatever an older version stored: counts are int64, or float64
+        with NaN where a value is missing or not a whole number within int64 (a REAL such as 1e30 or 2.5);
+        times are UTC; columns (or the whole table) an older database lacks come back empty."""
+        wanted = list(columns) if columns else [c.name for c in table.columns]
+        present = self._present(table)
+        if present is None:
+            frame = pd.DataFrame({name: pd.Series(dtype=object) for name in wanted})
+        else:
+            query = sa.select(*[table.c[name] for name in wanted if name in present])
+            if platform:
+                query = query.where(table.c.platform == platform)
+            with self.engine.connect() as conn:
+                frame = pd.read_sql_query(query, conn)
+            for name in wanted:
+                if name not in present:
+                    frame[name] = None
+            frame = frame[wanted]
         for col in table.columns:
-            if col.name in frame.columns and isinstance(col.type, sa.DateTime):
+            if col.name not in frame.columns:
+                continue
+            if isinstance(col.type, sa.DateTime):
                 frame[col.name] = pd.to_datetime(frame[col.name], utc=True, format="mixed")
-        return frame
+            elif isinstance(col.type, sa.Integer):
+                frame[col.name] = _whole_numbers(frame[col.name])
+                if col.primary_key:  # a key that is no whole number can match nothing
+                    frame = frame[frame[col.name].notna()]
+                    frame[col.name] = frame[col.name].astype("int64")
+        return frame.reset_index(drop=True)
 
     def load_accounts(self, platform: str | None = None) -> pd.DataFrame:
         return self._frame(accounts_table, platform)
@@ -354,6 +762,10 @@ class Store:
 
     def load_snapshots(self, platform: str | None = None) -> pd.DataFrame:
         return self._frame(snapshots_table, platform)
+
+    def load_refused(self) -> pd.DataFrame:
+        """Rows the database refused: platform, kind (item type), key, reason, at (UTC)."""
+        return self._frame(refused_table)
 
     def load_audience(self, platform: str | None = None, kind: str | None = None) -> pd.DataFrame:
         """Columns platform, account, kind (categoricals) and member_key (int64), one account's rows together.
@@ -405,7 +817,9 @@ class Store:
             query = query.where(c.platform == platform)
         with self.engine.connect() as conn:
             frame = pd.read_sql_query(query, conn)
-        frame["member_key"] = frame["member_key"].astype("int64")
+        keys = _whole_numbers(frame["member_key"])
+        frame = frame[keys.notna()].reset_index(drop=True)
+        frame["member_key"] = keys.dropna().astype("int64").to_numpy()
         frame["at"] = pd.to_datetime(frame["at"], utc=True, format="mixed")
         return frame
 
@@ -420,6 +834,47 @@ class Store:
     def platforms(self) -> list[str]:
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(accounts_table.c.platform).distinct()).scalars())
+
+
+# PostgreSQL advisory lock taken while the schema is created (any fixed 64-bit number; this one spells "pagescou").
+_SCHEMA_LOCK = int.from_bytes(b"pagescou", "big", signed=True)
+
+
+@dataclass
+class _Unit:
+    """Rows of one table from one item type, cleaned; ``counted`` is how much each adds to the type's stored count
+    (0 for member signals, which ride along with their audience rows)."""
+
+    kind: str
+    spec: _ItemTable
+    rows: list[dict]
+    counted: int = 1
+
+
+def _prepare_batch(batch: Mapping[str, list[Mapping]]) -> tuple[list[_Unit], list[_Refusal]]:
+    """The batch cleaned into units per table, and the rows refused before reaching the database."""
+    units: list[_Unit] = []
+    refusals: list[_Refusal] = []
+    for kind, spec in ITEM_TABLES.items():
+        cleaned, accepted = [], []
+        for row in batch.get(kind) or []:
+            if not isinstance(row, Mapping):
+                refusals.append(_Refusal("", kind, "", f"a {type(row).__name__} where a row of columns belongs"))
+                continue
+            if kind == "Link":
+                row = {**row, "post_id": row.get("post_id") or ""}
+            try:
+                if kind == "AudienceMember":
+                    _clean(member_signals_table, row)  # a member's bad signal refuses the member's row
+                cleaned.append(_clean(spec.table, row))
+                accepted.append(row)
+            except _RefusedRow as exc:
+                refusals.append(_Refusal(str(row.get("platform") or ""), kind, _row_key(row, spec.named_by), str(exc)))
+        units.append(_Unit(kind, spec, cleaned))
+        if kind == "AudienceMember":
+            signals = [_clean(member_signals_table, row) for row in _member_signal_rows(accepted)]
+            units.append(_Unit(kind, _SIGNALS, signals, counted=0))
+    return units, refusals
 
 
 def _member_signal_rows(members: Iterable[Mapping]) -> list[dict]:
@@ -439,10 +894,40 @@ def _member_signal_rows(members: Iterable[Mapping]) -> list[dict]:
     return list(merged.values())
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _whole_numbers(values: pd.Series) -> pd.Series:
+    """Counts read back: int64 when all are whole numbers within int64, else float64 with NaN for each value
+    missing, non-integral, infinite or beyond int64 (later casts to int64 would fail on them)."""
+    if pd.api.types.is_integer_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("int64")
+    if values.dtype == object:
+        numbers_only = values.map(lambda v: v if isinstance(v, (int, float)) and not isinstance(v, bool) else None)
+        if all(isinstance(v, int) for v in numbers_only if v is not None) and numbers_only.notna().all():
+            return numbers_only.astype("int64")  # ints beyond 2**53 would lose digits as float64
+        floats = pd.to_numeric(numbers_only, errors="coerce").astype("float64")
+    else:
+        floats = pd.to_numeric(values, errors="coerce").astype("float64")
+    usable = np.isfinite(floats) & (np.floor(floats) == floats) & (floats >= -(2.0**63)) & (floats < 2.0**63)
+    floats = floats.where(usable)
+    if len(floats) and floats.notna().all():
+        return floats.astype("int64")
+    return floats
+
+
+def _sqlite_writer_setup(dbapi_conn, _record) -> None:
     cursor = dbapi_conn.cursor()
-    # WAL lets `pagescout rank` read while a crawl writes; busy_timeout waits instead of failing.
+    # Set first, so that the WAL switch below waits for another process's lock too instead of failing.
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+    # WAL lets `pagescout rank` read while a crawl writes.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLAlchemy emits BEGIN itself (_sqlite_begin): the driver's own handling skips BEGIN before DDL and
+    # SAVEPOINT, which would leave the schema set-up and the per-row savepoints outside any transaction.
+    dbapi_conn.isolation_level = None
+
+
+def _sqlite_begin(conn) -> None:
+    # A write takes the write lock at BEGIN, where busy_timeout waits for it. A deferred transaction that
+    # first reads and then writes after another process wrote fails at once (SQLITE_BUSY_SNAPSHOT),
+    # however long the timeout.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("pagescout_writes") else "BEGIN")

@@ -220,7 +220,9 @@ def tidy_numbers(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     for col in COUNT_COLUMNS:
         if col in out:
-            out[col] = pd.to_numeric(out[col], errors="coerce").round().astype("Int64")
+            values = pd.to_numeric(out[col], errors="coerce").round()
+            # A median near 2**63 rounds past what Int64 holds: empty rather than a crash.
+            out[col] = values.where(values.abs() < 2**63).astype("Int64")
     for col, places in {**DECIMALS, **{c: 6 for c in RATE_COLUMNS}}.items():
         if col in out:
             out[col] = pd.to_numeric(out[col], errors="coerce").round(places)

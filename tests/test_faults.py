@@ -311,6 +311,7 @@ def vk_world():
     return groups
 
 
+VK_CONTENT_FAULTS = ("v_views_overflow", "v_text_int", "v_name_int", "v_big_wall")
 VK_SERVER_FAULTS = {"group_id=v_redirect_loop": "redirect_loop", "owner_id=-15": "truncated",
                     "owner_id=-17": "too_big", "owner_id=-18": "5xx_forever", "owner_id=-19": "hang"}
 
@@ -378,6 +379,20 @@ def test_vk_redirect_loop_marks_the_community(vk_faults):
     assert row["status"] == "unavailable" and "redirect loop" in row["reason"]
 
 
+@pytest.mark.parametrize("handle,reason", [("v_truncated_wall", "cut off"), ("v_too_big_wall", "too big"),
+                                           ("v_5xx_wall", "HTTP 503 after"), ("v_hanging_wall", "timed out")])
+def test_vk_community_whose_wall_fails_is_unavailable_with_the_reason(vk_faults, handle, reason):
+    db, _ = vk_faults
+    row = account(db, handle)
+    assert row["status"] == "unavailable" and reason in row["reason"], dict(row)
+
+
+def test_vk_big_answer_is_read_and_its_text_cut(vk_faults):
+    db, _ = vk_faults
+    assert account(db, "v_big_wall")["status"] == "ok"
+    assert max(len(r["text"] or "") for r in stored(db, "posts", "WHERE account = 'v_big_wall'")) <= TEXT_MAX
+
+
 def test_vk_good_community_is_stored_in_full(vk_faults):
     db, _ = vk_faults
     assert account(db, "alpha")["status"] == "ok"
@@ -387,6 +402,6 @@ def test_vk_good_community_is_stored_in_full(vk_faults):
 def test_the_readme_counts_the_faults_tried():
     """The README's reliability figure is the number of faults these crawls inject."""
     tried = (len(TG_CONTENT_FAULTS) + len(TG_SERVER_FAULTS) + len(MASTO_CONTENT_FAULTS) + len(MASTO_SERVER_FAULTS)
-             + len(vk_world()) - 1 + len(VK_SERVER_FAULTS))
+             + len(VK_CONTENT_FAULTS) + len(VK_SERVER_FAULTS))
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"{tried} faults injected" in readme

@@ -107,6 +107,7 @@ def test_db_path_resolution(monkeypatch):
     monkeypatch.setenv("PAGESCOUT_DB", "/data/x.db")
     assert resolve_db(None) == "/data/x.db"
     assert resolve_db("mine.db") == "mine.db"
+    assert resolve_db("") == ""  # for Store to refuse: an empty --db must not mean $PAGESCOUT_DB or the default
 
 
 def test_a_snapshot_without_a_count_keeps_the_days_count(tmp_path):

@@ -1,0 +1,489 @@
+"""The store under hostile input and faults: a bad row costs only itself, counts are never REAL, a busy
+database is waited for, a foreign or newer file and a read-only command leave the file untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+import crawler.store as store_module
+from conftest import REPO, invoke, one_line_error, rows
+from crawler.store import SUPPORTED_DBS, Store, StoreError, resolve_db
+
+T = datetime(2026, 11, 1, tzinfo=timezone.utc)
+PRIVATE = "PRIVATE-POST-TEXT"
+
+
+def posts(n: int, account: str = "durov") -> list[dict]:
+    return [{"platform": "telegram", "account": account, "post_id": str(i), "text": f"post {i}", "views": 10 * i,
+             "published_at": T} for i in range(n)]
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# 1. one bad row costs only itself ---------------------------------------------------------------
+@pytest.mark.parametrize("field,value,reason", [
+    ("text", f"{PRIVATE} \ud800", "UnicodeEncodeError"),  # a lone surrogate: SQLite cannot encode it
+    ("text", [PRIVATE], "ProgrammingError"),  # a type SQLite cannot store
+    ("published_at", PRIVATE, "TypeError"),  # text where a time belongs
+    ("views", 2**64, "views is not a whole number in range"),  # OverflowError in SQLite, before this store
+])
+def test_a_bad_row_is_refused_and_the_rest_of_its_batch_is_stored(tmp_path, field, value, reason):
+    batch = posts(450)
+    batch[17][field] = value
+    with Store(str(tmp_path / "x.db")) as store:
+        written = store.write({"Post": batch, "Account": [{"platform": "telegram", "handle": "durov", "status": "ok"}]})
+        assert written.stored == {"Post": 449, "Account": 1}
+        assert written.refused == {"Post": 1}
+        assert store.counts()["posts"] == 449
+        refused = store.load_refused()
+    assert refused[["platform", "kind", "key"]].values.tolist() == [["telegram", "Post", "telegram/durov/17"]]
+    assert refused["reason"].iloc[0].startswith(reason)
+    assert refused["at"].iloc[0] > T
+    assert not any(PRIVATE in str(v) for v in refused.iloc[0])
+
+
+def test_a_row_the_database_refuses_is_refused_with_the_constraint(tmp_path):
+    with Store(str(tmp_path / "x.db")) as store:
+        written = store.write({"Account": [{"platform": "telegram", "handle": "a", "status": None},
+                                           {"platform": "telegram", "handle": "b", "status": "ok"}]})
+        assert (written.stored, written.refused) == ({"Account": 1}, {"Account": 1})
+        reason = store.load_refused()["reason"].iloc[0]
+    assert reason == "IntegrityError: NOT NULL constraint failed: accounts.status"
+
+
+def test_refusing_the_same_row_again_keeps_one_refusal(tmp_path):
+    bad = [{**posts(1)[0], "views": 2.5}]
+    with Store(str(tmp_path / "x.db")) as store:
+        store.write({"Post": bad})
+        store.write({"Post": bad})
+        assert len(store.load_refused()) == 1
+
+
+def test_an_audience_refusal_names_the_account_and_kind_never_the_member(tmp_path):
+    members = [{"platform": "telegram", "account": "durov", "kind": "follower", "member_key": key}
+               for key in (123456789, 2**64 + 987654321)]
+    with Store(str(tmp_path / "x.db")) as store:
+        written = store.write({"AudienceMember": members})
+        assert (written.stored, written.refused) == ({"AudienceMember": 1}, {"AudienceMember": 1})
+        refused = store.load_refused()
+    assert refused["key"].tolist() == ["telegram/durov/follower"]
+    assert "987654321" not in " ".join(map(str, refused.iloc[0]))
+
+
+def test_a_member_with_a_bad_signal_is_refused_whole(tmp_path):
+    members = [{"platform": "bluesky", "account": "a", "kind": "follower", "member_key": 1, "follows": 2.5},
+               {"platform": "bluesky", "account": "a", "kind": "follower", "member_key": 2, "follows": 3}]
+    with Store(str(tmp_path / "x.db")) as store:
+        written = store.write({"AudienceMember": members})
+        assert (written.stored, written.refused) == ({"AudienceMember": 1}, {"AudienceMember": 1})
+        assert store.load_audience()["member_key"].tolist() == [2]
+        assert store.load_member_signals()["follows"].tolist() == [3]
+
+
+# 3. counts are whole numbers --------------------------------------------------------------------
+@pytest.mark.parametrize("value,stored", [
+    (5.0, 5), (np.int64(7), 7), (np.float64(8.0), 8), (2**63 - 1, 2**63 - 1), (-(2**63), -(2**63)),
+])
+def test_an_integral_count_is_stored_as_an_integer(tmp_path, value, stored):
+    path = tmp_path / "x.db"
+    with Store(str(path)) as store:
+        written = store.write({"Account": [{"platform": "vk", "handle": "a", "status": "ok", "followers": value}]})
+        assert written.stored == {"Account": 1}
+    assert rows(path, "SELECT followers, typeof(followers) FROM accounts") == [(stored, "integer")]
+
+
+@pytest.mark.parametrize("value", [2.5, float("inf"), float("nan"), True, "12", 2**63, -(2**63) - 1, 1e19])
+def test_a_count_that_is_no_whole_number_in_range_refuses_the_row(tmp_path, value):
+    with Store(str(tmp_path / "x.db")) as store:
+        written = store.write({"Account": [{"platform": "vk", "handle": "a", "status": "ok", "followers": value}]})
+        assert (written.stored, written.refused) == ({}, {"Account": 1})
+        assert store.load_refused()["reason"].tolist() == ["followers is not a whole number in range"]
+        assert store.counts()["accounts"] == 0
+
+
+def test_a_time_with_an_offset_is_stored_as_utc(tmp_path):
+    moscow = timezone(timedelta(hours=3))
+    with Store(str(tmp_path / "x.db")) as store:
+        store.write({"Post": [{**posts(1)[0], "published_at": datetime(2026, 11, 1, 3, tzinfo=moscow)}]})
+        assert store.load_posts()["published_at"].iloc[0] == T
+
+
+def _database_with_real_counts(path) -> None:
+    """What an older pagescout could leave behind: counts stored as REAL, beyond int64 or with fractions."""
+    with Store(str(path)) as store:
+        store.write({
+            "Account": [{"platform": "telegram", "handle": h, "name": h, "followers": 1000, "status": "ok",
+                         "fetched_at": T} for h in ("a", "b", "c")],
+            "Post": [{"platform": "telegram", "account": h, "post_id": str(i), "views": 10, "likes": 1,
+                      "published_at": T, "text": "hello"} for h in ("a", "b", "c") for i in range(3)],
+            "Snapshot": [{"platform": "telegram", "account": "a", "date": "2026-10-01", "followers": 900}],
+            "AudienceMember": [{"platform": "telegram", "account": "a", "kind": "follower", "member_key": 1,
+                                "followers": 5, "follows": 3}],
+        })
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        UPDATE accounts SET followers = 1e30 WHERE handle = 'a';
+        UPDATE accounts SET followers = 2.5 WHERE handle = 'b';
+        UPDATE posts SET views = 1e30 WHERE post_id = '1';
+        UPDATE posts SET likes = 2.5 WHERE post_id = '2';
+        UPDATE snapshots SET followers = 1e30;
+        UPDATE member_signals SET followers = 1e30, follows = 2.5;
+    """)
+    conn.commit()
+    conn.close()
+
+
+def test_counts_stored_as_real_read_back_as_nan(tmp_path):
+    path = tmp_path / "old.db"
+    _database_with_real_counts(path)
+    with Store(str(path), create=False) as store:
+        accounts = store.load_accounts().set_index("handle")
+        posts_frame = store.load_posts()
+        signals = store.load_member_signals()
+        snapshots = store.load_snapshots()
+    assert accounts["followers"].isna().to_dict() == {"a": True, "b": True, "c": False}
+    assert accounts.loc["c", "followers"] == 1000
+    assert posts_frame["views"].isna().sum() == 3 and posts_frame["likes"].isna().sum() == 3
+    assert signals[["followers", "follows"]].isna().all().all() and signals["posts"].isna().all()
+    assert signals["member_key"].tolist() == [1]
+    assert snapshots["followers"].isna().all()
+
+
+def test_rank_and_export_work_on_counts_stored_as_real(tmp_path):
+    path = tmp_path / "old.db"
+    _database_with_real_counts(path)
+    ranked = invoke("rank", "--db", path)
+    assert ranked.exit_code == 0, ranked.output
+    out = tmp_path / "x.csv"
+    exported = invoke("export", out, "--db", path)
+    assert exported.exit_code == 0, exported.output
+    assert len(out.read_text(encoding="utf-8-sig").strip().splitlines()) == 4  # header and three pages
+
+
+# 4. no row values in any message ----------------------------------------------------------------
+def test_a_failed_write_names_no_row_values(tmp_path):
+    path = tmp_path / "x.db"
+    with Store(str(path)) as store:
+        conn = sqlite3.connect(path)
+        conn.executescript("DROP TABLE posts; DROP TABLE refused;")  # the database itself is now unusable
+        conn.close()
+        with pytest.raises(StoreError) as raised:
+            store.write({"Post": [{**posts(1)[0], "text": PRIVATE}]})
+        with pytest.raises(sa.exc.OperationalError) as failed:
+            with store.engine.begin() as conn:
+                conn.execute(sa.text("INSERT INTO posts (text) VALUES (:text)"), {"text": PRIVATE})
+    message = str(raised.value)
+    assert message.startswith(f"cannot write to database {path}: ") and len(message.splitlines()) == 1
+    assert PRIVATE not in message
+    assert PRIVATE not in str(failed.value)  # hide_parameters: SQLAlchemy's own messages carry no values
+
+
+# 5. a busy database is waited for ---------------------------------------------------------------
+def _hold_write_lock(path) -> sqlite3.Connection:
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_a_busy_database_is_waited_for_and_retried(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_SECONDS", 0.1)
+    path = tmp_path / "x.db"
+    with Store(str(path)) as store:
+        holder = _hold_write_lock(path)
+        release = threading.Timer(1.5, holder.commit)
+        release.start()
+        started = time.monotonic()
+        written = store.write({"Post": posts(3)})
+        waited = time.monotonic() - started
+        release.join()
+        holder.close()
+        assert written.stored == {"Post": 3} and store.counts()["posts"] == 3
+    assert waited >= 1.0  # it waited past several of SQLite's own 0.1 s timeouts
+
+
+def test_a_database_busy_beyond_patience_is_a_one_line_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_SECONDS", 0.1)
+    monkeypatch.setattr(store_module, "BUSY_PATIENCE_SECONDS", 1.0)
+    path = tmp_path / "x.db"
+    with Store(str(path)) as store:
+        holder = _hold_write_lock(path)
+        try:
+            with pytest.raises(StoreError) as raised:
+                store.write({"Post": posts(3)})
+        finally:
+            holder.rollback()
+            holder.close()
+    message = str(raised.value)
+    assert message.startswith(f"database {path} is busy: another process is writing to it; ")
+    assert len(message.splitlines()) == 1
+
+
+WRITER = r"""
+import json, sys, time
+from datetime import datetime, timezone
+from pathlib import Path
+from crawler.store import Store
+
+db, go, me = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+while not go.exists():
+    time.sleep(0.005)
+store = Store(db)  # both processes create the fresh database at the same moment
+stored, refused = {}, {}
+for round_ in range(12):
+    at = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    batch = {
+        "Account": [{"platform": "telegram", "handle": f"a{i}", "followers": 100 * round_, "status": "ok",
+                     "fetched_at": at, "name": me} for i in range(40)],
+        "Post": [{"platform": "telegram", "account": f"a{i % 40}", "post_id": str(i), "views": round_,
+                  "text": me, "published_at": at} for i in range(200)],
+        "Link": [{"platform": "telegram", "src": f"a{i}", "dst": f"a{(i + 1) % 40}", "kind": "forward",
+                  "post_id": None} for i in range(40)],
+        "AudienceMember": [{"platform": "telegram", "account": f"a{i % 40}", "kind": "follower",
+                            "member_key": i, "follows": round_} for i in range(300)],
+        "Snapshot": [{"platform": "telegram", "account": f"a{i}", "date": "2026-11-01", "followers": round_}
+                     for i in range(40)],
+    }
+    written = store.write(batch)
+    for kind, n in written.stored.items():
+        stored[kind] = stored.get(kind, 0) + n
+    for kind, n in written.refused.items():
+        refused[kind] = refused.get(kind, 0) + n
+print(json.dumps({"secret": store.secret.hex(), "stored": stored, "refused": refused}))
+store.close()
+"""
+
+
+def test_two_processes_writing_the_same_rows_at_once(tmp_path):
+    db, go = tmp_path / "shared.db", tmp_path / "go"
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(go), name], cwd=REPO,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("one", "two")]
+    time.sleep(0.5)  # both are importing; the go file starts their writes together
+    go.touch()
+    results = []
+    for writer in writers:
+        out, err = writer.communicate(timeout=300)
+        assert writer.returncode == 0 and err == "", err
+        results.append(json.loads(out))
+    assert results[0]["secret"] == results[1]["secret"]  # the database's secret was made once
+    for result in results:
+        assert result["refused"] == {}
+        assert result["stored"] == {"Account": 480, "Post": 2400, "Link": 480, "AudienceMember": 3600,
+                                    "Snapshot": 480}
+    with Store(str(db), create=False) as store:
+        assert store.counts() == {"accounts": 40, "posts": 200, "links": 40, "audience": 300, "snapshots": 40}
+    assert rows(db, "SELECT count(*) FROM member_signals") == [(300,)]
+    for table, key in (("accounts", "platform, handle"), ("posts", "platform, account, post_id"),
+                       ("audience", "platform, account, kind, member_key"), ("snapshots", "platform, account, date")):
+        assert rows(db, f"SELECT {key} FROM {table} GROUP BY {key} HAVING count(*) > 1") == []
+
+
+# 6. what --db may name --------------------------------------------------------------------------
+def test_an_empty_db_is_an_error_not_the_default(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PAGESCOUT_DB", raising=False)
+    assert resolve_db("") == ""
+    with pytest.raises(StoreError, match="^--db is empty: give a file path, sqlite:///path"):
+        Store("")
+    one_line_error(invoke("rank", "--db", ""), "--db is empty")
+    assert not (tmp_path / "pagescout.db").exists()
+
+
+@pytest.mark.parametrize("db", ["mysql://x", "foo://x", "sqlite://", "sqlite:///:memory:", "://x"])
+def test_unsupported_database_urls_name_the_supported_forms(db):
+    with pytest.raises(StoreError) as raised:
+        Store(db)
+    assert str(raised.value).endswith(f"give --db {SUPPORTED_DBS}")
+
+
+def test_a_sqlite_url_is_a_file(tmp_path):
+    with Store(f"sqlite:///{tmp_path / 'u.db'}") as store:
+        store.write({"Post": posts(2)})
+    assert rows(tmp_path / "u.db", "SELECT count(*) FROM posts") == [(2,)]
+
+
+@pytest.mark.parametrize("url", ["postgresql://scout:hunter2@localhost/pages",
+                                 "postgresql+psycopg://scout:hunter2@localhost/pages"])
+def test_postgresql_without_its_driver_is_a_one_line_error(monkeypatch, url):
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg now fails, installed or not
+    with pytest.raises(StoreError) as raised:
+        Store(url)
+    assert str(raised.value) == "PostgreSQL needs the psycopg driver: pip install 'psycopg[binary]'"
+    text = one_line_error(invoke("rank", "--db", url), "psycopg[binary]")
+    assert "hunter2" not in text
+
+
+def test_a_long_or_unprintable_db_is_cut_in_messages(tmp_path):
+    with pytest.raises(StoreError) as raised:
+        Store("foo://" + "x" * 5000 + "\n")
+    assert "…" in str(raised.value) and len(str(raised.value)) < 250
+    with pytest.raises(StoreError) as raised:
+        Store(str(tmp_path / ("y" * 200) / "z.db"), create=False)
+    assert len(str(raised.value)) < 200 and len(str(raised.value).splitlines()) == 1
+
+
+# 7. a foreign or newer file is looked at read-only ----------------------------------------------
+def test_a_foreign_sqlite_file_is_left_byte_for_byte(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER, total REAL)")
+    conn.execute("INSERT INTO invoices VALUES (1, 9.5)")
+    conn.commit()
+    conn.close()
+    before = sha256(path)
+    for create in (True, False):
+        with pytest.raises(StoreError, match="another program"):
+            Store(str(path), create=create)
+        assert sha256(path) == before
+    assert not (tmp_path / "other.db-wal").exists()
+
+
+def test_a_database_of_a_newer_pagescout_is_left_byte_for_byte(tmp_path):
+    path = tmp_path / "newer.db"
+    Store(str(path)).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=DELETE")  # a newer version may keep its file in rollback mode
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    before = sha256(path)
+    for create in (True, False):
+        with pytest.raises(StoreError, match="schema version 99, newer than this pagescout"):
+            Store(str(path), create=create)
+        assert sha256(path) == before
+    assert path.read_bytes()[18:20] == b"\x01\x01"  # still rollback mode: no WAL switch happened
+
+
+# 8. read-only commands write nothing -------------------------------------------------------------
+def _crawled(path) -> None:
+    with Store(str(path)) as store:
+        store.write({"Account": [{"platform": "telegram", "handle": h, "followers": 1000 + i, "status": "ok",
+                                  "fetched_at": T} for i, h in enumerate(("a", "b"))],
+                     "Post": posts(3, "a") + posts(3, "b")})
+
+
+@pytest.mark.parametrize("journal", ["wal", "delete"])  # delete: the user turned WAL off, e.g. to copy one file
+def test_rank_and_export_leave_the_database_file_untouched(tmp_path, journal):
+    path = tmp_path / "x.db"
+    _crawled(path)
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA journal_mode={journal}")
+    conn.close()
+    before, mtime = sha256(path), path.stat().st_mtime_ns
+    assert invoke("rank", "--db", path).exit_code == 0
+    assert invoke("export", tmp_path / "x.csv", "--db", path).exit_code == 0
+    assert invoke("history", "telegram:a", "--db", path).exit_code == 0
+    assert (sha256(path), path.stat().st_mtime_ns) == (before, mtime)
+
+
+def test_rank_reads_what_a_running_crawl_has_written_to_its_wal(tmp_path):
+    path = tmp_path / "x.db"
+    _crawled(path)
+    before = sha256(path)
+    with Store(str(path)) as crawl:  # still open: its rows are in the -wal file, not yet in the database
+        crawl.write({"Account": [{"platform": "telegram", "handle": "late", "followers": 5, "status": "ok"}]})
+        assert (tmp_path / "x.db-wal").stat().st_size > 0
+        ranked = invoke("export", tmp_path / "x.csv", "--db", path)
+        assert ranked.exit_code == 0, ranked.output
+        assert sha256(path) == before
+    assert "late" in (tmp_path / "x.csv").read_text(encoding="utf-8-sig")
+
+
+def test_a_read_only_store_cannot_write(tmp_path):
+    path = tmp_path / "x.db"
+    _crawled(path)
+    with Store(str(path), create=False) as store:
+        with pytest.raises(sa.exc.OperationalError, match="readonly database"):
+            with store.engine.begin() as conn:
+                conn.exec_driver_sql("DELETE FROM accounts")
+    assert rows(path, "SELECT count(*) FROM accounts") == [(2,)]
+
+
+def _older_database(path) -> None:
+    """A database as an older pagescout made it: no member_signals or refused table, no follows column."""
+    _crawled(path)
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TABLE member_signals; DROP TABLE refused; ALTER TABLE accounts DROP COLUMN follows;")
+    conn.commit()
+    conn.close()
+
+
+def test_a_database_of_an_older_version_is_read_without_changing_it(tmp_path):
+    path = tmp_path / "old.db"
+    _older_database(path)
+    before = sha256(path)
+    with Store(str(path), create=False) as store:
+        assert store.load_accounts()["follows"].isna().all()
+        assert store.load_member_signals().empty and store.load_refused().empty
+    assert invoke("rank", "--db", path).exit_code == 0
+    assert sha256(path) == before
+    assert rows(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('member_signals', 'refused')") == [(0,)]
+
+
+def test_a_crawl_brings_an_older_database_up_to_date(tmp_path):
+    path = tmp_path / "old.db"
+    _older_database(path)
+    with Store(str(path)) as store:
+        written = store.write({"Account": [{"platform": "telegram", "handle": "c", "follows": 7, "status": "ok"},
+                                           {"platform": "telegram", "handle": "d", "followers": 2.5, "status": "ok"}]})
+        assert written.refused == {"Account": 1}
+        assert store.load_accounts().set_index("handle").loc["c", "follows"] == 7
+        assert store.load_refused()["key"].tolist() == ["telegram/d"]
+
+
+def test_a_folder_it_may_not_write_is_read_immutable(tmp_path, monkeypatch):
+    """As a user who may not write the folder of a cleanly closed WAL database: ``mode=ro`` fails there (it
+    would create the -wal and -shm files), so the file is opened immutable. Root writes anywhere, so the
+    refusal is simulated with the error SQLite gives such a user."""
+    path = tmp_path / "x.db"
+    _crawled(path)
+    real_connect = sqlite3.connect
+    opened = []
+
+    def connect_as_reader(target, *args, **kwargs):
+        opened.append(str(target))
+        if "mode=ro" in str(target):
+            error = sqlite3.OperationalError("attempt to write a readonly database")
+            error.sqlite_errorname = "SQLITE_READONLY_DIRECTORY"
+            raise error
+        return real_connect(target, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", connect_as_reader)
+    with Store(str(path), create=False) as store:
+        assert len(store.load_accounts()) == 2
+    assert any("immutable=1" in uri for uri in opened)
+    (tmp_path / "x.db-wal").write_bytes(b"")  # a write may be in flight: immutable would not see it
+    with pytest.raises(StoreError, match="cannot use database"):
+        Store(str(path), create=False)
+
+
+def test_another_programs_meta_table_is_another_program(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE meta (name TEXT, version INTEGER)")
+    conn.commit()
+    conn.close()
+    before = sha256(path)
+    with pytest.raises(StoreError, match="is a database of another program: pass another --db"):
+        Store(str(path))
+    assert sha256(path) == before
+
+
+def test_a_path_with_uri_characters_opens_read_only_too(tmp_path):
+    path = tmp_path / "a b?c#d%20e&mode=rw.db"  # characters a SQLite URI would otherwise read as its own
+    _crawled(path)
+    with Store(str(path), create=False) as store:
+        assert len(store.load_accounts()) == 2
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".db") == [path.name]
