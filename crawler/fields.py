@@ -125,6 +125,7 @@ def as_url(value) -> str | None:
     try:
         parts = urlsplit(url)
         host = parts.hostname
+        parts.port  # a port that is not a number in 0…65535
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not host:

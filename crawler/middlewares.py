@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import DownloadTimeoutError
 from twisted.internet.error import TCPTimedOutError, TimeoutError
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.utils.response import response_status_message
 
@@ -305,7 +305,7 @@ class AnswerCheckMiddleware:
         if kind == "json":
             try:
                 response.json()  # Scrapy keeps the decoded JSON for the callback
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
                 raise InvalidAnswer(f"expected JSON, got {got}") from None
         elif kind in ("html", "xml") and (start in ("{", "[") or "json" in content_type):
             raise InvalidAnswer(f"expected {kind.upper()}, got JSON ({got})")
@@ -333,6 +333,8 @@ class CallbackFailureMiddleware:
     def process_spider_exception(self, response, exception, spider=None):
         from crawler.basespider import InvalidAnswer
 
+        if isinstance(exception, CloseSpider):  # a spider ending the crawl on purpose (a spent quota)
+            return None
         spider = self.crawler.spider
         if isinstance(exception, InvalidAnswer):
             reason, code = f"invalid answer: {exception}", "invalid_answer"

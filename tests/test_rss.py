@@ -268,3 +268,92 @@ def test_crawl_blog_then_export_same_as(tmp_path):
     row = table[table["handle"] == "runner-blog.example"].iloc[0]
     assert row["same_as"] == "mastodon:runner@mastodon.example, telegram:runner_notes, vk:runner_club"
     assert row["posts"] == 10 and row["posts_per_week"] > 3  # every two days, and one more
+
+
+# Values strangers write: each field through its typed reader (crawler.fields) ------------------------------
+def one_post(title="t", link="https://blog.example.com/p1", date="Tue, 10 Oct 2026 05:30:00 +0000", comments="3",
+             description="d"):
+    """A feed (raw XML) with one post, each of its values as given."""
+    return feed_with(f"<item><title>{title}</title><link>{link}</link><guid>1</guid><pubDate>{date}</pubDate>"
+                     f"<description>{description}</description><slash:comments>{comments}</slash:comments></item>")
+
+
+def test_the_one_post_helper_reads_as_a_post():
+    # The tests below change one value each: this is what the unchanged feed gives.
+    _, results = parse_feed_body(one_post())
+    (post,) = of(results, Post)
+    assert (post.text, post.url, post.comments) == ("t\n\nd", "https://blog.example.com/p1", 3)
+    assert post.published_at == datetime(2026, 10, 10, 5, 30, tzinfo=timezone.utc)
+
+
+def test_huge_post_text_is_cut_to_the_cap_and_counted():
+    from crawler.fields import TEXT_MAX
+
+    spider, results = parse_feed_body(one_post(description="слово " * 30_000))
+    (post,) = of(results, Post)
+    assert len(post.text) == TEXT_MAX and post.text.startswith("t\n\nслово слово")
+    assert spider.crawler.stats.get_value("pagescout/cut/rss/text") == 1
+
+
+def test_control_characters_removed_and_rtl_override_kept():
+    # XML cannot carry control characters, but a post's HTML can, as character references.
+    _, results = parse_feed_body(one_post(title="Бег&amp;#27;[31m \u202eи", description="&lt;b&gt;a&lt;/b&gt;&amp;#1;b"))
+    (post,) = of(results, Post)
+    assert post.text == "Бег[31m \u202eи\n\nab"
+
+
+def test_character_references_xml_forbids_are_dropped_not_a_crash():
+    # lxml would turn &#xD800; into bytes it then cannot decode itself.
+    _, results = parse_feed_body(feed_with().replace(b"<title>Blog</title>", b"<title>Bl&#xD800;og&#x1;</title>"))
+    (account,) = of(results, Account)
+    assert account.name == "Blog"
+
+
+@pytest.mark.parametrize("comments", [str(10**23), "100000001", "-3", "²", "many"])
+def test_comment_count_that_is_no_plausible_number_is_unknown_and_counted(comments):
+    spider, results = parse_feed_body(one_post(comments=comments))
+    (post,) = of(results, Post)
+    assert post.comments is None
+    assert spider.crawler.stats.get_value("pagescout/invalid/rss/comments") == 1
+
+
+@pytest.mark.parametrize("date", ["Mon, 01 Jan 2090 00:00:00 +0000", "Sun, 31 Dec 1989 23:59:59 GMT",
+                                  "Mon, 01 Jan 99999 00:00:00 +0000", "Tue, 10 Oct 2026 05:30:00 +9999", "soon"])
+def test_date_out_of_range_or_unreadable_is_empty_and_counted(date):
+    spider, results = parse_feed_body(one_post(date=date))
+    (post,) = of(results, Post)
+    assert post.published_at is None
+    assert spider.crawler.stats.get_value("pagescout/invalid/rss/published_at") == 1
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "file:///etc/passwd", "https://example.org:99999/"])
+def test_post_link_that_is_no_web_address_is_dropped_and_counted(link):
+    spider, results = parse_feed_body(one_post(link=link))
+    (post,) = of(results, Post)
+    assert post.url is None and post.post_id == "1"
+    assert spider.crawler.stats.get_value("pagescout/invalid/rss/url") == 1
+
+
+def test_a_site_page_cannot_name_a_local_file_as_its_feed():
+    # Scrapy would read a file:// "feed" from this machine's disk.
+    spider = make_spider(RssSpider, seeds=[SITE])
+    page = html_page(SITE, b'<html><head><link rel="alternate" type="application/rss+xml" href="file:///etc/passwd">'
+                           b"</head></html>")
+    (account,) = list(spider.parse_start(page, url=SITE, hop=0, key=SITE))
+    assert account.status == "unavailable" and account.reason.startswith("no RSS/Atom feed")
+    assert spider.crawler.stats.get_value("pagescout/invalid/rss/feed_url") == 1
+
+
+def test_a_feed_that_is_not_rss_or_atom_is_an_invalid_answer():
+    from crawler.basespider import InvalidAnswer
+
+    with pytest.raises(InvalidAnswer, match=r"^the feed is not RSS or Atom"):
+        parse_feed_body(b"<?xml version='1.0'?><html><body>Sorry</body></html>")
+
+
+def test_profile_links_with_hostile_handles_give_no_same_as():
+    channel_links = "".join(f"<image><link>{href}</link></image>" for href in (
+        "https://bsky.app/profile/%00evil", "https://bsky.app/profile/" + "a" * 400, "https://vk.com/club" + "1" * 400,
+        "https://bsky.app/profile/alice.bsky.social"))
+    _, results = parse_feed_body(feed_with(channel_extra=channel_links))
+    assert [l.dst for l in of(results, Link) if l.kind == "same_as"] == ["bluesky:alice.bsky.social"]

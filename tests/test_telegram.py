@@ -283,3 +283,118 @@ def test_a_linked_username_without_preview_is_not_stored():
     response.headers["Location"] = "https://t.me/some_person"
     assert list(spider.parse_channel(response, handle="some_person", hop=1, taken=0)) == []
     assert spider.crawler.stats.get_value("pagescout/summary/linked usernames without a channel preview") == 1
+
+
+# Values strangers write: each field through its typed reader (crawler.fields) ------------------------------
+def page(counter="109K", title="Канал", bio="Про бег", post="chan_one/7", published="2026-11-01T09:30:00+00:00",
+         views="950", text="Пост", reactions=(), before="6") -> bytes:
+    """A minimal t.me/s page: the channel header and one message, each value as given (raw HTML)."""
+    reaction_block = ('<div class="tgme_widget_message_reactions">' + "".join(
+        f'<span class="tgme_reaction"><i class="emoji"><b>👍</b></i>{r}</span>' for r in reactions) + "</div>"
+        if reactions else "")
+    return f"""<html><body><section>
+<a class="tme_messages_more" data-before="{before}"></a>
+<div class="tgme_widget_message" data-post="{post}"><div class="tgme_widget_message_bubble">
+<div class="tgme_widget_message_text">{text}</div>{reaction_block}
+<span class="tgme_widget_message_views">{views}</span>
+<a class="tgme_widget_message_date"><time datetime="{published}">12:30</time></a></div></div></section>
+<div class="tgme_channel_info"><div class="tgme_channel_info_header_title"><span>{title}</span></div>
+<div class="tgme_channel_info_description">{bio}</div>
+<div class="tgme_channel_info_counter"><span class="counter_value">{counter}</span> <span class="counter_type">subscribers</span></div>
+</div></body></html>""".encode("utf-8", "surrogatepass")
+
+
+def parse_page(body: bytes):
+    spider = make_spider(TelegramSpider, seeds=["chan_one"], max_posts=10)
+    results = list(spider.parse_channel(html_response("https://t.me/s/chan_one", body), handle="chan_one", hop=0, taken=0))
+    return spider.crawler.stats, results
+
+
+def test_the_page_helper_reads_as_a_channel():
+    # The tests below change one value each: this is what the unchanged page gives.
+    _, results = parse_page(page())
+    ((account,), (post,)) = of(results, Account), of(results, Post)
+    assert (account.name, account.description, account.followers) == ("Канал", "Про бег", 109_000)
+    assert (post.post_id, post.views, post.text) == ("7", 950, "Пост")
+
+
+def test_overflowing_subscriber_counter_is_unknown_and_counted():
+    stats, results = parse_page(page(counter="123456789012345678901234567890"))
+    (account,), (snapshot,) = of(results, Account), of(results, Snapshot)
+    assert account.followers is None and snapshot.followers is None  # unknown, never an int no store holds
+    assert stats.get_value("pagescout/invalid/telegram/followers") == 1
+
+
+@pytest.mark.parametrize("views", [str(10**23), "100000000000000000000000K", "1000000000000B"])
+def test_view_count_beyond_any_audience_is_unknown_and_counted(views):
+    stats, results = parse_page(page(views=views))
+    (post,) = of(results, Post)
+    assert post.views is None
+    assert stats.get_value("pagescout/invalid/telegram/views") == 1
+
+
+def test_52_mb_bio_is_cut_to_the_cap():
+    from crawler.fields import TEXT_MAX
+
+    bio = "слово " * (52 * 2**20 // len("слово ".encode()))
+    stats, results = parse_page(page(bio=bio))
+    (account,) = of(results, Account)
+    assert len(account.description) == TEXT_MAX
+    assert account.description.startswith("слово слово")
+    assert stats.get_value("pagescout/cut/telegram/description") == 1
+
+
+def test_huge_post_text_is_cut_to_the_cap():
+    from crawler.fields import TEXT_MAX
+
+    stats, results = parse_page(page(text="x" * (3 * TEXT_MAX)))
+    (post,) = of(results, Post)
+    assert post.text == "x" * TEXT_MAX
+    assert stats.get_value("pagescout/cut/telegram/text") == 1
+
+
+@pytest.mark.parametrize("title", ["Ка\x00нал\x1b[31m \u202eлевый\x7f", "Ка&#x1b;нал\x01[31m &#x202e;левый"])
+def test_control_characters_removed_and_rtl_override_kept(title):
+    # The override is kept (the name is what the channel chose); showing it safely is the exporters' job.
+    _, results = parse_page(page(title=title))
+    (account,) = of(results, Account)
+    assert account.name == "Канал[31m \u202eлевый"
+
+
+@pytest.mark.parametrize("post", ["chan_one/²", "chan_one/١٢", "chan_one/" + "9" * 40, "chan_one/"])
+def test_unreadable_message_id_skips_the_message_and_is_counted(post):
+    stats, results = parse_page(page(post=post))
+    assert of(results, Post) == [] and len(of(results, Account)) == 1
+    assert stats.get_value("pagescout/invalid/telegram/post_id") == 1
+
+
+@pytest.mark.parametrize("published", ["2023-13-45", "2090-01-01T00:00:00+00:00", "0001-01-01T00:00:00+23:59", "now"])
+def test_unreadable_or_impossible_date_is_empty_and_counted(published):
+    stats, results = parse_page(page(published=published))
+    (post,) = of(results, Post)
+    assert post.published_at is None
+    assert stats.get_value("pagescout/invalid/telegram/published_at") == 1
+
+
+def test_one_unreadable_reaction_makes_likes_unknown_not_understated():
+    stats, results = parse_page(page(reactions=["5", "9" * 40]))
+    (post,) = of(results, Post)
+    assert post.likes is None
+    assert stats.get_value("pagescout/invalid/telegram/likes") == 1
+    _, results = parse_page(page(reactions=["5", "1.2K", ""]))
+    assert of(results, Post)[0].likes == 1_205
+
+
+def test_unreadable_older_page_cursor_stops_paging_and_is_counted():
+    stats, results = parse_page(page(before="12&amp;evil=1"))
+    assert not [r for r in results if isinstance(r, Request)]
+    assert stats.get_value("pagescout/invalid/telegram/before") == 1
+
+
+def test_redirect_target_in_the_reason_is_cleaned_and_cut():
+    spider = make_spider(TelegramSpider, seeds=["private_one"])
+    response = html_response("https://t.me/s/private_one", b"", status=302)
+    response.headers["Location"] = "https://t.me/private_one\x1b[31m" + "a" * 5_000
+    (account,) = spider.parse_channel(response, handle="private_one", hop=0, taken=0)
+    assert "\x1b" not in account.reason and len(account.reason) < 500
+    assert "https://t.me/private_one[31m" in account.reason

@@ -11,7 +11,7 @@ from scrapy.http import Request, TextResponse
 
 from apiserver import ApiServer
 from conftest import make_spider, rows, run_cli, shared_dir
-from crawler.basespider import SeedError
+from crawler.basespider import InvalidAnswer, SeedError
 from crawler.items import Account, AudienceMember, Post, Snapshot
 from crawler.spiders.youtube import YoutubeSpider
 
@@ -196,19 +196,34 @@ def test_forbidden_comments_skip_one_video_not_the_crawl(api_spider):
     assert api_spider.crawler.stats.get_value("pagescout/errors/youtube_forbidden") == 1
 
 
-@pytest.mark.parametrize("method, body", [("parse_uploads", b"<html>oops</html>"), ("parse_videos", b"[]"),
-                                          ("parse_comments", b"")])
-def test_answers_that_are_not_json_objects_are_counted_not_a_crash(api_spider, method, body):
-    kwargs = {"parse_uploads": {"playlist": "UU", "hop": 0, "taken": 0}, "parse_videos": {"hop": 0, "first": True},
-              "parse_comments": {"video_id": "v"}}[method]
-    results = list(getattr(api_spider, method)(response(f"{API}/x", body), handle=DF, **kwargs))
+@pytest.mark.parametrize("method, body, reason", [
+    ("parse_uploads", b"<html>oops</html>", "playlistItems.list answer is not a JSON object"),
+    ("parse_videos", b"[]", "videos.list answer is not a JSON object"),
+    ("parse_comments", b"", "commentThreads.list answer is not a JSON object"),
+    ("parse_channel", b'"channel"', "channels.list answer is not a JSON object"),
+    ("parse_videos", b'{"items": {"id": "v"}}', "videos.list items is not a list"),
+    ("parse_channel", b'{"items": [{"id": 42}, {"snippet": {}}]}', r"channels.list item has no channel id \(UC…\)"),
+])
+def test_answers_that_cannot_be_read_are_invalid_answers(api_spider, method, body, reason):
+    # The middleware stores the account unavailable with "invalid answer: <reason>" (crawler.middlewares).
+    kwargs = {"parse_uploads": {"playlist": "UU", "hop": 0, "taken": 50}, "parse_videos": {"hop": 0, "first": True},
+              "parse_comments": {"video_id": "v"}, "parse_channel": {"hop": 0}}[method]
+    with pytest.raises(InvalidAnswer, match=f"^{reason}$"):
+        list(getattr(api_spider, method)(response(f"{API}/x", body), handle=DF, **kwargs))
+
+
+def test_unreadable_first_uploads_page_keeps_the_stored_channel(api_spider):
+    # The first page carries the channel's handle, so an InvalidAnswer would mark the stored channel unavailable.
+    results = list(api_spider.parse_uploads(response(f"{API}/playlistItems?playlistId=UU", b"[]"), handle=DF,
+                                            playlist="UU", hop=0, taken=0))
     assert results == []
-    assert api_spider.crawler.stats.get_value("pagescout/errors/youtube_bad_answer") == 1
+    assert api_spider.crawler.stats.get_value("pagescout/errors/invalid_answer") == 1
 
 
-def test_channel_answer_that_is_not_json_marks_the_channel(api_spider):
-    (account,) = api_spider.parse_channel(response(f"{API}/channels?id=x", b"<html>oops</html>"), handle=DF, hop=0)
-    assert account.status == "unavailable" and account.reason == "answer is not JSON (HTTP 200)"
+def test_channel_list_without_items_is_no_such_channel(api_spider):
+    (account,) = api_spider.parse_channel(response(f"{API}/channels?forHandle=@nobody", b'{"kind": "x"}'),
+                                          handle="@nobody", hop=0)
+    assert account.status == "unavailable" and account.reason == "no such channel (channels.list found none)"
 
 
 # crawls against a local stand-in ---------------------------------------------------------------------------------
@@ -337,3 +352,117 @@ def test_quota_exceeded_stops_cleanly(tmp_path):
     assert "crawl youtube_quota_exceeded" in result.stderr
     assert asked <= 4
     assert rows(db, "SELECT status FROM accounts") == [("ok",)]  # what was fetched before stays
+
+
+# Values strangers write: each field through its typed reader (crawler.fields) ------------------------------
+def videos_answer(**changes) -> bytes:
+    """videos.list with one video, its values replaced by ``changes`` (``snippet.title=…`` style keys)."""
+    video = {"id": "D-lhorsDlUQ", "snippet": {"title": "T", "description": "D", "publishedAt": "2019-03-21T20:37:49Z"},
+             "statistics": {"viewCount": "7920", "likeCount": "190", "commentCount": "32"}}
+    for path, value in changes.items():
+        *parents, key = path.split(".")
+        inner = video
+        for parent in parents:
+            inner = inner[parent]
+        inner[key] = value
+    return json.dumps({"items": [video]}).encode()
+
+
+def parse_one_video(api_spider, body: bytes):
+    results = list(api_spider.parse_videos(response(f"{API}/videos?id=x", body), handle=DF, hop=0, first=False))
+    return of(results, Post)
+
+
+def test_the_videos_helper_reads_as_a_video(api_spider):
+    # The tests below change one value each: this is what the unchanged answer gives.
+    (post,) = parse_one_video(api_spider, videos_answer())
+    assert (post.views, post.likes, post.comments, post.text) == (7920, 190, 32, "T\n\nD")
+
+
+@pytest.mark.parametrize("views", [str(10**23), 10**23, 2**70, -1, 1.5, "7,920", [7920], True])
+def test_view_count_that_is_no_plausible_number_is_unknown_and_counted(api_spider, views):
+    (post,) = parse_one_video(api_spider, videos_answer(**{"statistics.viewCount": views}))
+    assert post.views is None and post.likes == 190
+    assert api_spider.crawler.stats.get_value("pagescout/invalid/youtube/views") == 1
+
+
+def test_counts_as_numbers_or_digit_strings_are_both_read(api_spider):
+    (post,) = parse_one_video(api_spider, videos_answer(**{"statistics.viewCount": 7920, "statistics.likeCount": "190"}))
+    assert (post.views, post.likes) == (7920, 190)
+
+
+@pytest.mark.parametrize("field, value", [("snippet.title", ["T"]), ("snippet.title", 42), ("snippet.description", {}),
+                                          ("snippet", "oops"), ("statistics", [1, 2, 3])])
+def test_wrong_types_in_a_video_leave_that_value_out(api_spider, field, value):
+    (post,) = parse_one_video(api_spider, videos_answer(**{field: value}))
+    assert post.post_id == "D-lhorsDlUQ"  # the video stays; only the unreadable value is missing
+
+
+def test_huge_description_is_cut_to_the_cap_control_characters_removed(api_spider):
+    from crawler.fields import TEXT_MAX
+
+    (post,) = parse_one_video(api_spider, videos_answer(**{"snippet.title": "T\x00i\x1b[0mtle \u202eRTL",
+                                                           "snippet.description": "x" * (20 * TEXT_MAX)}))
+    title, description = post.text.split("\n\n")
+    assert title == "Ti[0mtle \u202eRTL"
+    assert len(post.text) == TEXT_MAX and set(description) == {"x"}
+    assert api_spider.crawler.stats.get_value("pagescout/cut/youtube/description") == 1
+
+
+@pytest.mark.parametrize("video_id", [None, 42, "", "../../x", "a" * 65])
+def test_video_without_a_usable_id_is_skipped_and_counted(api_spider, video_id):
+    assert parse_one_video(api_spider, videos_answer(id=video_id)) == []
+    assert api_spider.crawler.stats.get_value("pagescout/invalid/youtube/video") == 1
+
+
+def test_channel_with_wrong_types_keeps_what_it_can(api_spider):
+    body = json.loads(fixture("pyyoutube_channels_info_multiple.json"))
+    channel = body["items"][0]
+    channel["snippet"].update(title=["Google"], customUrl=42, thumbnails=["x"])
+    channel["statistics"].update(hiddenSubscriberCount="false", subscriberCount=str(10**23))
+    results = list(api_spider.parse_channel(response(f"{API}/channels?id=x", json.dumps(body).encode()), handle="x", hop=0))
+    (account,) = of(results, Account)
+    assert (account.handle, account.name, account.avatar, account.followers) == ("UCK8sQmJBp8GCxrOtXWBpyEA", None, None, None)
+    assert account.url == "https://www.youtube.com/channel/UCK8sQmJBp8GCxrOtXWBpyEA"
+    assert account.posts_total == 2678
+    stats = api_spider.crawler.stats
+    assert [stats.get_value(f"pagescout/invalid/youtube/{f}") for f in ("name", "custom_url", "hidden_subscribers",
+                                                                         "followers")] == [1, 1, 1, 1]
+
+
+def test_feed_view_count_of_10_23_is_unknown(spider):
+    body = feed_xml(DF, "Digital Foundry", 1).replace('views="1000"', f'views="{10**23}"')
+    (post,) = of(spider.parse_feed(response(FEED_URL, body.encode()), handle=DF, hop=0), Post)
+    assert post.views is None and post.likes == 0
+    assert spider.crawler.stats.get_value("pagescout/invalid/youtube/views") == 1
+
+
+def test_feed_that_is_not_atom_is_an_invalid_answer(spider):
+    with pytest.raises(InvalidAnswer, match="^the channel feed is not an Atom feed$"):
+        list(spider.parse_feed(response(FEED_URL, b"<?xml version='1.0'?><html>consent</html>"), handle=DF, hop=0))
+
+
+def test_commenter_id_of_the_wrong_type_is_skipped_and_counted(api_spider):
+    thread = lambda author: {"snippet": {"topLevelComment": {"snippet": {"authorChannelId": {"value": author}}}}}  # noqa: E731
+    body = json.dumps({"items": [thread(["UCx"]), thread("UC" + "a" * 22), "oops", thread(None)]}).encode()
+    results = list(api_spider.parse_comments(response(f"{API}/commentThreads?videoId=v", body), handle=DF, video_id="v"))
+    assert [m.member_id for m in of(results, AudienceMember)] == ["UC" + "a" * 22]
+    stats = api_spider.crawler.stats
+    assert (stats.get_value("pagescout/invalid/youtube/commenter"), stats.get_value("pagescout/invalid/youtube/comment")) == (1, 1)
+
+
+def test_api_error_with_hostile_reason_and_message_is_cleaned(api_spider):
+    body = {"error": {"code": 404, "message": "gone\x1b[31m" + "x" * 5_000, "errors": [{"reason": ["notFound"]}]}}
+    (account,) = api_spider.parse_channel(response(f"{API}/channels?id=x", json.dumps(body).encode(), status=404),
+                                          handle=DF, hop=0)
+    assert account.reason.startswith("http_404 (HTTP 404: gone[31mxxx") and len(account.reason) < 400
+    assert api_spider.crawler.stats.get_value("pagescout/errors/not_found") == 1
+
+
+def test_next_page_token_of_the_wrong_kind_stops_paging(api_spider):
+    body = json.loads(fixture("pyyoutube_playlist_items_playlist_items_paged_1.json"))
+    body["nextPageToken"] = {"page": 2}
+    results = list(api_spider.parse_uploads(response(f"{API}/playlistItems?playlistId=PL", json.dumps(body).encode()),
+                                            handle=DF, playlist="PL", hop=0, taken=0))
+    assert [r.url.split("?")[0].rsplit("/", 1)[1] for r in results] == ["videos"]
+    assert api_spider.crawler.stats.get_value("pagescout/invalid/youtube/next_page_token") == 1

@@ -22,7 +22,12 @@ Atom feed's author URI). A profile link inside a post is someone the post talks 
 identity: it gives no ``same_as`` (counted in ``pagescout/rss/profile_links_in_posts``). Links in posts to
 other sites become ``mention`` links to those sites' handles, which ``--depth`` crawls like seeds (a site
 without a feed is then recorded as unavailable). A link whose URL cannot be parsed (``http://[host]:x/``)
-is no link.
+is no link, and only http(s) URLs are followed or kept (a page naming ``file:///…`` as its feed names none).
+
+Feeds are written by strangers: every value passes a typed reader (``crawler.fields``), so a comment count
+past the cap, a date before 1990 or in the future, a text with control characters is left out or cleaned
+and counted as ``pagescout/invalid/rss/<field>``. A feed that is neither RSS nor Atom raises
+``InvalidAnswer``: the blog is stored unavailable with that reason.
 """
 
 from __future__ import annotations
@@ -34,9 +39,11 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
+from scrapy.http import TextResponse
 from w3lib.html import remove_tags, replace_entities
 
-from crawler.basespider import PlatformSpider, SeedError
+from crawler.basespider import InvalidAnswer, PlatformSpider, SeedError
+from crawler.fields import TEXT_MAX, clean_text
 from crawler.items import Account, Link, Post
 
 NS = {"atom": "http://www.w3.org/2005/Atom", "slash": "http://purl.org/rss/1.0/modules/slash/",
@@ -45,6 +52,8 @@ NS = {"atom": "http://www.w3.org/2005/Atom", "slash": "http://purl.org/rss/1.0/m
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
 FEED_NAMES = re.compile(r"^(feed|rss|atom|index\.xml|feed\.xml|rss\.xml|atom\.xml|.*\.(rss|atom|xml))$", re.I)
 HOST = re.compile(r"^(localhost|\d{1,3}(\.\d{1,3}){3}|([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*)$")
+# A Bluesky profile is named by its handle (a domain name, as HOST) or its DID.
+BLUESKY_DID = re.compile(r"^did:(plc:[a-z2-7]{24}|web:[a-z0-9.\-%:]{1,253})$")
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')\]]+")
 # Hosts where /@name is not a Mastodon profile.
 NOT_MASTODON = {"medium.com", "www.medium.com", "tiktok.com", "www.tiktok.com", "threads.net", "www.threads.net",
@@ -110,12 +119,18 @@ def site_handle(url: str, feed: bool = False) -> str:
     return "/".join([host, *segments])
 
 
+#: Longest ``same_as`` target kept: the longest handle any platform allows, with room to spare.
+TARGET_MAX = 300
+
+
 def same_as_target(url: str) -> str | None:
     """``<platform>:<handle>`` for a link to a profile on a platform pagescout knows, else ``None``."""
     try:
-        return _same_as_target(url)
+        target = _same_as_target(url)
     except ValueError:  # a URL urlsplit cannot read
         return None
+    # The handle comes from a stranger's link: it must be one a store and a later crawl can take.
+    return target if target and len(target) <= TARGET_MAX and clean_text(target, TARGET_MAX) == target else None
 
 
 def _same_as_target(url: str) -> str | None:
@@ -137,11 +152,11 @@ def _same_as_target(url: str) -> str | None:
         return f"youtube:{found}" if found else None
     if host in ("bsky.app", "www.bsky.app"):
         segments = [s for s in urlsplit(url).path.split("/") if s]
-        if len(segments) >= 2 and segments[0] == "profile":
-            return f"bluesky:{segments[1].lower()}"
-        return None
+        name = segments[1].lower() if len(segments) >= 2 and segments[0] == "profile" else ""
+        return f"bluesky:{name}" if BLUESKY_DID.fullmatch(name) or HOST.fullmatch(name) else None
     segments = [s for s in urlsplit(url).path.split("/") if s]
-    if host not in NOT_MASTODON and len(segments) == 1 and re.fullmatch(r"@[A-Za-z0-9_]{1,30}", segments[0]):
+    if (host not in NOT_MASTODON and HOST.fullmatch(host) and len(segments) == 1
+            and re.fullmatch(r"@[A-Za-z0-9_]{1,30}", segments[0])):
         return f"mastodon:{segments[0][1:].lower()}@{host}"
     return None
 
@@ -156,7 +171,11 @@ def html_to_text(html: str | None) -> str:
 
 
 def parse_date(value: str | None) -> datetime | None:
-    if not value:
+    """An ISO 8601 (Atom, ``dc:date``) or RFC 822 (RSS ``pubDate``) date; ``None`` if unreadable.
+
+    No range check here: the spider passes the result through ``fields.date``.
+    """
+    if not value or len(value) > 200:
         return None
     text = value.strip()
     try:
@@ -164,9 +183,31 @@ def parse_date(value: str | None) -> datetime | None:
     except ValueError:
         try:
             when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+        # OverflowError: a year or offset beyond what datetime holds ("Mon, 1 Jan 99999999 …").
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+# A character reference: lxml turns one to a lone surrogate (&#xD800;) into bytes it then cannot decode
+# itself (UnicodeDecodeError on reading the text), so references to what XML forbids go before parsing.
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+
+
+def _xml_char_ref(match: re.Match) -> str:
+    hex_digits, digits = match.groups()
+    if len(hex_digits or digits) > 8:
+        return ""
+    code = int(hex_digits, 16) if hex_digits else int(digits)
+    allowed = (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+               or 0x10000 <= code <= 0x10FFFF)
+    return match.group(0) if allowed else ""
+
+
+def feed_selector(response) -> scrapy.Selector:
+    """A feed's XML tree, leniently parsed (lxml recovers what it can of broken XML), from any response."""
+    text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+    return scrapy.Selector(text=_CHAR_REF.sub(_xml_char_ref, text), type="xml")
 
 
 def hrefs(html: str | None, base: str) -> list[str]:
@@ -187,6 +228,8 @@ class RssSpider(PlatformSpider):
     min_delay = 1.0
     followers_kind = None
     handle_httpstatus_list = [404, 410]
+    # A seed may be a feed (XML) or the site's page (HTML), and either may name the other.
+    answer_kind = "any"
 
     @classmethod
     def parse_seed(cls, seed: str) -> str:
@@ -229,14 +272,15 @@ class RssSpider(PlatformSpider):
         if self.is_feed(response):
             yield from self.parse_feed(response, url=url, hop=hop, key=key, site_url=None, page_same_as=[])
             return
-        if not hasattr(response, "css"):
+        if not isinstance(response, TextResponse):  # a binary Response has .css too, which raises
             yield self.unavailable(handle, "neither a feed nor a web page", "no_feed")
             return
         feed = None
         for link in response.css('link[rel~="alternate"]'):
             kind = (link.attrib.get("type") or "").lower()
-            if kind in FEED_TYPES[:3] and link.attrib.get("href") and safe_url(url, link.attrib["href"]):
-                feed = safe_url(url, link.attrib["href"])
+            href = link.attrib.get("href")
+            # http(s) only: Scrapy would read a file:// "feed" from this machine's disk.
+            if kind in FEED_TYPES[:3] and (feed := self.read_url(url, href, "feed_url")):
                 break
         if feed is None:
             yield self.unavailable(site_handle(url), "no RSS/Atom feed named on the page "
@@ -265,8 +309,7 @@ class RssSpider(PlatformSpider):
         if response.status in (404, 410):
             yield self.unavailable(response.meta["handle"], f"feed not found (HTTP {response.status})", "not_found")
             return
-        text = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
-        feed = scrapy.Selector(text=text, type="xml")
+        feed = feed_selector(response)
         atom = bool(feed.xpath("/atom:feed", namespaces=NS))
         rdf = bool(feed.xpath("/rdf:RDF", namespaces=NS))
         if atom:
@@ -286,15 +329,17 @@ class RssSpider(PlatformSpider):
         else:
             channel = feed.xpath("/rss/channel")
             if not channel:
-                yield self.unavailable(response.meta["handle"], "the feed is not RSS or Atom", "bad_feed")
-                return
+                raise InvalidAnswer("the feed is not RSS or Atom (no <rss><channel>, <feed> or <rdf:RDF>)")
             title = channel.xpath("title/text()").get()
             description = channel.xpath("description/text()").get()
             link = channel.xpath("link/text()").get() or channel.xpath("atom:link[@rel='alternate']/@href",
                                                                       namespaces=NS).get()
             channel_links = channel.xpath("link/text() | atom:link/@href | image/link/text()", namespaces=NS).getall()
             entries = channel.xpath("item")
-        site = site_url or (safe_url(url, link) if link and link.strip().startswith(("http", "/")) else None)
+        if site_url is None and link and link.strip().startswith(("http", "/")):
+            site = self.read_url(url, link, "url")
+        else:
+            site = site_url
         handle = site_handle(site) if site else site_handle(url, feed=True)
         hops = self.state.setdefault("hops", {})
         hops[handle] = min(hops.get(handle, hop), hop)
@@ -302,9 +347,9 @@ class RssSpider(PlatformSpider):
         if handle in done:
             return
         done.add(handle)
-        yield Account(platform=self.platform, handle=handle, name=(html_to_text(title) or None),
-                      url=site or url, description=html_to_text(description) or None, followers=None,
-                      followers_kind=None)
+        yield Account(platform=self.platform, handle=handle, name=self.fields.text(html_to_text(title), "name"),
+                      url=site or url, description=self.fields.text(html_to_text(description), "description"),
+                      followers=None, followers_kind=None)
         # Identity: the site page's profile links and the feed's channel-level links, never the posts'.
         targets = set(page_same_as)
         for href in channel_links:
@@ -326,7 +371,10 @@ class RssSpider(PlatformSpider):
                     continue
                 other = site_handle(target)
                 host = other.split("/")[0]
-                if host and host != own_host and not any(host == h or host.endswith("." + h) for h in NOT_BLOGS):
+                # A mentioned site is crawled like a seed under --depth: its host must be one a seed may name.
+                if not HOST.fullmatch(host.split(":")[0]):
+                    continue
+                if host != own_host and not any(host == h or host.endswith("." + h) for h in NOT_BLOGS):
                     mentioned.add((host, post.post_id, post.published_at))
         for target in sorted(targets):
             yield Link(self.platform, handle, target, "same_as")
@@ -361,25 +409,46 @@ class RssSpider(PlatformSpider):
             date = get("pubDate/text()") or get("dc:date/text()")
             summary = get("description/text()")
             body = get("content:encoded/text()") or summary
-        link = safe_url(base, link) if link else None
-        post_id = (guid or link or "").strip()
+        link = self.read_url(base, link, "url")
+        # Control characters and lone surrogates out of the id too: a store cannot key on what it cannot
+        # encode. A long id (a guid is anything the blog writes) is replaced by its hash.
+        post_id = clean_text(guid or link or "", TEXT_MAX) or ""
         if not post_id:
-            text = (title or "") + (date or "")
-            if not text:
+            post_id = clean_text((title or "") + (date or ""), TEXT_MAX)
+            if not post_id:
+                self.crawler.stats.inc_value("pagescout/invalid/rss/entry")
                 return None, []
-            post_id = text
         if len(post_id) > MAX_ID:
             post_id = hashlib.sha1(post_id.encode("utf-8")).hexdigest()
         text = "\n\n".join(t for t in (html_to_text(title), html_to_text(summary)) if t) or None
-        comments = (get("slash:comments/text()") or "").strip()
         post = Post(platform=self.platform, account=handle, post_id=post_id, url=link,
-                    published_at=parse_date(date), text=text,
-                    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-                    comments=int(comments) if re.fullmatch(r"[0-9]+", comments) else None)
+                    published_at=self.read_date(date), text=self.fields.text(text, "text"),
+                    comments=self.fields.count(get("slash:comments/text()"), "comments"))
         return post, hrefs(body, link or base) + (hrefs(summary, link or base) if summary != body else [])
 
+    def read_url(self, base: str, href: str | None, field: str) -> str | None:
+        """``href`` made absolute against ``base``, if it is an http(s) URL with a host and a port that is a
+        number; ``None`` otherwise, counted as invalid (an absent or blank ``href`` is not)."""
+        if href is None or not href.strip():
+            return None
+        url = safe_url(base, href)
+        if url is None:
+            self.fields.invalid(field)
+            return None
+        return self.fields.url(url, field)
+
+    def read_date(self, value: str | None) -> datetime | None:
+        """A post's date through ``parse_date`` and then the range check; a date that is there but
+        unreadable counts as invalid like one out of range."""
+        when = parse_date(value)
+        if when is None:
+            if value and value.strip():
+                self.fields.invalid("published_at")
+            return None
+        return self.fields.date(when, "published_at")
+
     def parse_site_links(self, response, handle: str):
-        if response.status != 200 or not hasattr(response, "css"):
+        if response.status != 200 or not isinstance(response, TextResponse):
             return
         for target in sorted(profile_links(response, response.url)):
             yield Link(self.platform, handle, target, "same_as")

@@ -5,18 +5,23 @@ What the preview shows: title, description, avatar, verified mark, the subscribe
 where it was forwarded from. What it never shows: exact counts, subscriber lists, forward counts,
 comment counts. Channels whose preview is off (private, restricted) redirect from ``/s/<ch>`` to
 ``/<ch>``: they are recorded as unavailable with that reason.
+
+A page is written by the channel's owner: every value passes a typed reader (``crawler.fields``). A
+counter that is no plausible number ("123456789012345678901234567890 subscribers") is left empty, a
+message whose id is no number is skipped, a date that cannot be read is left out; each is counted as
+``pagescout/invalid/telegram/<field>``. Texts lose control characters and are cut to their cap.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from urllib.parse import urlsplit
 
 import scrapy
 
 from crawler.basespider import PlatformSpider, SeedError
 from crawler.counts import parse_count
+from crawler.fields import TEXT_MAX, clean_text
 from crawler.items import Account, Link, Post
 
 # Telegram usernames: 5–32 characters, letters, digits and underscores, starting with a letter.
@@ -27,6 +32,10 @@ TELEGRAM_HOSTS = {"t.me", "www.t.me", "telegram.me", "www.telegram.me", "telegra
 RESERVED = {"joinchat", "addstickers", "addemoji", "share", "proxy", "socks", "iv", "c", "s", "addlist",
             "setlanguage", "addtheme", "confirmphone", "login", "invoice", "boost", "contact"}
 REDIRECTS = [301, 302, 303, 307, 308]
+# Message ids and the older-page cursor: ASCII digits that fit a BIGINT (str.isdigit() also takes "²",
+# which int() refuses, and a 40-digit id would sort as a number no store column holds). Checked with
+# fullmatch: "$" alone lets a trailing newline through.
+MESSAGE_ID = re.compile(r"^[0-9]{1,18}$")
 
 
 def handle_from_url(url: str) -> tuple[str, str | None] | None:
@@ -56,6 +65,9 @@ def _text(selector) -> str | None:
         return None
     html = re.sub(r"<br\s*/?>", "\n", html)
     text = scrapy.Selector(text=html).xpath("string()").get() or ""
+    # No field keeps more than TEXT_MAX characters (crawler.fields): normalising the spaces of a 50 MB bio
+    # would take seconds for nothing. Four times the cap leaves room for the spaces normalising removes.
+    text = text[: 4 * TEXT_MAX]
     text = re.sub(r"[ \t\u00a0]+", " ", text)
     return re.sub(r" *\n *", "\n", text).strip() or None
 
@@ -68,6 +80,7 @@ class TelegramSpider(PlatformSpider):
     min_delay = 1.0
     followers_kind = "subscribers"
     handle_httpstatus_list = [404, 410, *REDIRECTS]
+    answer_kind = "html"
 
     @classmethod
     def parse_seed(cls, seed: str) -> str:
@@ -111,7 +124,8 @@ class TelegramSpider(PlatformSpider):
             yield self.unavailable(handle, f"not found (HTTP {response.status})", "not_found")
             return
         if response.status in REDIRECTS:
-            target = response.headers.get("Location", b"").decode("latin-1")
+            # The reason is shown and stored: a stranger's Location header is cut and cleaned first.
+            target = clean_text(response.headers.get("Location", b"").decode("latin-1"), 300) or "nowhere"
             yield from self.no_preview(
                 handle, hop, f"no public preview (redirects to {target}): private, restricted or not a channel")
             return
@@ -137,7 +151,11 @@ class TelegramSpider(PlatformSpider):
         before = response.css("a.tme_messages_more::attr(data-before)").get()
         if before is None:
             prev = response.css('link[rel="prev"]::attr(href)').get()
-            before = re.search(r"before=(\d+)", prev).group(1) if prev and "before=" in prev else None
+            found = re.search(r"before=([0-9]+)", prev) if prev else None
+            before = found.group(1) if found else None
+        if before is not None and not MESSAGE_ID.fullmatch(before):
+            self.fields.invalid("before")  # older posts are not asked for with a cursor no one can read
+            before = None
         if posts and before and taken < self.max_posts:
             yield self.channel_request(handle, hop, before=before, taken=taken)
 
@@ -155,6 +173,16 @@ class TelegramSpider(PlatformSpider):
         else:
             self.crawler.stats.inc_value("pagescout/summary/linked usernames without a channel preview")
 
+    def counter(self, text: str | None, field: str) -> int | None:
+        """A printed counter ("109K") as a count within the field's cap; ``None``, counted as invalid in
+        ``pagescout/invalid/telegram/<field>``, when the text is there but is no plausible number."""
+        number = parse_count(text)
+        if number is None:
+            if text is not None and text.strip():
+                self.fields.invalid(field)
+            return None
+        return self.fields.count(number, field)
+
     def parse_account(self, response, handle: str) -> Account | None:
         header = response.css(".tgme_channel_info")
         if not header:
@@ -163,19 +191,34 @@ class TelegramSpider(PlatformSpider):
         for counter in header.css(".tgme_channel_info_counter"):
             kind = (counter.css(".counter_type::text").get() or "").strip().lower()
             if kind.startswith(("subscriber", "member")):
-                followers = parse_count(counter.css(".counter_value::text").get())
+                followers = self.counter(counter.css(".counter_value::text").get(), "followers")
         title = header.css(".tgme_channel_info_header_title")
         return Account(
             platform=self.platform,
             handle=handle,
-            name=_text(title.css("span") or title),
+            name=self.fields.text(_text(title.css("span") or title), "name"),
             url=f"https://t.me/{handle}",
-            description=_text(header.css(".tgme_channel_info_description")[:1] or None),
+            description=self.fields.text(_text(header.css(".tgme_channel_info_description")[:1] or None),
+                                         "description"),
             followers=followers,
             followers_kind=self.followers_kind,
             verified=bool(title.css(".verified-icon")),
-            avatar=header.css(".tgme_page_photo_image img::attr(src)").get(),
+            avatar=self.fields.url(header.css(".tgme_page_photo_image img::attr(src)").get(), "avatar"),
         )
+
+    def reactions(self, message) -> int | None:
+        """The sum of a message's reaction counters; ``None`` when one of them is unreadable, since a
+        total without it would understate the post (an empty counter is a reaction without a number: 0)."""
+        total = 0
+        for reaction in message.css(".tgme_widget_message_reactions .tgme_reaction"):
+            text = "".join(reaction.xpath("./text()").getall())
+            if not text.strip():
+                continue
+            number = self.counter(text, "likes")
+            if number is None:
+                return None
+            total += number
+        return self.fields.count(total, "likes")
 
     def parse_posts(self, response, handle: str):
         """Yield ``(Post, [Link, …])`` for each message on the page."""
@@ -185,22 +228,18 @@ class TelegramSpider(PlatformSpider):
         reactions_shown = bool(response.css(".tgme_widget_message_reactions"))
         for message in messages:
             channel, _, post_id = message.attrib["data-post"].partition("/")
-            if not post_id.isdigit():
+            if not MESSAGE_ID.fullmatch(post_id):
+                self.fields.invalid("post_id")
                 continue
             published = message.css(".tgme_widget_message_date time::attr(datetime)").get() or message.css(
                 "time::attr(datetime)"
             ).get()
-            published_at = datetime.fromisoformat(published) if published else None
+            published_at = self.fields.date(published, "published_at")
             text_node = message.xpath(
                 './/div[contains(@class, "tgme_widget_message_bubble")]/div[contains(@class, "tgme_widget_message_text")]'
             )
-            text = _text(text_node[:1] or None)
-            likes = None
-            if reactions_shown:
-                likes = sum(
-                    parse_count("".join(r.xpath("./text()").getall())) or 0
-                    for r in message.css(".tgme_widget_message_reactions .tgme_reaction")
-                )
+            text = self.fields.text(_text(text_node[:1] or None), "text")
+            likes = self.reactions(message) if reactions_shown else None
             forwarded = message.css(".tgme_widget_message_forwarded_from_name")
             post = Post(
                 platform=self.platform,
@@ -209,7 +248,7 @@ class TelegramSpider(PlatformSpider):
                 url=f"https://t.me/{handle}/{post_id}",
                 published_at=published_at,
                 text=text,
-                views=parse_count(message.css(".tgme_widget_message_views::text").get()),
+                views=self.counter(message.css(".tgme_widget_message_views::text").get(), "views"),
                 likes=likes,
                 kind="forward" if forwarded else "post",
             )

@@ -13,9 +13,13 @@ part=snippet,statistics`` (views, likes, comments), and ``commentThreads.list`` 
 ``quotaExceeded`` answer stops the crawl cleanly (what was stored stays) and says so; a key YouTube
 rejects (``keyInvalid``, ``keyExpired``, the API not enabled, …) stops it with one line. Any other error
 concerns one channel or one video: ``forbidden`` or ``commentsDisabled`` on a video's comments skips that
-video's comments (counted), and an answer that is not JSON is counted (or, for the channel itself, stored
-as the reason it is unavailable) instead of ending the crawl. The key is added to URLs only at download
-time (``crawler.apikeys``): it is never logged or stored.
+video's comments (counted). An answer that cannot be read (not a JSON object, ``items`` not a list, a
+channel without an id, a feed that is not Atom) raises ``InvalidAnswer``: the channel it was for is stored
+unavailable with that reason (for a later page or a video's comments it is counted), and the crawl goes
+on. Every value kept passes a typed reader (``crawler.fields``): counts come as digit strings ("7920"),
+and one that is no plausible count, a title that is no text, an id that is no id, is left out and counted
+as ``pagescout/invalid/youtube/<field>``. The key is added to URLs only at download time
+(``crawler.apikeys``): it is never logged or stored.
 
 Handles are channel ids (``UC…``), the one name that never changes; the account's URL uses the
 ``@handle`` where the API tells it. Links ``youtube.com/channel/UC…`` in video descriptions become
@@ -26,22 +30,33 @@ request each). What YouTube never shows: subscriber lists (private), who liked a
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import scrapy
 from scrapy.exceptions import CloseSpider
+from scrapy.http import TextResponse
 
 from crawler.apikeys import scrub, secret
-from crawler.basespider import PlatformSpider, SeedError
+from crawler.basespider import InvalidAnswer, PlatformSpider, SeedError
+from crawler.fields import as_dict, as_list, clean_text
 from crawler.items import Account, Link, Post
 from crawler.sampling import AUDIENCE_LIMIT, AudienceSampler, known_fields
 from crawler.social import json_body
+from crawler.spiders.rss import feed_selector
 
 CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
 HANDLE = re.compile(r"^@[A-Za-z0-9_.\-·]{3,30}$")
+# A ``customUrl`` as the API gives it, to build the account's URL: any script (handles may be written in
+# many), but one path segment.
+HANDLE_IN_URL = re.compile(r"^@[^\s/?#%\\\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,100}$")
 YT_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com"}
 CHANNEL_IN_TEXT = re.compile(r"youtube\.com/channel/(UC[A-Za-z0-9_-]{22})")
+# Ids as the API and the feed send them (videos 11 characters, playlists 24–34), and page tokens (base64,
+# up to a few hundred characters), with room to spare: anything else is a stranger's value that must not
+# become a key or go into a URL. Checked with fullmatch: "$" alone lets a trailing newline through.
+API_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+PAGE_TOKEN = re.compile(r"^[A-Za-z0-9_+/=-]{1,1024}$")
+ERROR_REASON = re.compile(r"^[A-Za-z_]{1,64}$")
 CHANNEL_ID_IN_PAGE = [
     re.compile(r'<meta itemprop="(?:channelId|identifier)" content="(UC[A-Za-z0-9_-]{22})"'),
     re.compile(r'"(?:channelId|externalId|browseId)":"(UC[A-Za-z0-9_-]{22})"'),
@@ -74,34 +89,24 @@ def channel_from_url(url: str) -> str | None:
     return None
 
 
-def to_int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def parse_time(value) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def api_error(response) -> tuple[str, str]:
-    """``(reason, message)`` of a Data API error answer (``{"error": {"errors": [{"reason"}], …}}``)."""
+    """``(reason, message)`` of a Data API error answer (``{"error": {"errors": [{"reason"}], …}}``).
+
+    The reason becomes part of a stats key, so only a plain word is taken; the message is shown and
+    stored, so it is cleaned and cut.
+    """
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, AttributeError):  # AttributeError: a binary answer has no text to decode
         return f"http_{response.status}", f"HTTP {response.status}"
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
+    error = as_dict(as_dict(body).get("error"))
+    if not error:
         return f"http_{response.status}", f"HTTP {response.status}"
-    errors = [e for e in error.get("errors") or [] if isinstance(e, dict)]
-    reason = (errors[0].get("reason") if errors else None) or f"http_{response.status}"
-    return reason, scrub(str(error.get("message") or reason), "youtube")
+    errors = [e for e in as_list(error.get("errors")) if isinstance(e, dict)]
+    reason = errors[0].get("reason") if errors else None
+    if not isinstance(reason, str) or not ERROR_REASON.fullmatch(reason):
+        reason = f"http_{response.status}"
+    return reason, scrub(clean_text(error.get("message"), 300) or reason, "youtube")
 
 
 class YoutubeSpider(AudienceSampler, PlatformSpider):
@@ -149,7 +154,8 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
             callback=callback,
             errback=self.on_error if account else self.on_side_error,
             cb_kwargs={"handle": handle},
-            meta={"api_key": "youtube", "yt_method": method, **({"handle": handle} if account else {})},
+            meta={"api_key": "youtube", "yt_method": method, "answer_kind": "json",
+                  **({"handle": handle} if account else {})},
             priority=priority,
         )
 
@@ -162,13 +168,15 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
             request = self.feed_request(handle)
         else:
             request = scrapy.Request(f"{self.base_url}/{handle}", callback=self.parse_handle_page,
-                                     errback=self.on_error, cb_kwargs={"handle": handle}, meta={"handle": handle})
+                                     errback=self.on_error, cb_kwargs={"handle": handle},
+                                     meta={"handle": handle, "answer_kind": "html"})
         request.cb_kwargs["hop"] = hop
         return request
 
     def feed_request(self, channel_id: str) -> scrapy.Request:
         return scrapy.Request(f"{self.base_url}/feeds/videos.xml?channel_id={channel_id}", callback=self.parse_feed,
-                              errback=self.on_error, cb_kwargs={"handle": channel_id}, meta={"handle": channel_id})
+                              errback=self.on_error, cb_kwargs={"handle": channel_id},
+                              meta={"handle": channel_id, "answer_kind": "xml"})
 
     def on_side_error(self, failure):
         failure.request.meta.pop("handle", None)
@@ -199,14 +207,41 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
         else:
             stats.inc_value(f"pagescout/errors/youtube_{reason}")
 
-    def api_body(self, response, count: bool = True) -> dict | None:
-        """The JSON object of a 200 answer, or ``None`` (counted unless ``count`` is false) when the body
-        is not one: an HTML error page, an empty body, a list."""
-        body = json_body(response)
-        if isinstance(body, dict):
-            return body
-        if count:
-            self.crawler.stats.inc_value("pagescout/errors/youtube_bad_answer")
+    @staticmethod
+    def api_body(response, method: str) -> dict:
+        """The JSON object of a 200 answer of ``method``; raises InvalidAnswer when the body is not one (an
+        HTML error page, an empty body, a list)."""
+        try:
+            body = json_body(response) if isinstance(response, TextResponse) else None
+        except RecursionError:  # arrays nested deeper than the JSON decoder goes
+            body = None
+        if not isinstance(body, dict):
+            raise InvalidAnswer(f"{method}.list answer is not a JSON object")
+        return body
+
+    @staticmethod
+    def api_items(body: dict, method: str) -> list:
+        """The ``items`` of an answer (none when absent); raises InvalidAnswer when they are not a list."""
+        items = body.get("items")
+        if items is None:
+            return []
+        if not isinstance(items, list):
+            raise InvalidAnswer(f"{method}.list items is not a list")
+        return items
+
+    def page_token(self, body: dict) -> str | None:
+        token = body.get("nextPageToken")
+        if token is not None and not (isinstance(token, str) and PAGE_TOKEN.fullmatch(token)):
+            self.fields.invalid("next_page_token")  # paging stops: what came so far is kept
+            return None
+        return token
+
+    def api_id(self, value, field: str) -> str | None:
+        """A video or playlist id as the API writes them; ``None``, counted as invalid, otherwise."""
+        if isinstance(value, str) and API_ID.fullmatch(value):
+            return value
+        if value is not None:
+            self.fields.invalid(field)
         return None
 
     # keyless ---------------------------------------------------------------------------------
@@ -214,7 +249,8 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
         if response.status != 200:
             yield self.unavailable(handle, f"no such channel (HTTP {response.status})", "not_found")
             return
-        channel_id = next((m.group(1) for p in CHANNEL_ID_IN_PAGE if (m := p.search(response.text))), None)
+        text = response.text if isinstance(response, TextResponse) else ""
+        channel_id = next((m.group(1) for p in CHANNEL_ID_IN_PAGE if (m := p.search(text))), None)
         if channel_id is None:
             yield self.unavailable(handle, "no channel id on the channel page", "no_channel_id")
             return
@@ -232,19 +268,19 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
         if response.status != 200:
             yield self.unavailable(handle, f"no channel feed (HTTP {response.status})", "not_found")
             return
-        feed = scrapy.Selector(text=response.text, type="xml")
+        feed = feed_selector(response)
+        if not feed.xpath("/atom:feed", namespaces=NS):
+            raise InvalidAnswer("the channel feed is not an Atom feed")
         title = feed.xpath("/atom:feed/atom:title/text()", namespaces=NS).get()
-        if title is None and not feed.xpath("/atom:feed", namespaces=NS):
-            yield self.unavailable(handle, "answer is not a channel feed", "bad_answer")
-            return
         done = self.state.setdefault("done", set())
         if handle in done:
             return
         done.add(handle)
         yield Account(
-            platform=self.platform, handle=handle, name=(title or "").strip() or None,
+            platform=self.platform, handle=handle, name=self.fields.text(title, "name"),
             url=f"https://www.youtube.com/channel/{handle}", followers=None, followers_kind=self.followers_kind,
-            created_at=parse_time(feed.xpath("/atom:feed/atom:published/text()", namespaces=NS).get()),
+            created_at=self.fields.date(feed.xpath("/atom:feed/atom:published/text()", namespaces=NS).get(),
+                                        "created_at"),
         )
         discovered = set()
         for entry in feed.xpath("/atom:feed/atom:entry", namespaces=NS)[: self.max_posts]:
@@ -261,20 +297,26 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
         def get(path):
             return entry.xpath(path, namespaces=NS).get()
 
-        video_id = get("yt:videoId/text()")
+        video_id = self.api_id(get("yt:videoId/text()"), "video_id")
         if not video_id:
+            self.crawler.stats.inc_value("pagescout/invalid/youtube/entry")
             return None, []
-        title = (get("atom:title/text()") or "").strip()
-        description = (get("media:group/media:description/text()") or "").strip()
-        published = parse_time(get("atom:published/text()"))
+        title = self.fields.text(get("atom:title/text()"), "title")
+        description = self.fields.text(get("media:group/media:description/text()"), "description")
+        published = self.fields.date(get("atom:published/text()"), "published_at")
         post = Post(
             platform=self.platform, account=handle, post_id=video_id,
-            url=get("atom:link[@rel='alternate']/@href") or f"https://www.youtube.com/watch?v={video_id}",
-            published_at=published, text="\n\n".join(t for t in (title, description) if t) or None,
-            views=to_int(get("media:group/media:community/media:statistics/@views")),
-            likes=to_int(get("media:group/media:community/media:starRating/@count")),
+            url=self.fields.url(get("atom:link[@rel='alternate']/@href"), "url")
+            or f"https://www.youtube.com/watch?v={video_id}",
+            published_at=published, text=self.video_text(title, description),
+            views=self.fields.count(get("media:group/media:community/media:statistics/@views"), "views"),
+            likes=self.fields.count(get("media:group/media:community/media:starRating/@count"), "likes"),
         )
         return post, self.mentions(description, handle, video_id, published)
+
+    def video_text(self, title: str | None, description: str | None) -> str | None:
+        """A video's title and description as one post text, within the text cap."""
+        return self.fields.text("\n\n".join(t for t in (title, description) if t) or None, "text")
 
     def mentions(self, text: str, handle: str, video_id: str, at) -> list[Link]:
         found = sorted(set(CHANNEL_IN_TEXT.findall(text or "")) - {handle})
@@ -286,15 +328,14 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
         if response.status != 200:
             yield from self.api_failed(response, handle, account=True)
             return
-        body = self.api_body(response, count=False)
-        if body is None:
-            yield self.unavailable(handle, f"answer is not JSON (HTTP {response.status})", "bad_answer")
-            return
-        items = [item for item in body.get("items") or [] if isinstance(item, dict) and item.get("id")]
+        items = self.api_items(self.api_body(response, "channels"), "channels")
         if not items:
             yield self.unavailable(handle, "no such channel (channels.list found none)", "not_found")
             return
-        channel = items[0]
+        channel = next((item for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)
+                        and CHANNEL_ID.fullmatch(item["id"])), None)
+        if channel is None:
+            raise InvalidAnswer("channels.list item has no channel id (UC…)")
         account = self.parse_channel_item(channel)
         hops = self.state.setdefault("hops", {})
         hops.setdefault(account.handle, hop)
@@ -304,26 +345,31 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
         done.add(account.handle)
         yield account
         yield self.snapshot(account)
-        uploads = ((channel.get("contentDetails") or {}).get("relatedPlaylists") or {}).get("uploads")
+        uploads = self.api_id(as_dict(as_dict(channel.get("contentDetails")).get("relatedPlaylists")).get("uploads"),
+                              "uploads_playlist")
         if uploads:
             yield self.uploads_request(account.handle, uploads, hops[account.handle])
 
     def parse_channel_item(self, channel: dict) -> Account:
-        snippet = channel.get("snippet") or {}
-        stats = channel.get("statistics") or {}
-        thumbnails = snippet.get("thumbnails") or {}
-        avatar = next((thumbnails[k]["url"] for k in ("high", "medium", "default")
-                       if isinstance(thumbnails.get(k), dict) and thumbnails[k].get("url")), None)
+        snippet = as_dict(channel.get("snippet"))
+        stats = as_dict(channel.get("statistics"))
+        thumbnails = as_dict(snippet.get("thumbnails"))
+        avatar = next((url for k in ("high", "medium", "default")
+                       if (url := self.fields.url(as_dict(thumbnails.get(k)).get("url"), "avatar"))), None)
         custom = snippet.get("customUrl")
-        hidden = bool(stats.get("hiddenSubscriberCount"))
+        if custom is not None and not (isinstance(custom, str) and HANDLE_IN_URL.fullmatch(custom)):
+            self.fields.invalid("custom_url")
+            custom = None
+        # Only True hides the count: the string "false" is truthy, and a hidden count is unknown, not 0.
+        hidden = self.fields.flag(stats.get("hiddenSubscriberCount"), "hidden_subscribers") is True
         values = dict(
-            platform=self.platform, handle=channel["id"], name=(snippet.get("title") or "").strip() or None,
-            url=f"https://www.youtube.com/{custom}" if custom and custom.startswith("@")
-            else f"https://www.youtube.com/channel/{channel['id']}",
-            description=(snippet.get("description") or "").strip() or None,
-            followers=None if hidden else to_int(stats.get("subscriberCount")),
-            followers_kind=self.followers_kind, avatar=avatar, created_at=parse_time(snippet.get("publishedAt")),
-            posts_total=to_int(stats.get("videoCount")),
+            platform=self.platform, handle=channel["id"], name=self.fields.text(snippet.get("title"), "name"),
+            url=f"https://www.youtube.com/{custom}" if custom else f"https://www.youtube.com/channel/{channel['id']}",
+            description=self.fields.text(snippet.get("description"), "description"),
+            followers=None if hidden else self.fields.count(stats.get("subscriberCount"), "followers"),
+            followers_kind=self.followers_kind, avatar=avatar,
+            created_at=self.fields.date(snippet.get("publishedAt"), "created_at"),
+            posts_total=self.fields.count(stats.get("videoCount"), "posts_total"),
         )
         return Account(**known_fields(Account, values))
 
@@ -340,16 +386,25 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
         if response.status != 200:
             yield from self.api_failed(response, handle, account=taken == 0)
             return
-        body = self.api_body(response)
-        if body is None:  # the channel is stored: only its videos are missing
+        try:
+            body = self.api_body(response, "playlistItems")
+            items = self.api_items(body, "playlistItems")
+        except InvalidAnswer:
+            if taken:  # a later page names no account: the middleware only counts it
+                raise
+            # The channel is stored already: an unreadable first page loses its videos, not its record
+            # (raised, the first page's handle would mark the channel unavailable).
+            self.crawler.stats.inc_value("pagescout/errors/invalid_answer")
             return
         ids = []
-        for item in body.get("items") or []:
-            if not isinstance(item, dict):
-                continue
-            video_id = (item.get("contentDetails") or {}).get("videoId") or \
-                ((item.get("snippet") or {}).get("resourceId") or {}).get("videoId")
-            if video_id and taken + len(ids) < self.max_posts:
+        for item in items:
+            item = as_dict(item)
+            video_id = self.api_id(as_dict(item.get("contentDetails")).get("videoId")
+                                   or as_dict(as_dict(item.get("snippet")).get("resourceId")).get("videoId"),
+                                   "video_id")
+            if video_id is None:
+                self.crawler.stats.inc_value("pagescout/invalid/youtube/playlist_item")
+            elif taken + len(ids) < self.max_posts:
                 ids.append(video_id)
         if ids:
             request = self.api("videos", self.parse_videos, handle, priority=1, part="snippet,statistics",
@@ -357,7 +412,7 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
             request.cb_kwargs.update(hop=hop, first=taken == 0)
             yield request
         taken += len(ids)
-        token = body.get("nextPageToken")
+        token = self.page_token(body)
         if ids and token and taken < self.max_posts:
             yield self.uploads_request(handle, playlist, hop, page_token=token, taken=taken)
 
@@ -366,15 +421,12 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
         if response.status != 200:
             yield from self.api_failed(response, handle, account=False)
             return
-        body = self.api_body(response)
-        if body is None:
-            return
+        body = self.api_body(response, "videos")
         posts, discovered = [], set()
-        for video in body.get("items") or []:
-            if not isinstance(video, dict):
-                continue
-            post, links = self.parse_video(video, handle)
+        for video in self.api_items(body, "videos"):
+            post, links = self.parse_video(as_dict(video), handle)
             if post is None:
+                self.crawler.stats.inc_value("pagescout/invalid/youtube/video")
                 continue
             posts.append(post)
             yield post
@@ -390,20 +442,21 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
         yield from self.expand(handle, hop, sorted(discovered))
 
     def parse_video(self, video: dict, handle: str) -> tuple[Post | None, list[Link]]:
-        video_id = video.get("id")
-        if not isinstance(video_id, str):
+        video_id = self.api_id(video.get("id"), "video_id")
+        if video_id is None:
             return None, []
-        snippet = video.get("snippet") or {}
-        stats = video.get("statistics") or {}
-        title = (snippet.get("title") or "").strip()
-        description = (snippet.get("description") or "").strip()
-        published = parse_time(snippet.get("publishedAt"))
+        snippet = as_dict(video.get("snippet"))
+        stats = as_dict(video.get("statistics"))
+        description = self.fields.text(snippet.get("description"), "description")
+        published = self.fields.date(snippet.get("publishedAt"), "published_at")
         post = Post(
             platform=self.platform, account=handle, post_id=video_id, url=f"https://www.youtube.com/watch?v={video_id}",
-            published_at=published, text="\n\n".join(t for t in (title, description) if t) or None,
-            # A count the channel hides is left out of the answer: unknown, not 0.
-            views=to_int(stats.get("viewCount")), likes=to_int(stats.get("likeCount")),
-            comments=to_int(stats.get("commentCount")),
+            published_at=published, text=self.video_text(self.fields.text(snippet.get("title"), "title"), description),
+            # A count the channel hides is left out of the answer: unknown, not 0. The API sends counts
+            # as digit strings ("7920"), which the count reader takes.
+            views=self.fields.count(stats.get("viewCount"), "views"),
+            likes=self.fields.count(stats.get("likeCount"), "likes"),
+            comments=self.fields.count(stats.get("commentCount"), "comments"),
         )
         return post, self.mentions(description, handle, video_id, published)
 
@@ -420,24 +473,28 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
             self.crawler.stats.inc_value("pagescout/youtube/comments_skipped")
             yield from self.api_failed(response, handle, account=False)
             return
-        body = self.api_body(response)
-        if body is None:
-            return
-        items = [thread for thread in body.get("items") or [] if isinstance(thread, dict)]
+        body = self.api_body(response, "commentThreads")
+        items = self.api_items(body, "commentThreads")
         for thread in items:
             if self.audience_room(handle, "commenter") <= 0:
                 return
-            comment = ((thread.get("snippet") or {}).get("topLevelComment") or {}).get("snippet") or {}
-            author = (comment.get("authorChannelId") or {}).get("value")
+            if not isinstance(thread, dict):
+                self.crawler.stats.inc_value("pagescout/invalid/youtube/comment")
+                continue
+            comment = as_dict(as_dict(as_dict(thread.get("snippet")).get("topLevelComment")).get("snippet"))
+            # No author id (a deleted account) is no commenter; a wrong one is counted by api_id.
+            author = self.api_id(as_dict(comment.get("authorChannelId")).get("value"), "commenter")
+            if author is None:
+                continue
             if author == handle:
                 continue  # the channel answering under its own video is not its audience
-            when = parse_time(comment.get("publishedAt"))
+            when = self.fields.date(comment.get("publishedAt"), "at")
             # The day only, as for every audience date; no signals: every commenter shows some picture.
             member = self.member(handle, "commenter", author,
                                  at=when.replace(hour=0, minute=0, second=0, microsecond=0) if when else None)
             if member is not None:
                 yield member
-        token = body.get("nextPageToken")
+        token = self.page_token(body)
         if items and token and self.audience_room(handle, "commenter") > 0:
             yield self.comments_request(handle, video_id, page_token=token)
 
