@@ -1342,20 +1342,12 @@ def write_heatmap_xlsx(matrix: pd.DataFrame, path: Path, metric: Metric, per_acc
 # audience ---------------------------------------------------------------------------------------
 def read_member_ids(path: Path) -> list[str]:
     """Member ids from a text file or CSV: the first column of each line; a header (id, member_id, user_id) is skipped."""
-    import csv
+    from crawler.imports import ImportFileError, read_member_ids as read_ids
 
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        fail(f"cannot read '{path}': {exc.strerror}")
-    except UnicodeDecodeError:
-        fail(f"cannot read '{path}': not UTF-8 text (save it as UTF-8 CSV)")
-    ids = [row[0].strip() for row in csv.reader(text.splitlines()) if row and row[0].strip()]
-    if ids and ids[0].lower() in ("id", "member_id", "user_id", "member", "user"):
-        ids = ids[1:]
-    if not ids:
-        fail(f"'{path}' holds no member ids: one id per line, or a CSV whose first column is the id")
-    return ids
+        return read_ids(path)
+    except ImportFileError as exc:
+        fail(str(exc))
 
 
 def _target(audiences: Audiences, known: pd.DataFrame, targets: list[str], members: Path | None,

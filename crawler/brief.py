@@ -2,6 +2,16 @@
 
 Errors name the file, the line and the key, in one line: ``brief.toml:7: filters.min_folowers: unknown
 key (known: …)``.
+
+A brief is read whole and its keywords are matched against every text a crawl meets, so its size is
+bounded:
+
+- the file is at most ``MAX_BRIEF_BYTES`` (1 MB; a brief of 500 keywords is under 100 KB);
+- at most ``MAX_KEYWORDS`` (500) keywords and as many negative keywords, each at most
+  ``KEYWORD_CHARS`` (100) characters: a phrase of a few words, matched by character trigrams;
+- every other list (seeds and search queries of a platform, targets, languages) at most ``MAX_ITEMS``
+  (1,000) entries, every other string at most ``STRING_CHARS`` (1,000) characters;
+- TOML nested deeper than Python's recursion allows is a syntax error, not a crash.
 """
 
 from __future__ import annotations
@@ -21,6 +31,12 @@ TOP_LEVEL = {
     "name": str, "platforms": list, "keywords": list, "negative_keywords": list, "languages": list,
     "targets": list, "seeds": dict, "search": dict, "filters": dict, "weights": dict, "budget": dict,
 }
+MAX_BRIEF_BYTES = 1_000_000
+MAX_KEYWORDS = 500
+KEYWORD_CHARS = 100
+MAX_ITEMS = 1_000
+STRING_CHARS = 1_000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class BriefError(ValueError):
@@ -67,14 +83,20 @@ def parse_brief(text: str, source: str = "brief.toml") -> Brief:
 
     def error(key: str, problem: str) -> BriefError:
         line = _line_of(text, key)
+        key = _shown(key, 80)  # the user's own key, maybe quoted with a newline in it
         return BriefError(f"{source}:{line}: {key}: {problem}" if line else f"{source}: {key}: {problem}")
 
+    if len(text) > MAX_BRIEF_BYTES:
+        raise BriefError(f"{source}: {len(text):,} characters, more than the {MAX_BRIEF_BYTES:,} a brief may have: "
+                         f"keep at most {MAX_KEYWORDS} keywords and the seeds you mean")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise BriefError(f"{source}:{found.group(1) if found else 0}: TOML syntax: {message}") from None
+    except RecursionError:
+        raise BriefError(f"{source}: TOML syntax: arrays or tables nested too deeply") from None
 
     for key, value in data.items():
         if key not in TOP_LEVEL:
@@ -82,17 +104,25 @@ def parse_brief(text: str, source: str = "brief.toml") -> Brief:
         if not isinstance(value, TOP_LEVEL[key]):
             raise error(key, f"must be a {_kind(TOP_LEVEL[key])}, not {_kind(type(value))}")
 
-    def strings(key: str, values: list) -> list[str]:
+    def strings(key: str, values: list, most: int = MAX_ITEMS, chars: int = STRING_CHARS) -> list[str]:
         if not all(isinstance(v, str) and v.strip() for v in values):
             raise error(key, "must be a list of non-empty strings")
+        if len(values) > most:
+            raise error(key, f"{len(values):,} entries, more than the {most:,} it may have: keep the best {most:,}")
+        for number, value in enumerate(values, start=1):
+            if len(value.strip()) > chars:
+                raise error(key, f"entry {number} ('{_shown(value)}') has {len(value.strip()):,} characters, more "
+                                 f"than the {chars:,} it may have: shorten it")
         return [v.strip() for v in values]
 
     if "name" not in data:
         raise BriefError(f"{source}: name: missing (give the brief a name, e.g. name = \"Fitness SPb\")")
+    if len(data["name"]) > STRING_CHARS:
+        raise error("name", f"{len(data['name']):,} characters, more than the {STRING_CHARS:,} it may have: shorten it")
     platforms = [p.lower() for p in strings("platforms", data.get("platforms", []))]
     for platform in platforms:
         if platform not in CRAWLABLE:
-            raise error("platforms", f"'{platform}' cannot be crawled (choose from {', '.join(CRAWLABLE)})")
+            raise error("platforms", f"'{_shown(platform)}' cannot be crawled (choose from {', '.join(CRAWLABLE)})")
     per_platform = {}
     for table in ("seeds", "search"):
         per_platform[table] = {}
@@ -112,7 +142,7 @@ def parse_brief(text: str, source: str = "brief.toml") -> Brief:
     targets = strings("targets", data.get("targets", []))
     for target in targets:
         if ":" not in target:
-            raise error("targets", f"'{target}' must be written platform:handle")
+            raise error("targets", f"'{_shown(target)}' must be written platform:handle")
 
     filters = {}
     for key, value in data.get("filters", {}).items():
@@ -144,18 +174,21 @@ def parse_brief(text: str, source: str = "brief.toml") -> Brief:
     prices = budget.get("prices")
     if prices is not None and not isinstance(prices, str):
         raise error("budget.prices", "must be a file path in quotes")
+    if prices is not None and len(prices) > STRING_CHARS:
+        raise error("budget.prices", f"{len(prices):,} characters, more than the {STRING_CHARS:,} a path may have")
 
     languages = strings("languages", data.get("languages", []))
     for key, values in (("languages", languages), ("filters.languages", filters.get("languages", []))):
         for code in values:
             if not re.fullmatch(r"[a-z]{2}", code):
-                raise error(key, f"'{code}' is not a two-letter ISO 639-1 code (ru, uk, en, cs, de, es, fr, …)")
+                raise error(key, f"'{_shown(code)}' is not a two-letter ISO 639-1 code "
+                                 "(ru, uk, en, cs, de, es, fr, …)")
 
     return Brief(
         name=data["name"],
         platforms=platforms,
-        keywords=strings("keywords", data.get("keywords", [])),
-        negative_keywords=strings("negative_keywords", data.get("negative_keywords", [])),
+        keywords=strings("keywords", data.get("keywords", []), MAX_KEYWORDS, KEYWORD_CHARS),
+        negative_keywords=strings("negative_keywords", data.get("negative_keywords", []), MAX_KEYWORDS, KEYWORD_CHARS),
         languages=languages,
         targets=targets,
         seeds=per_platform["seeds"],
@@ -170,16 +203,30 @@ def parse_brief(text: str, source: str = "brief.toml") -> Brief:
 def load_brief(path: str | Path) -> Brief:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            raw = f.read(MAX_BRIEF_BYTES + 1)  # no further: the path may even be a pipe or a device
     except FileNotFoundError:
         raise BriefError(f"{path}: no such file (write one like data/brief.toml)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BriefError(f"{path}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise BriefError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BRIEF_BYTES:
+        raise BriefError(f"{path}: larger than the {MAX_BRIEF_BYTES:,} bytes a brief may have: keep at most "
+                         f"{MAX_KEYWORDS} keywords and the seeds you mean")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BriefError(f"{path}: cannot read: not UTF-8 text (byte {exc.start + 1:,}): save it as UTF-8") from None
     brief = parse_brief(text, str(path))
     brief.source = path
     if brief.prices is not None and not brief.prices.is_absolute():
         brief.prices = path.parent / brief.prices
     return brief
+
+
+def _shown(value, limit: int = 40) -> str:
+    """A value as an error message quotes it: one line without control characters, at most ``limit`` characters."""
+    text = " ".join(_CONTROL.sub(" ", str(value)[: limit * 4]).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _kind(t) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from conftest import REPO
-from crawler.brief import BriefError, load_brief, parse_brief
+from crawler.brief import (KEYWORD_CHARS, MAX_ITEMS, MAX_KEYWORDS, STRING_CHARS, BriefError, load_brief,
+                           parse_brief)
 
 GOOD = """
 name = "Test"
@@ -78,3 +81,55 @@ def test_brief_without_any_seed_or_search():
 def test_missing_file(tmp_path):
     with pytest.raises(BriefError, match="no such file"):
         load_brief(tmp_path / "nope.toml")
+
+
+# bounds: a brief is read whole and matched against every text, so its size is limited ---------------------
+def keyword_list(n, chars=10):
+    return "[" + ", ".join(f'"{"к" * (chars - len(str(i)))}{i}"' for i in range(n)) + "]"
+
+
+@pytest.mark.parametrize("change, expected", [
+    (('keywords = ["фитнес", "běhání"]', f"keywords = {keyword_list(MAX_KEYWORDS + 1)}"),
+     "brief.toml:4: keywords: 501 entries, more than the 500 it may have"),
+    (('keywords = ["фитнес", "běhání"]', f"negative_keywords = {keyword_list(MAX_KEYWORDS + 1)}"),
+     "brief.toml:4: negative_keywords: 501 entries, more than the 500"),
+    (('keywords = ["фитнес", "běhání"]', f'keywords = ["фитнес", "{"ё" * (KEYWORD_CHARS + 1)}"]'),
+     "brief.toml:4: keywords: entry 2 ('ёёё"),
+    (('telegram = ["client", "rival"]', f"telegram = {keyword_list(MAX_ITEMS + 1)}"),
+     "brief.toml:8: seeds.telegram: 1,001 entries, more than the 1,000"),
+    (('targets = ["telegram:client"]', f'targets = ["telegram:{"x" * STRING_CHARS}"]'),
+     "brief.toml:5: targets: entry 1 ('telegram:xxx"),
+    (('name = "Test"', f'name = "{"T" * (STRING_CHARS + 1)}"'), "brief.toml:2: name: 1,001 characters"),
+    (('name = "Test"', 'name = "Test"\nweights = ' + "[" * 5000 + "]" * 5000), "brief.toml: TOML syntax: arrays or tables"),
+    (("relevance = 0.5", '"charis\\nma" = 0.5'), "brief.toml: weights.charis ma: unknown component"),
+    (('targets = ["telegram:client"]', 'targets = ["cli\\u001b[31ment\\nx"]'), "brief.toml:5: targets: 'cli [31ment x' must"),
+])
+def test_limits_name_line_and_key_in_one_line(change, expected):
+    with pytest.raises(BriefError) as info:
+        parse_brief(GOOD.replace(*change), "brief.toml")
+    message = str(info.value)
+    assert message.startswith(expected), message
+    assert "\n" not in message and len(message) < 300
+
+
+def test_keywords_at_the_limits_are_kept():
+    longest = "ж" * KEYWORD_CHARS
+    text = GOOD.replace('keywords = ["фитнес", "běhání"]',
+                        f'keywords = {keyword_list(MAX_KEYWORDS - 1)[:-1]}, "{longest}"]')
+    assert parse_brief(text, "brief.toml").keywords[-1] == longest
+
+
+def test_file_past_a_megabyte_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "huge.toml"
+    path.write_text(GOOD + "# " + "x" * 10_000_000 + "\n", encoding="utf-8")  # the probe's 10 MB brief
+    start = time.perf_counter()
+    with pytest.raises(BriefError, match=r"huge\.toml: larger than the 1,000,000 bytes a brief may have"):
+        load_brief(path)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_brief_that_is_not_utf8_is_one_line(tmp_path):
+    path = tmp_path / "latin.toml"
+    path.write_bytes(GOOD.encode("utf-8").replace("běhání".encode(), "b\xe9h".encode("latin-1")))
+    with pytest.raises(BriefError, match=r"latin\.toml: cannot read: not UTF-8 text \(byte \d+\): save it as UTF-8$"):
+        load_brief(path)
