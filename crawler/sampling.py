@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from datetime import datetime, timezone
 
 from crawler.items import AudienceMember
 
@@ -25,14 +24,6 @@ def known_fields(cls, values: dict) -> dict:
     return {k: v for k, v in values.items() if k in names}
 
 
-def day(timestamp: int | float | None) -> datetime | None:
-    """Midnight UTC of a Unix time's day: member signals keep the day only."""
-    if not timestamp:
-        return None
-    when = datetime.fromtimestamp(int(timestamp), timezone.utc)
-    return when.replace(hour=0, minute=0, second=0)
-
-
 class AudienceSampler:
     """Mixin for a PlatformSpider: ``member()`` returns an item while the (account, kind) has room."""
 
@@ -45,7 +36,11 @@ class AudienceSampler:
         return max(0, self.audience_limit - self._taken().get(f"{account}\t{kind}", 0))
 
     def member(self, account: str, kind: str, member_id, **signals) -> AudienceMember | None:
-        if member_id in (None, "") or self.audience_room(account, kind) <= 0:
+        """``member_id`` is the platform's raw id, a string or an integer the spider has checked; anything
+        else (a list, a bool) would be stored as its ``repr``, so it is refused here as a last guard."""
+        if isinstance(member_id, bool) or not isinstance(member_id, (str, int)) or member_id == "":
+            return None
+        if self.audience_room(account, kind) <= 0:
             return None
         if not hasattr(self, "_members_seen"):
             self._members_seen = defaultdict(set)
@@ -58,6 +53,12 @@ class AudienceSampler:
         self._taken()[key] = self._taken().get(key, 0) + 1
         return AudienceMember(self.platform, account, kind, member_id=str(member_id),
                               **known_fields(AudienceMember, signals))
+
+    def on_side_error(self, failure):
+        """Errback for audience and later-page requests: the failure is counted (``pagescout/errors/<code>``,
+        a redirect loop included) by ``on_error``, but the account stays as it is, so no ``handle`` goes with it."""
+        failure.request.meta.pop("handle", None)
+        yield from self.on_error(failure)
 
     def later_page_failed(self, code: str) -> None:
         """A later page (posts page 2+, an older cursor or offset) of an account already stored failed.

@@ -4,19 +4,28 @@ reposters) are public, so pagescout can sample who follows and who engages, not 
 Audience members leave the spider as ``AudienceMember`` items carrying the platform's raw id, which
 ``pipelines.HashMemberPipeline`` replaces with a keyed hash before anything is stored; nothing here
 keeps a raw id beyond the in-memory set used to count distinct members, and nothing logs one.
+
+Answers are written by strangers: every value the spiders keep passes through their typed readers
+(``self.fields``, crawler.fields), a nested value of the wrong type reads as absent (``as_dict``,
+``as_list``), and a post, member or link that cannot be read is skipped and counted. Only an answer whose
+essential part is unusable (an account without a usable id) raises ``InvalidAnswer``, which marks the
+account unavailable; that is always raised before the callback yields anything, so no post is ever stored
+without its account.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from math import ceil
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.http import TextResponse
 from w3lib.html import remove_tags, replace_entities
 
 from crawler.basespider import PlatformSpider
+from crawler.fields import as_date, as_url
 from crawler.sampling import AUDIENCE_LIMIT, AudienceSampler
 
 #: Default of ``--engagers-posts`` (``--audience-limit``'s is crawler.sampling.AUDIENCE_LIMIT).
@@ -24,37 +33,21 @@ ENGAGERS_POSTS = 10
 #: Accounts taken from one ``--search``: the first page of results.
 SEARCH_RESULTS = 25
 
-_FRACTION = re.compile(r"(\.\d{6})\d+")
-
-
-def parse_time(value) -> datetime | None:
-    """An ISO 8601 timestamp as an aware UTC datetime; ``None`` if absent or unreadable.
-
-    Clients write Bluesky's ``createdAt`` themselves, so fractions of any length and odd offsets occur.
-    """
-    if not value or not isinstance(value, str):
-        return None
-    text = _FRACTION.sub(r"\1", value.strip())
-    try:
-        when = datetime.fromisoformat(text)
-        return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 pushed past the range by its offset
-        return None
-
 
 def day_of(value) -> datetime | None:
-    """Midnight UTC of the day of a timestamp (or a bare ISO date).
+    """Midnight UTC of the day of a timestamp (a datetime, or an ISO 8601 string or bare date, read by
+    ``crawler.fields.as_date``).
 
     Audience signals keep the day only: an account's exact creation time, to the millisecond, would be
     as good as its id for finding it again.
     """
-    when = parse_time(value)
+    when = as_date(value)
     return when.replace(hour=0, minute=0, second=0, microsecond=0) if when else None
 
 
-def html_text(html: str | None) -> str | None:
-    """Plain text of a Mastodon HTML fragment: paragraphs and <br> become line breaks."""
-    if not html:
+def html_text(html) -> str | None:
+    """Plain text of a Mastodon HTML fragment: paragraphs and <br> become line breaks; ``None`` if not text."""
+    if not isinstance(html, str) or not html:
         return None
     text = re.sub(r"<br\s*/?>", "\n", html, flags=re.IGNORECASE)
     text = re.sub(r"</p>\s*<p[^>]*>", "\n\n", text, flags=re.IGNORECASE)
@@ -63,10 +56,12 @@ def html_text(html: str | None) -> str | None:
 
 
 def json_body(response):
-    """The response's JSON, or ``None`` when the body is not JSON (an HTML error page, say)."""
+    """The response's JSON, or ``None`` when the body is not JSON (an HTML error page, binary data)."""
+    if not isinstance(response, TextResponse):
+        return None
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return None
 
 
@@ -93,9 +88,8 @@ def link_header_next(response) -> str | None:
         url, params = part.group(1), part.group(2)
         rels = re.findall(r'rel\s*=\s*"?([^";,]+)"?', params)
         if any("next" in rel.split() for rel in rels):
-            if urlsplit(url).hostname == urlsplit(response.url).hostname:
-                return url
-            return None
+            url = as_url(url)  # http(s), a host, no control characters, short enough to be requested
+            return url if url and urlsplit(url).hostname == urlsplit(response.url).hostname else None
     return None
 
 
@@ -138,6 +132,15 @@ class AudienceSpider(AudienceSampler, PlatformSpider):
         self.crawler.stats.inc_value(f"pagescout/{self.platform}/found_by_search", len(requests))
         return requests
 
+    # readers ---------------------------------------------------------------------------------
+    def total(self, field: str, *values) -> int | None:
+        """A post's counters added up (reblogs and quotes), each through the count reader: ``None`` when
+        none is shown, or when one is unreadable, since a total without it would understate the post."""
+        counts = [self.fields.count(value, field) for value in values if value is not None]
+        if not counts or None in counts:
+            return None
+        return self.fields.count(sum(counts), field)
+
     # audience --------------------------------------------------------------------------------
     def audience_hidden(self, handle: str, reason: str) -> None:
         """The account keeps its follower list private: noted in the summary, not an error."""
@@ -145,8 +148,3 @@ class AudienceSpider(AudienceSampler, PlatformSpider):
         if stats.get_value(f"pagescout/audience_hidden/{handle}") is None:
             stats.inc_value("pagescout/audience/hidden")
         stats.set_value(f"pagescout/audience_hidden/{handle}", reason)
-
-    def on_audience_error(self, failure):
-        """Errback for audience and later-page requests: counted, but the account stays as it is."""
-        failure.request.meta.pop("handle", None)
-        yield from self.on_error(failure)

@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 
 from cli import app
 from conftest import make_spider, shared_dir
-from crawler.basespider import SeedError
+from crawler.basespider import InvalidAnswer, SeedError
 from crawler.items import Account, AudienceMember, Link, Post, Snapshot
 from crawler.middlewares import rate_limit_reset_seconds
 from crawler.spiders.bluesky import BlueskySpider
-from fake_social import bluesky_crawl, bluesky_search_crawl, did  # noqa: F401  (session fixtures)
+from fake_social import bluesky_crawl, bluesky_search_crawl, bsky_profile, did  # noqa: F401  (session fixtures)
 
 HANDLE = "chriskenny.bsky.social"
 DID = "did:plc:wpe35pganb6d4pg4ekmfy6u5"
@@ -422,11 +422,100 @@ def test_mention_by_did_only_and_did_authors_give_no_link_and_no_request():
 
 @pytest.mark.parametrize("created_at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"])
 def test_out_of_range_created_at_is_no_date_not_a_crash(created_at):
-    from crawler.social import parse_time
-    assert parse_time(created_at) is None
+    from crawler.fields import as_date
+    assert as_date(created_at) is None
     _, results = feed_page([feed_entry(created_at=created_at)])
     (post,) = of(results, Post)
     assert post.published_at is None
+
+
+# hostile values: each refused value costs that field only ---------------------------------------------------
+def alice_profile(**fields) -> tuple[BlueskySpider, list]:
+    s = spider()
+    body = json.dumps({**bsky_profile("alice", followers=5400), **fields}).encode()
+    return s, list(s.parse_profile(api_response(PROFILE_URL, body), handle="alice.bsky.social", hop=0))
+
+
+def invalid(s: BlueskySpider, field: str):
+    return s.crawler.stats.get_value(f"pagescout/invalid/bluesky/{field}")
+
+
+def test_followers_count_past_any_audience_is_unknown_and_the_rest_is_stored():
+    s, results = alice_profile(followersCount=2**64, displayName=["Alice"], avatar="javascript:alert(1)")
+    (account,) = of(results, Account)
+    assert (account.handle, account.followers, account.name, account.avatar, account.follows) == (
+        "alice.bsky.social", None, None, None, 50)
+    assert invalid(s, "followers") == invalid(s, "name") == invalid(s, "avatar") == 1
+    assert requests_of(results, "getAuthorFeed")
+
+
+@pytest.mark.parametrize("handle", [42, ["alice.bsky.social"], "alice bsky social", "ALICE.bsky.social/../x"])
+def test_handle_that_is_no_handle_stores_the_account_under_its_did(handle):
+    s, results = alice_profile(handle=handle)
+    assert of(results, Account)[0].handle == did("alice")
+    assert invalid(s, "handle") == 1
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"handle": "alice.bsky.social"}, "profile has no usable did"),
+    ({"did": "did:plc:short", "handle": "alice.bsky.social"}, "profile has no usable did"),
+    ({"did": ["did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"]}, "profile has no usable did"),
+    ([{"did": "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"}], "profile is not a JSON object"),
+])
+def test_profile_that_cannot_be_read_is_an_invalid_answer(body, message):
+    with pytest.raises(InvalidAnswer, match=message):
+        list(spider().parse_profile(api_response(PROFILE_URL, json.dumps(body).encode()), handle=HANDLE, hop=0))
+
+
+def test_first_feed_page_that_is_no_object_is_an_invalid_answer():
+    with pytest.raises(InvalidAnswer, match="feed is not a JSON object"):
+        list(spider().parse_feed(api_response(FEED_URL, b"[]"), handle=HANDLE, did=DID, hop=0, taken=0, engaged=0))
+
+
+def test_post_counts_and_text_of_the_wrong_type_are_unknown_and_the_post_is_stored():
+    entry = feed_entry(text=["hi"])
+    entry["post"].update(likeCount=2**70, replyCount="3", repostCount=1, quoteCount=[1])
+    s, results = feed_page([entry])
+    (post,) = of(results, Post)
+    assert (post.post_id, post.text, post.likes, post.comments, post.reposts) == ("3k1", None, None, 3, None)
+    assert invalid(s, "text") == invalid(s, "likes") == invalid(s, "reposts") == 1
+
+
+@pytest.mark.parametrize("uri", [None, 5, f"at://{DID}/app.bsky.feed.post/..", f"https://{DID}/x", f"at://{DID}/a b"])
+def test_own_post_without_a_usable_uri_is_skipped_and_counted(uri):
+    entry = feed_entry()
+    entry["post"]["uri"] = uri
+    s, results = feed_page([entry, feed_entry(rkey="3k2")])
+    assert [p.post_id for p in of(results, Post)] == ["3k2"]
+    assert invalid(s, "post_id") == 1
+
+
+def test_cursor_that_is_no_short_text_ends_the_paging():
+    s, results = feed_page([feed_entry()], cursor="c" * 5000)
+    assert of(results, Post) and requests_of(results, "getAuthorFeed") == []
+    assert invalid(s, "cursor") == 1
+
+
+def test_mention_facets_of_the_wrong_type_give_no_link_and_no_crash():
+    facets = [{"index": {"byteStart": float("inf"), "byteEnd": 5}, "features": [
+                  {"$type": "app.bsky.richtext.facet#mention", "did": OTHER_DID}]},
+              {"index": [0, 2], "features": "mention"}, "facet",
+              {"index": {"byteStart": 0, "byteEnd": 4}, "features": [{"$type": "app.bsky.richtext.facet#mention"}]}]
+    s, results = feed_page([feed_entry(text="hi \ud800 @bob", facets=facets)])
+    assert of(results, Link) == [] and len(of(results, Post)) == 1
+
+
+def test_audience_member_without_a_usable_did_is_skipped_and_counted():
+    body = {"followers": [{"did": 7, "handle": "x.bsky.social"}, "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa",
+                          {"did": OTHER_DID, "handle": "other.bsky.social", "avatar": 3, "description": ["bio"],
+                           "createdAt": "1970-01-01T00:00:00Z"}]}
+    s = spider()
+    members = of(s.parse_audience(api_response(FOLLOWERS_URL, json.dumps(body).encode()), handle=HANDLE,
+                                  kind="follower", method="app.bsky.graph.getFollowers", params={"actor": DID}),
+                 AudienceMember)
+    assert [(m.member_id, m.has_avatar, m.has_description, m.created_at) for m in members] == [
+        (OTHER_DID, None, None, None)]
+    assert invalid(s, "member_id") == 2 and invalid(s, "created_at") == 1
 
 
 @pytest.mark.parametrize("status, body", [

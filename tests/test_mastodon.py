@@ -16,12 +16,12 @@ from typer.testing import CliRunner
 
 from cli import app
 from conftest import make_spider, shared_dir
-from crawler.basespider import SeedError
+from crawler.basespider import InvalidAnswer, SeedError
 from crawler.items import Account, AudienceMember, Link, Post, Snapshot
 from crawler.middlewares import rate_limit_reset_seconds
 from crawler.social import link_header_next
 from crawler.spiders.mastodon import MastodonSpider, acct_handle
-from fake_social import mastodon_crawl  # noqa: F401  (session fixture)
+from fake_social import masto_account, masto_status, mastodon_crawl  # noqa: F401  (session fixture)
 
 BASE = "http://localhost:3000"  # where Mastodon.py's cassettes were recorded
 HANDLE = "mastodonpy_test@localhost"
@@ -423,6 +423,126 @@ def test_mastodon_reset_header_is_an_iso_time():
     assert rate_limit_reset_seconds(b"2026-08-01T13:50:00.924992Z",
                                     now=datetime(2026, 8, 1, 13, 49, tzinfo=timezone.utc).timestamp()) == \
         pytest.approx(60.925, abs=0.001)
+
+
+# hostile values: each refused value costs that field only ---------------------------------------------------
+ALICE = "alice@localhost"
+
+
+def alice_answer(**fields) -> tuple[MastodonSpider, list]:
+    """A lookup answer for alice with ``fields`` replaced, as the spider reads it."""
+    s = spider()
+    body = json.dumps({**masto_account("alice", BASE, followers=250), **fields}).encode()
+    return s, list(s.parse_lookup(api_response(f"{BASE}/api/v1/accounts/lookup?acct=alice", body), handle=ALICE, hop=0))
+
+
+def invalid(s: MastodonSpider, field: str):
+    return s.crawler.stats.get_value(f"pagescout/invalid/mastodon/{field}")
+
+
+def test_followers_count_past_any_audience_is_unknown_and_the_rest_is_stored():
+    s, results = alice_answer(followers_count=2**64)
+    (account,) = of(results, Account)
+    assert account.followers is None and invalid(s, "followers") == 1
+    assert (account.status, account.name, account.follows, account.posts_total) == ("ok", "Alice", 40, 900)
+    assert of(results, Snapshot)[0].followers is None
+    assert requests_of(results, "/statuses") and requests_of(results, "/followers")
+
+
+def test_note_or_name_that_is_a_list_is_no_text():
+    s, results = alice_answer(note=["<p>hi</p>"], display_name={"text": "Alice"})
+    (account,) = of(results, Account)
+    assert (account.description, account.name) == (None, None)
+    assert invalid(s, "description") == invalid(s, "name") == 1
+    assert account.followers == 250
+
+
+def test_counts_sent_as_strings_of_digits_are_read_as_numbers():
+    # The readers take a string of digits (forks and proxies send some counts so); anything else is refused.
+    s, results = alice_answer(followers_count="12", following_count="1e3", statuses_count=" 7 ")
+    (account,) = of(results, Account)
+    assert (account.followers, account.follows, account.posts_total) == (12, None, 7)
+    assert invalid(s, "follows") == 1 and invalid(s, "followers") is None
+
+
+def test_control_characters_and_lone_surrogates_leave_the_name():
+    _, results = alice_answer(display_name="Ali\x00ce\x1b[31m\ud800 \u202e")
+    assert of(results, Account)[0].name == "Alice[31m \u202e"
+
+
+@pytest.mark.parametrize("account_id", [None, "", "../../admin", "1?x=2", ["1"], -1, True])
+def test_account_without_a_usable_id_is_an_invalid_answer(account_id):
+    with pytest.raises(InvalidAnswer, match="account has no usable id"):
+        alice_answer(id=account_id)
+
+
+def test_account_answer_that_is_no_object_is_an_invalid_answer():
+    response = api_response(f"{BASE}/api/v1/accounts/lookup?acct=alice", b'[{"id": "1"}]')
+    with pytest.raises(InvalidAnswer, match="account is not a JSON object"):
+        list(spider().parse_lookup(response, handle=ALICE, hop=0))
+
+
+def test_first_statuses_page_that_is_no_list_is_an_invalid_answer():
+    response = api_response(f"{BASE}/api/v1/accounts/1/statuses?limit=40", b'{"statuses": []}')
+    with pytest.raises(InvalidAnswer, match="statuses are not a JSON list"):
+        list(spider().parse_statuses(response, handle=ALICE, instance=BASE, account_id="1", hop=0, taken=0, engaged=0))
+
+
+def statuses_page(statuses: list, **kwargs) -> tuple[MastodonSpider, list]:
+    s = spider(**kwargs)
+    response = api_response(f"{BASE}/api/v1/accounts/1/statuses?limit=40", json.dumps(statuses).encode())
+    return s, list(s.parse_statuses(response, handle=ALICE, instance=BASE, account_id="1", hop=0, taken=0, engaged=0))
+
+
+def test_acct_that_is_a_number_is_skipped_and_counted():
+    alice = masto_account("alice", BASE)
+    status = masto_status(alice, 5, "<p>hi</p>", "2026-10-01T00:00:00Z")
+    status["mentions"] = [{"id": "1", "acct": 12345}, {"id": "2", "acct": "ok@good.example"}, "bob"]
+    s, results = statuses_page([status])
+    assert [(l.dst, l.kind) for l in of(results, Link)] == [("ok@good.example", "mention")]
+    assert s.crawler.stats.get_value("pagescout/mastodon/invalid_acct") == 1
+    assert len(of(results, Post)) == 1
+
+
+def test_following_with_an_acct_that_is_a_number_keeps_the_others():
+    s = spider(depth=1)
+    page = [{**masto_account("x", BASE), "acct": 42}, masto_account("bob", BASE)]
+    response = api_response(f"{BASE}/api/v1/accounts/1/following", json.dumps(page).encode())
+    links = of(s.parse_following(response, handle=ALICE, hop=0), Link)
+    assert [(l.dst, l.kind) for l in links] == [("bob@localhost", "follow")]
+    assert s.crawler.stats.get_value("pagescout/mastodon/invalid_acct") == 1
+
+
+def test_status_counts_of_the_wrong_type_are_unknown_and_the_post_is_stored():
+    alice = masto_account("alice", BASE)
+    status = {**masto_status(alice, 5, "<p>hi</p>", "2026-10-01T00:00:00Z"), "favourites_count": 2**64,
+              "replies_count": [3], "reblogs_count": 4, "quotes_count": "x", "content": 17}
+    s, results = statuses_page([status])
+    (post,) = of(results, Post)
+    assert (post.post_id, post.likes, post.comments, post.reposts, post.text) == ("5", None, None, None, None)
+    # reblogs 4 + an unreadable quotes count: a total without it would understate the post
+    assert invalid(s, "likes") == invalid(s, "comments") == invalid(s, "reposts") == invalid(s, "text") == 1
+
+
+def test_status_without_a_usable_id_is_skipped_and_paging_goes_on_from_the_last_good_one():
+    alice = masto_account("alice", BASE)
+    statuses = [masto_status(alice, 9, "<p>a</p>", "2026-10-01T00:00:00Z"),
+                {**masto_status(alice, 8, "<p>b</p>", "2026-10-01T00:00:00Z"), "id": "8/../../x"},
+                {**masto_status(alice, 7, "<p>c</p>", "2026-10-01T00:00:00Z"), "id": {"n": 7}}]
+    s, results = statuses_page(statuses)
+    assert [p.post_id for p in of(results, Post)] == ["9"]
+    assert invalid(s, "post_id") == 2
+    (following,) = requests_of(results, "/statuses")
+    assert following.url.endswith("max_id=9")
+
+
+def test_member_without_a_usable_id_is_skipped_and_counted():
+    page = [{"acct": 5, "uri": ["x"], "url": None}, masto_account("fan", BASE, followers=2**70)]
+    s = spider()
+    response = api_response(f"{BASE}/api/v1/accounts/1/followers", json.dumps(page).encode())
+    (member,) = of(s.parse_audience(response, handle=ALICE, kind="follower", expected=2, first=True), AudienceMember)
+    assert member.member_id == f"{BASE}/users/fan" and member.followers is None
+    assert invalid(s, "member_id") == 1 and invalid(s, "followers") == 1
 
 
 # seeds --------------------------------------------------------------------------------------------

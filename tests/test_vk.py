@@ -11,9 +11,9 @@ from scrapy.http import Request, TextResponse
 
 from apiserver import ApiServer
 from conftest import make_spider, rows, run_cli, shared_dir
-from crawler.basespider import SeedError
+from crawler.basespider import InvalidAnswer, SeedError
 from crawler.items import Account, AudienceMember, Link, Post, Snapshot
-from crawler.spiders.vk import VkSpider, groups_of, member_signals
+from crawler.spiders.vk import VkSpider, groups_of
 
 API = "https://api.vk.com/method"
 
@@ -207,13 +207,13 @@ def test_members_ids_are_raw_until_the_pipeline(spider):
     assert "offset=2" in more.url
 
 
-def test_member_signals():
+def test_member_signals(spider):
     user = {"id": 1, "first_name": "A", "photo_100": "https://vk.com/images/camera_100.png",
             "last_seen": {"time": 1392710539, "platform": 1}}
-    signals = member_signals(user)
+    signals = spider.member_signals(user)
     assert signals["has_avatar"] is False and signals["deactivated"] is False
     assert signals["last_seen"] == datetime(2014, 2, 18, tzinfo=timezone.utc)
-    assert member_signals({"id": 2, "deactivated": "banned", "photo_100": "https://sun.userapi.com/x.jpg"}) == {
+    assert spider.member_signals({"id": 2, "deactivated": "banned", "photo_100": "https://sun.userapi.com/x.jpg"}) == {
         "has_avatar": True, "deactivated": True, "last_seen": None}
 
 
@@ -232,6 +232,107 @@ def test_audience_limit_caps_members():
     body = fixture("vknet_Groups_GetMembers_NormalCaseAllInputParameters_ListOfUsesIds.json")
     results = list(spider.parse_members(response("groups.getMembers", body), handle="apiclub", group_id=1, offset=0))
     assert len(of(results, AudienceMember)) == 1 and not [r for r in results if isinstance(r, Request)]
+
+
+# hostile values: each refused value costs that field only ---------------------------------------------------
+def wall_of(spider, *items, offset=0):
+    body = json.dumps({"response": {"count": len(items), "items": list(items)}}).encode()
+    meta = {} if offset else {"handle": "apiclub"}
+    return list(spider.parse_wall(response("wall.get", body, meta=meta), handle="apiclub", group_id=1, hop=0,
+                                  offset=offset))
+
+
+def invalid(spider, field):
+    return spider.crawler.stats.get_value(f"pagescout/invalid/vk/{field}")
+
+
+def test_views_past_any_audience_are_unknown_and_the_rest_of_the_post_is_stored(spider):
+    item = {"id": 5, "date": 1_700_000_000, "text": "hi", "views": {"count": 2**70}, "likes": {"count": 3}}
+    (post,) = of(wall_of(spider, item), Post)
+    assert (post.views, post.likes, post.text, post.post_id) == (None, 3, "hi", "5")
+    assert invalid(spider, "views") == 1
+
+
+def test_text_that_is_a_number_is_no_text(spider):
+    (post,) = of(wall_of(spider, {"id": 5, "date": 1_700_000_000, "text": 12345, "likes": {"count": 1}}), Post)
+    assert post.text is None and post.likes == 1
+    assert invalid(spider, "text") == 1
+
+
+def test_counts_and_dates_of_the_wrong_type_are_unknown(spider):
+    item = {"id": 5, "date": "yesterday", "likes": 7, "comments": {"count": -1}, "reposts": {"count": "2"}}
+    (post,) = of(wall_of(spider, item), Post)
+    # likes sent bare (no {"count": …} object) read as not shown; "2" is a count
+    assert (post.published_at, post.likes, post.comments, post.reposts) == (None, None, None, 2)
+    assert invalid(spider, "published_at") == invalid(spider, "comments") == 1
+
+
+@pytest.mark.parametrize("post_id", ["abc", True, -5, 0, [5], 2**64])
+def test_post_without_a_usable_id_is_skipped_and_counted(spider, post_id):
+    assert of(wall_of(spider, {"id": post_id, "text": "x"}, {"id": 6, "text": "y"}), Post)[0].post_id == "6"
+    assert invalid(spider, "post_id") == 1
+
+
+def test_huge_ids_in_text_are_no_links_and_no_crash(spider):
+    text = f"[club{'9' * 5000}|x] vk.com/club{'9' * 5000} vk.com/wall-{'1' * 40}_1 [club77|ok]"
+    results = wall_of(spider, {"id": 5, "text": text})
+    (lookup,) = [r for r in results if isinstance(r, Request) and "groups.getById" in r.url]
+    assert "group_ids=77" in lookup.url and len(lookup.url) < 2083
+
+
+def test_names_lookup_of_many_long_ids_fits_one_request(spider):
+    # Scrapy drops a request whose URL passes 2,083 characters, and the wall page's links waited on it.
+    text = " ".join(f"[club{10**17 + i}|x]" for i in range(300))
+    results = wall_of(spider, {"id": 5, "text": text})
+    (lookup,) = [r for r in results if isinstance(r, Request) and "groups.getById" in r.url]
+    assert len(lookup.url) < 2083 and f"group_ids={10**17}" in lookup.url
+    assert len(lookup.cb_kwargs["links"]) == 300  # those not looked up go out as club<ID>
+
+
+@pytest.mark.parametrize("body, message", [
+    (b'{"response": 5}', "no list of groups"),
+    (b'{"response": {"groups": [{"name": "no id"}]}}', "the group has no usable id"),
+    (b'{"response": {"groups": ["apiclub"]}}', "the group has no usable id"),
+    (b'{"response": [{"id": "-1"}]}', "the group has no usable id"),
+    (b"[]", "answer is not a JSON object"),
+    (b'{"error": "no code"}', "error answer without an error code"),
+    (b'{"error": {"error_code": 0, "error_msg": ""}}', "error answer without an error code"),
+])
+def test_group_answer_that_cannot_be_read_is_an_invalid_answer(spider, body, message):
+    with pytest.raises(InvalidAnswer, match=message):
+        list(spider.parse_group(response("groups.getById", body, meta={"handle": "apiclub"}), handle="apiclub", hop=0))
+
+
+def test_group_fields_of_the_wrong_type_cost_only_themselves(spider):
+    group = {"id": 1, "screen_name": 42, "name": ["API"], "members_count": 2**64, "verified": "yes",
+             "description": 7, "photo_200": "javascript:alert(1)", "photo_100": "https://sun.userapi.com/a.jpg"}
+    body = json.dumps({"response": {"groups": [group]}}).encode()
+    results = list(spider.parse_group(response("groups.getById", body), handle="club1", hop=0))
+    (account,) = of(results, Account)
+    assert (account.handle, account.status, account.name, account.followers, account.verified, account.description,
+            account.avatar) == ("club1", "ok", None, None, None, None, "https://sun.userapi.com/a.jpg")
+    assert [r for r in results if isinstance(r, Request) and "wall.get" in r.url]
+
+
+def test_wall_answer_without_its_response_object(spider):
+    with pytest.raises(InvalidAnswer, match="the answer has no wall"):
+        list(spider.parse_wall(response("wall.get", b'{"response": [1, 2]}'), handle="apiclub", group_id=1, hop=0,
+                               offset=0))
+    # on a later page the community is stored already: only counted
+    assert list(spider.parse_wall(response("wall.get", b'{"response": [1, 2]}'), handle="apiclub", group_id=1,
+                                  hop=0, offset=100)) == []
+    assert spider.crawler.stats.get_value("pagescout/errors/vk_0") == 1
+
+
+def test_member_ids_that_are_no_ids_are_skipped_and_counted(spider):
+    items = [5, "6", True, {"id": [1]}, -3, {"id": 7, "photo_100": 3, "last_seen": {"time": 2**70}}, None]
+    body = json.dumps({"response": {"count": 7, "items": items}}).encode()
+    members = of(spider.parse_members(response("groups.getMembers", body), handle="apiclub", group_id=1, offset=0),
+                 AudienceMember)
+    assert [m.member_id for m in members] == ["5", "6", "7"]
+    assert (members[2].has_avatar, members[2].last_seen) == (None, None)
+    assert invalid(spider, "member_id") == 4
+    assert invalid(spider, "avatar") == invalid(spider, "last_seen") == 1
 
 
 # errors on real answers --------------------------------------------------------------------------------------

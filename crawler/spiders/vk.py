@@ -40,6 +40,14 @@ private) record the community as unavailable with the reason (on member and like
 mark the audience hidden); 29 (the method's daily limit) stops calling that method and says so in the
 summary; 100 on ``groups.getById`` means the name is not a community (a user, say).
 
+Answers are read defensively: every value kept passes through the typed readers (crawler.fields), so a
+``views.count`` of 2⁷⁰ or a ``text`` that is a number becomes ``None``, counted in
+``pagescout/invalid/vk/<field>``, and the rest of the post is stored; a post or member without a usable id is
+skipped (``…/post_id``, ``…/member_id``). A ``groups.getById`` answer without a list of groups or whose group
+has no usable id, and a body that is no JSON object (or a wall answer without its ``response`` object) on a
+community's own requests, raise ``InvalidAnswer``: the community is stored unavailable ("invalid answer:
+groups.getById: the group has no usable id"). On later pages and audience calls they are only counted.
+
 What VK does not give a service token: members of closed communities, who viewed a post, reposters
 (``likes.getList filter=copies`` needs a user token), ``groups.search``.
 """
@@ -54,24 +62,28 @@ import scrapy
 from scrapy.exceptions import CloseSpider
 
 from crawler.apikeys import scrub
-from crawler.basespider import PlatformSpider, SeedError
+from crawler.basespider import InvalidAnswer, PlatformSpider, SeedError
+from crawler.fields import INT64_MAX, as_count, as_dict, as_list, clean_text
 from crawler.items import Account, Link, Post
 from crawler.middlewares import pause_download_slot
-from crawler.sampling import AUDIENCE_LIMIT, AudienceSampler, day
+from crawler.sampling import AUDIENCE_LIMIT, AudienceSampler
+from crawler.social import day_of, json_body
 
 API_VERSION = "5.199"
 VK_HOSTS = {"vk.com", "www.vk.com", "m.vk.com", "vk.ru", "www.vk.ru", "m.vk.ru", "vkontakte.ru"}
 SCREEN_NAME = re.compile(r"^[a-z0-9_.]{2,64}$")
-GROUP_ID = re.compile(r"^(?:club|public|event)(\d+)$")
-USER_ID = re.compile(r"^id(\d+)$")
-WALL_URL = re.compile(r"^wall(-?\d+)_\d+$")
+# Ids of at most 18 ASCII digits: they fit a BIGINT, and int() is never asked to read thousands of digits
+# (which it refuses) or non-ASCII ones (which it would take).
+GROUP_ID = re.compile(r"^(?:club|public|event)([0-9]{1,18})$")
+USER_ID = re.compile(r"^id([0-9]{1,18})$")
+WALL_URL = re.compile(r"^wall(-?[0-9]{1,18})_[0-9]{1,18}$")
 # vk.com paths that are sections of the site, not pages.
 RESERVED = {"feed", "im", "friends", "groups", "video", "videos", "music", "audio", "photos", "photo", "album",
             "albums", "search", "away.php", "app", "apps", "games", "market", "docs", "doc", "settings", "login",
             "join", "support", "dev", "legal", "about", "blog", "jobs", "terms", "help", "wall", "topic",
             "page", "note", "notes", "poll", "story", "clips", "clip", "services", "bugs", "ads", "press",
             "mail", "id0", "share.php", "write", "gifts", "bookmarks", "fave", "calls", "restore", "mobile"}
-MARKUP = re.compile(r"\[(club|public|event|id)(\d+)\|[^\]]*\]")
+MARKUP = re.compile(r"\[(club|public|event|id)([0-9]{1,18})\|[^\]]*\]")
 VK_LINK = re.compile(r"(?:https?://)?(?:www\.|m\.)?vk\.(?:com|ru)/([A-Za-z0-9_.\-]+)")
 # VK's stand-in pictures for members without a photo, and for deleted or banned ones.
 DEFAULT_PHOTOS = ("camera_", "deactivated_", "community_", "/images/")
@@ -80,18 +92,34 @@ MEMBERS_PAGE = 1000
 LIKERS_POSTS = 10
 RETRIES_6 = 5
 AUDIENCE_METHODS = ("groups.getMembers", "likes.getList")
+# Characters of ids one groups.getById call may carry (each comma is sent as "%2C"): more would pass
+# Scrapy's URL length limit (2,083), and Scrapy would drop the request with every link waiting on it.
+NAMES_QUERY_MAX = 1800
 
 
-def group_handle(group_id: int | str, screen_name: str | None = None) -> str:
+def vk_id(value) -> int | None:
+    """A positive VK id (community, user, post) from an integer or a string of digits; ``None`` otherwise."""
+    number = as_count(value, INT64_MAX)
+    return number or None
+
+
+def owner_id(value) -> int | None:
+    """A wall owner's id: negative for a community, positive for a user; ``None`` unless a non-zero integer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value == 0 or abs(value) > INT64_MAX:
+        return None
+    return value
+
+
+def group_handle(group_id: int, screen_name=None) -> str:
     """The store's handle for a community: its screen name, or ``club<ID>`` when it has none."""
-    name = (screen_name or "").lower()
+    name = screen_name.lower() if isinstance(screen_name, str) else ""
     if name and SCREEN_NAME.match(name) and not GROUP_ID.match(name) and not USER_ID.match(name):
         return name
     return f"club{abs(int(group_id))}"
 
 
-def user_handle(user_id: int | str, screen_name: str | None = None) -> str:
-    name = (screen_name or "").lower()
+def user_handle(user_id: int, screen_name=None) -> str:
+    name = screen_name.lower() if isinstance(screen_name, str) else ""
     if name and SCREEN_NAME.match(name) and not USER_ID.match(name):
         return name
     return f"id{abs(int(user_id))}"
@@ -99,8 +127,12 @@ def user_handle(user_id: int | str, screen_name: str | None = None) -> str:
 
 def page_from_url(url: str) -> str | None:
     """The handle a vk.com link names (``club<ID>`` for ids, a lower-cased screen name), else ``None``."""
-    parts = urlsplit(url if "//" in url else f"//{url}")
-    if (parts.hostname or "").lower() not in VK_HOSTS:
+    try:
+        parts = urlsplit(url if "//" in url else f"//{url}")
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if host not in VK_HOSTS:
         return None
     segments = [s for s in parts.path.split("/") if s]
     if not segments:
@@ -119,8 +151,8 @@ def page_from_url(url: str) -> str | None:
 def normalise_name(name: str) -> str | None:
     """``club123``/``public123``/``event123``/``-123`` → ``club123``; ``id123`` stays; screen names lower-cased."""
     name = name.strip().lower().removeprefix("@")
-    if re.fullmatch(r"-\d+", name):
-        return f"club{name[1:]}"
+    if re.fullmatch(r"-[0-9]{1,18}", name):
+        return f"club{int(name[1:])}"
     match = GROUP_ID.match(name)
     if match:
         return f"club{int(match.group(1))}"
@@ -136,34 +168,46 @@ def is_user(handle: str) -> bool:
 
 
 def vk_time(value) -> datetime | None:
-    if not value:
+    """A Unix time (VK's dates) as an aware UTC datetime; ``None`` unless a positive number of seconds."""
+    seconds = as_count(value, INT64_MAX)
+    if not seconds:
         return None
     try:
-        return datetime.fromtimestamp(int(value), timezone.utc)
-    except (TypeError, ValueError, OverflowError):
+        return datetime.fromtimestamp(seconds, timezone.utc)
+    except (OverflowError, ValueError, OSError):  # past the year 9999
         return None
 
 
-def count_of(value) -> int | None:
-    """``{"count": n}`` → n; absent → ``None`` (not shown), never 0."""
-    if isinstance(value, dict) and isinstance(value.get("count"), int):
-        return value["count"]
-    return None
+def ids_that_fit(ids: list[int]) -> list[int]:
+    """The first of ``ids`` that one request's query can carry (``NAMES_QUERY_MAX``); the others keep
+    their ``club<ID>`` names."""
+    taken, size = [], 0
+    for number in ids:
+        size += len(str(number)) + 3
+        if size > NAMES_QUERY_MAX:
+            break
+        taken.append(number)
+    return taken
 
 
-def groups_of(response_body) -> list[dict]:
-    """The community objects of a ``groups.getById`` answer, in either shape."""
+def groups_of(response_body) -> list | None:
+    """The community objects of a ``groups.getById`` answer, in either shape; ``None`` when it has no
+    list of them. Entries are as sent: callers skip those that are no objects."""
     data = response_body.get("response") if isinstance(response_body, dict) else None
     if isinstance(data, dict):
         data = data.get("groups")
-    return [g for g in data if isinstance(g, dict)] if isinstance(data, list) else []
+    return data if isinstance(data, list) else None
 
 
 class VkError(Exception):
-    def __init__(self, code: int, message: str):
+    """An API error answer; ``malformed`` when the answer could not be read as one (no JSON object, an
+    error without a code): on a community's own requests that is an invalid answer, not a VK error."""
+
+    def __init__(self, code: int, message: str, malformed: bool = False):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.malformed = malformed
 
 
 class VkSpider(AudienceSampler, PlatformSpider):
@@ -173,6 +217,7 @@ class VkSpider(AudienceSampler, PlatformSpider):
     # VK allows 3 requests a second per token: 0.34 s apart, not randomised below that.
     min_delay = 0.34
     followers_kind = "members"
+    answer_kind = "json"
     custom_settings = {"DOWNLOAD_DELAY_JITTER": 0}
 
     def __init__(self, *args, audience_limit: int = AUDIENCE_LIMIT, **kwargs):
@@ -206,7 +251,8 @@ class VkSpider(AudienceSampler, PlatformSpider):
     def call(self, method: str, callback, handle: str, errback=None, priority: int = 0, account: bool = False,
              **params) -> scrapy.Request | None:
         """A request for one API method, marked so the middleware adds the token; ``None`` once the
-        method hit its daily limit (error 29)."""
+        method hit its daily limit (error 29). A community's own requests (``account``) carry its handle
+        for ``on_error``; the others' failures are only counted (``on_side_error``)."""
         if self.blocked(method):
             self.crawler.stats.inc_value(f"pagescout/vk/skipped_after_29/{method}")
             return None
@@ -249,25 +295,63 @@ class VkSpider(AudienceSampler, PlatformSpider):
         return self.call("likes.getList", self.parse_likers, handle, priority=-1, type="post", owner_id=-group_id,
                          item_id=post_id, count=count)
 
+    # readers ---------------------------------------------------------------------------------
+    def unix_date(self, value, field: str) -> datetime | None:
+        """A Unix time through the date reader; one that is no positive number is counted as invalid too."""
+        if value is None:
+            return None
+        when = vk_time(value)
+        if when is None:
+            self.fields.invalid(field)
+            return None
+        return self.fields.date(when, field)
+
+    def count_in(self, value, field: str) -> int | None:
+        """``{"count": n}`` → n through the count reader; absent → ``None`` (not shown), never 0."""
+        return self.fields.count(as_dict(value).get("count"), field)
+
+    def member_signals(self, item: dict) -> dict:
+        """Quality signals of a ``groups.getMembers`` user object (fields deactivated, photo_100, last_seen)."""
+        photo = item.get("photo_100")
+        url = self.fields.url(photo, "avatar")
+        deactivated = item.get("deactivated")  # "deleted" or "banned"; absent for active users
+        if deactivated is None:
+            gone = False if ("deactivated" in item or "first_name" in item) else None
+        elif isinstance(deactivated, str):
+            gone = bool(deactivated.strip())
+        else:
+            gone = self.fields.flag(deactivated, "deactivated")
+        return {
+            "has_avatar": None if url is None else not any(mark in url for mark in DEFAULT_PHOTOS),
+            "deactivated": gone,
+            "last_seen": day_of(self.unix_date(as_dict(item.get("last_seen")).get("time"), "last_seen")),
+        }
+
     # errors ----------------------------------------------------------------------------------
     def answer(self, response):
-        """The ``response`` part of a VK answer; raises VkError for ``{"error": …}`` or a non-JSON body."""
-        try:
-            body = response.json()
-        except ValueError:
-            raise VkError(0, f"answer is not JSON (HTTP {response.status})") from None
+        """The body of a VK answer; raises VkError for ``{"error": …}`` or a body that is no JSON object."""
+        body = json_body(response)
         if not isinstance(body, dict):
-            raise VkError(0, "answer is not a JSON object")
+            raise VkError(0, f"answer is not a JSON object (HTTP {response.status})", malformed=True)
         if "error" in body:
-            error = body["error"] if isinstance(body["error"], dict) else {}
-            # Only the code and message: the error also echoes request_params, the token among them.
-            raise VkError(int(error.get("error_code") or 0), scrub(str(error.get("error_msg") or "").strip(), "vk"))
+            error = as_dict(body["error"])
+            code = self.fields.count(error.get("error_code"), "error_code")
+            if not code:  # VK's codes start at 1
+                raise VkError(0, "error answer without an error code", malformed=True)
+            # Only the code and message: the error also echoes request_params, the token among them. The
+            # message is cleaned before the token is looked for in it, and cut after.
+            message = error.get("error_msg")
+            if message is not None and not isinstance(message, str):
+                self.fields.invalid("reason")
+            message = scrub(clean_text(message) or "", "vk")
+            raise VkError(code, clean_text(message, 300) or "")
         return body
 
     def vk_error(self, response, error: VkError, handle: str, account: bool = True):
         """Act on an API error; yields items or a retry request. See the module docstring.
 
         ``account=False`` (a later page of a community already stored): only counted, never unavailable.
+        A malformed answer to a community's own request raises InvalidAnswer.
         """
         method = response.meta.get("vk_method", "?")
         stats = self.crawler.stats
@@ -298,6 +382,8 @@ class VkSpider(AudienceSampler, PlatformSpider):
             if code in (14, 15, 203, 30):
                 stats.set_value(f"pagescout/audience_hidden/{handle}", f"{method}: {message} (error {code})")
             return
+        if error.malformed:
+            raise InvalidAnswer(f"{method}: {message}")
         if code == 14:
             reason = f"captcha needed (error 14: {message}): VK wants a human; try later"
         elif code in (15, 203, 30):
@@ -305,16 +391,13 @@ class VkSpider(AudienceSampler, PlatformSpider):
         elif code == 100 and method == "groups.getById":
             reason = f"not a VK community (error 100: {message})"
         else:
-            reason = f"VK error {code}: {message}" if code else message
+            reason = f"VK error {code}: {message}" if message else f"VK error {code}"
         yield self.unavailable(handle, reason, f"vk_{code}")
-
-    def on_side_error(self, failure):
-        """Errback for later pages and audience calls: counted, the community stays as it is."""
-        failure.request.meta.pop("handle", None)
-        yield from self.on_error(failure)
 
     # callbacks -------------------------------------------------------------------------------
     def parse_group(self, response, handle: str, hop: int):
+        """The community, then requests for its wall and members. What can make the answer unusable is
+        checked before the first item leaves, so posts never come without their account."""
         try:
             body = self.answer(response)
         except VkError as error:
@@ -324,6 +407,8 @@ class VkSpider(AudienceSampler, PlatformSpider):
             yield from self.vk_error(response, error, handle)
             return
         groups = groups_of(body)
+        if groups is None:
+            raise InvalidAnswer("groups.getById: the answer has no list of groups")
         if not groups:
             if hop > 0:
                 self.not_a_community(handle)
@@ -331,10 +416,13 @@ class VkSpider(AudienceSampler, PlatformSpider):
             yield self.unavailable(handle, "not a VK community (no group in the answer)", "vk_not_found")
             return
         group = groups[0]
-        account = self.parse_account(group)
+        group_id = vk_id(group.get("id")) if isinstance(group, dict) else None
+        if group_id is None:
+            raise InvalidAnswer("groups.getById: the group has no usable id")
+        account = self.parse_account(group, group_id)
         done = self.state.setdefault("done", set())
         ids = self.state.setdefault("ids", {})
-        ids[str(group["id"])] = account.handle
+        ids[str(group_id)] = account.handle
         hops = self.state.setdefault("hops", {})
         if account.handle != handle:
             hops[account.handle] = min(hops.get(account.handle, hop), hop)
@@ -342,12 +430,14 @@ class VkSpider(AudienceSampler, PlatformSpider):
         if account.handle in done:  # met twice under two names (club1 and apiclub): crawl it once
             return
         done.add(account.handle)
-        if group.get("deactivated"):
-            yield self.unavailable(account.handle, f"deactivated by VK ({group['deactivated']})", "vk_deactivated")
+        deactivated = group.get("deactivated")  # "deleted" or "banned"
+        if deactivated not in (None, False, 0, ""):
+            how = self.fields.text(deactivated, "reason", limit=50)
+            yield self.unavailable(account.handle, f"deactivated by VK ({how})" if how else "deactivated by VK",
+                                   "vk_deactivated")
             return
         yield account
         yield self.snapshot(account)
-        group_id = int(group["id"])
         for request in (self.wall_request(account.handle, group_id, hops.get(account.handle, hop)),
                         self.members_request(account.handle, group_id) if self.audience_limit else None):
             if request is not None:
@@ -358,29 +448,34 @@ class VkSpider(AudienceSampler, PlatformSpider):
         stored for it, not even an unavailable row; only counted."""
         self.crawler.stats.inc_value("pagescout/vk/not_a_community_skipped")
 
-    def parse_account(self, group: dict) -> Account:
-        handle = group_handle(group["id"], group.get("screen_name"))
-        description = (group.get("description") or "").replace("<br>", "\n").strip() or None
+    def parse_account(self, group: dict, group_id: int) -> Account:
+        handle = group_handle(group_id, group.get("screen_name"))
+        description = group.get("description")
+        if isinstance(description, str):
+            description = description.replace("<br>", "\n")
         return Account(
             platform=self.platform,
             handle=handle,
-            name=(group.get("name") or "").strip() or None,
+            name=self.fields.text(group.get("name"), "name"),
             url=f"https://vk.com/{handle}",
-            description=description,
-            followers=group.get("members_count") if isinstance(group.get("members_count"), int) else None,
+            description=self.fields.text(description, "description"),
+            followers=self.fields.count(group.get("members_count"), "followers"),
             followers_kind=self.followers_kind,
-            verified=bool(group.get("verified")) if "verified" in group else None,
-            avatar=group.get("photo_200") or group.get("photo_100") or group.get("photo_50"),
+            verified=self.fields.flag(group.get("verified"), "verified"),
+            avatar=next((url for key in ("photo_200", "photo_100", "photo_50")
+                         if (url := self.fields.url(group.get(key), "avatar"))), None),
         )
 
     def parse_wall(self, response, handle: str, group_id: int, hop: int, offset: int):
         try:
             body = self.answer(response)
+            data = body.get("response")
+            if not isinstance(data, dict):
+                raise VkError(0, "the answer has no wall", malformed=True)
         except VkError as error:
             yield from self.vk_error(response, error, handle, account=not offset)
             return
-        data = body.get("response") or {}
-        items = [i for i in data.get("items") or [] if isinstance(i, dict)]
+        items = [i for i in as_list(data.get("items")) if isinstance(i, dict)]
         names = self.names_in(data)
         room = max(0, self.max_posts - offset)
         posts, found_links = [], []
@@ -392,8 +487,8 @@ class VkSpider(AudienceSampler, PlatformSpider):
             yield post
             found_links.extend(links)
         taken = offset + len(items[:room])
-        total = data.get("count")
-        if items and taken < self.max_posts and (not isinstance(total, int) or taken < total):
+        total = self.fields.count(data.get("count"), "posts_total")
+        if items and taken < self.max_posts and (total is None or taken < total):
             request = self.wall_request(handle, group_id, hop, offset=taken)
             if request is not None:
                 yield request
@@ -409,7 +504,8 @@ class VkSpider(AudienceSampler, PlatformSpider):
         # --depth use their screen names: the name their own page is stored under.
         unknown = sorted({int(m.group(1)) for link in found_links if (m := GROUP_ID.match(link.dst))})
         resolve = self.call("groups.getById", self.parse_names, handle, errback=self.on_names_error, priority=1,
-                            group_ids=",".join(map(str, unknown[:500])), fields="screen_name") if unknown else None
+                            group_ids=",".join(map(str, ids_that_fit(unknown))), fields="screen_name") \
+            if unknown else None
         if resolve is None:
             yield from self.emit_links(found_links, handle, hop)
         else:
@@ -431,9 +527,10 @@ class VkSpider(AudienceSampler, PlatformSpider):
                 self.crawler.stats.inc_value(f"pagescout/errors/vk_{error.code}_names")
             groups = []
         ids = self.state.setdefault("ids", {})
-        for group in groups:
-            if "id" in group:
-                ids[str(group["id"])] = group_handle(group["id"], group.get("screen_name"))
+        for group in groups or ():
+            group_id = vk_id(group.get("id")) if isinstance(group, dict) else None
+            if group_id is not None:
+                ids[str(group_id)] = group_handle(group_id, group.get("screen_name"))
         renamed = []
         for link in links:
             match = GROUP_ID.match(link.dst)
@@ -466,50 +563,59 @@ class VkSpider(AudienceSampler, PlatformSpider):
     def names_in(self, data: dict) -> dict:
         """Screen names of the groups and users an extended answer describes, by id."""
         known = self.state.get("ids", {})
-        groups = {int(g["id"]): group_handle(g["id"], g.get("screen_name"))
-                  for g in data.get("groups") or [] if isinstance(g, dict) and "id" in g}
-        users = {int(u["id"]): user_handle(u["id"], u.get("screen_name"))
-                 for u in data.get("profiles") or [] if isinstance(u, dict) and "id" in u}
+        groups, users = {}, {}
+        for key, found, handle_of in (("groups", groups, group_handle), ("profiles", users, user_handle)):
+            for entry in as_list(data.get(key)):
+                entry_id = vk_id(entry.get("id")) if isinstance(entry, dict) else None
+                if entry_id is not None:
+                    found[entry_id] = handle_of(entry_id, entry.get("screen_name"))
         for gid, name in known.items():
             groups.setdefault(int(gid), name)
         return {"groups": groups, "users_by_id": users, "users": set(users.values())}
 
-    def owner_handle(self, owner_id: int, names: dict) -> str:
-        if owner_id < 0:
-            return names["groups"].get(-owner_id) or f"club{-owner_id}"
-        return names["users_by_id"].get(owner_id) or f"id{owner_id}"
+    def owner_handle(self, owner: int, names: dict) -> str:
+        if owner < 0:
+            return names["groups"].get(-owner) or f"club{-owner}"
+        return names["users_by_id"].get(owner) or f"id{owner}"
 
     def parse_post(self, item: dict, handle: str, group_id: int, names: dict) -> tuple[Post | None, list[Link]]:
-        post_id = item.get("id")
-        if not isinstance(post_id, int):
+        """``(Post or None, links)`` for one wall item; one without a usable id is skipped, counted in
+        ``pagescout/invalid/vk/post_id``."""
+        post_id = vk_id(item.get("id"))
+        if post_id is None:
+            self.fields.invalid("post_id")
             return None, []
-        published = vk_time(item.get("date"))
-        history = [h for h in item.get("copy_history") or [] if isinstance(h, dict)]
+        published = self.unix_date(item.get("date"), "published_at")
+        history = [h for h in as_list(item.get("copy_history")) if isinstance(h, dict)]
+        text = self.fields.text(item.get("text"), "text")
         post = Post(
             platform=self.platform,
             account=handle,
             post_id=str(post_id),
             url=f"https://vk.com/wall-{group_id}_{post_id}",
             published_at=published,
-            text=(item.get("text") or "").strip() or None,
-            views=count_of(item.get("views")),
-            likes=count_of(item.get("likes")),
-            comments=count_of(item.get("comments")),
-            reposts=count_of(item.get("reposts")),
+            text=text,
+            views=self.count_in(item.get("views"), "views"),
+            likes=self.count_in(item.get("likes"), "likes"),
+            comments=self.count_in(item.get("comments"), "comments"),
+            reposts=self.count_in(item.get("reposts"), "reposts"),
             kind="repost" if history else "post",
         )
         links = []
         people = 0  # users named in the post: counted, never kept (people are not pages)
-        if history and isinstance(history[-1].get("owner_id"), int):
-            owner = history[-1]["owner_id"]
-            if owner > 0:
+        if history:
+            owner = owner_id(history[-1].get("owner_id"))
+            if owner is None:
+                if history[-1].get("owner_id") is not None:
+                    self.fields.invalid("owner_id")
+            elif owner > 0:
                 people += 1
             else:
                 source = self.owner_handle(owner, names)
                 if source != handle:
                     links.append(Link(self.platform, handle, source, "repost", str(post_id), published))
         mentioned = set()
-        texts = [item.get("text") or ""] + [h.get("text") or "" for h in history]
+        texts = [text or ""] + [self.fields.text(h.get("text"), "text") or "" for h in history]
         for text in texts:
             for kind, number in MARKUP.findall(text):
                 if kind == "id":
@@ -530,25 +636,36 @@ class VkSpider(AudienceSampler, PlatformSpider):
                      for other in sorted(mentioned))
         return post, links
 
+    def audience_items(self, body: dict) -> tuple[dict, list]:
+        """The ``response`` of a member or liker list and its ``items``; an answer without them is counted
+        (``pagescout/errors/vk_bad_answer_audience``), never raised: the community is stored already."""
+        data = body.get("response")
+        if not isinstance(data, dict):
+            self.crawler.stats.inc_value("pagescout/errors/vk_bad_answer_audience")
+            return {}, []
+        return data, as_list(data.get("items"))
+
     def parse_members(self, response, handle: str, group_id: int, offset: int):
         try:
             body = self.answer(response)
         except VkError as error:
             yield from self.vk_error(response, error, handle)
             return
-        data = body.get("response") or {}
-        items = data.get("items") or []
+        data, items = self.audience_items(body)
         for item in items:
             if self.audience_room(handle, "member") <= 0:
                 return
-            user_id = item.get("id") if isinstance(item, dict) else item
-            signals = member_signals(item) if isinstance(item, dict) else {}
+            user_id = vk_id(item.get("id") if isinstance(item, dict) else item)
+            if user_id is None:
+                self.fields.invalid("member_id")
+                continue
+            signals = self.member_signals(item) if isinstance(item, dict) else {}
             member = self.member(handle, "member", user_id, **signals)
             if member is not None:
                 yield member
         taken = offset + len(items)
-        total = data.get("count")
-        if items and self.audience_room(handle, "member") > 0 and (not isinstance(total, int) or taken < total):
+        total = self.fields.count(data.get("count"), "followers")
+        if items and self.audience_room(handle, "member") > 0 and (total is None or taken < total):
             request = self.members_request(handle, group_id, offset=taken)
             if request is not None:
                 yield request
@@ -559,19 +676,11 @@ class VkSpider(AudienceSampler, PlatformSpider):
         except VkError as error:
             yield from self.vk_error(response, error, handle)
             return
-        for item in (body.get("response") or {}).get("items") or []:
-            user_id = item.get("id") if isinstance(item, dict) else item
+        for item in self.audience_items(body)[1]:
+            user_id = vk_id(item.get("id") if isinstance(item, dict) else item)
+            if user_id is None:
+                self.fields.invalid("member_id")
+                continue
             member = self.member(handle, "liker", user_id)
             if member is not None:
                 yield member
-
-
-def member_signals(item: dict) -> dict:
-    """Quality signals of a ``groups.getMembers`` user object (fields deactivated, photo_100, last_seen)."""
-    photo = item.get("photo_100")
-    last_seen = item.get("last_seen") if isinstance(item.get("last_seen"), dict) else {}
-    return {
-        "has_avatar": None if photo is None else not any(mark in photo for mark in DEFAULT_PHOTOS),
-        "deactivated": bool(item.get("deactivated")) if ("deactivated" in item or "first_name" in item) else None,
-        "last_seen": day(last_seen.get("time")),
-    }
