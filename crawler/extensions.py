@@ -41,35 +41,40 @@ def redact(text: str) -> str:
     return _SECRET_QUERY.sub(r"\1***", text)
 
 
-class RedactSecrets(logging.Filter):
-    """A handler filter that redacts credentials from every record, Scrapy's own messages included.
-
-    Scrapy prints full request URLs in some warnings (a truncated download, an answer over the warning
-    size), and a key is in the URL at download time. The message is formatted here, redacted, and its
-    arguments dropped; a traceback's text is redacted the same way.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a record whose arguments do not fit its format: keep the format only
-            message = str(record.msg)
-        record.msg, record.args = redact(message), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-            record.exc_info = None
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info)
-        return True
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """``record`` with its message formatted and redacted, its arguments dropped, and the text of its
+    traceback redacted the same way."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a record whose arguments do not fit its format: keep the format only
+        message = str(record.msg)
+    record.msg, record.args = redact(message), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+        record.exc_info = None
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    return record
 
 
 def redact_logs() -> None:
-    """Put ``RedactSecrets`` on every handler of the root logger (Scrapy installs its handler there)."""
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactSecrets) for f in handler.filters):
-            handler.addFilter(RedactSecrets())
+    """Redact credentials from every log record this process makes, Scrapy's own included.
+
+    Scrapy prints full request URLs in some warnings (a truncated download, an answer over the warning
+    size or the size limit), and a key is in the URL at download time. The records are redacted as they
+    are made: each crawler installs a root handler of its own, so a filter on a handler would not last.
+    """
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "redacts", False):
+        return
+
+    def redacting_factory(*args, **kwargs):
+        return redact_record(factory(*args, **kwargs))
+
+    redacting_factory.redacts = True
+    logging.setLogRecordFactory(redacting_factory)
 
 
 def progress_text(stats: dict) -> str:
