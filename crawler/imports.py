@@ -149,15 +149,7 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list]]]:
     suffix = path.suffix.lower()
     if suffix not in XLSX_SUFFIXES + CSV_SUFFIXES:
         raise ImportFileError(f"{path.name}: give a .csv or .xlsx file")
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ImportFileError(f"{path.name}: cannot read it ({exc.strerror})") from None
-    if not path.is_file():
-        raise ImportFileError(f"{path.name}: not a file")
-    if size > MAX_FILE_BYTES:
-        raise ImportFileError(f"{path.name}: {size:,} bytes, more than the {MAX_FILE_BYTES:,} a file may have: "
-                              "split it into smaller files")
+    check_file_size(path)
     xlsx = suffix in XLSX_SUFFIXES
     with closing(_xlsx_rows(path) if xlsx else _csv_rows(path)) as rows:
         return _table(path, rows, xlsx)
@@ -247,11 +239,8 @@ def _csv_rows(path: Path, dialect=None):
 MEMBER_ID_HEADERS = ("id", "member_id", "user_id", "member", "user")
 
 
-def read_member_ids(path: Path) -> list[str]:
-    """Member ids from a text file or CSV (``pagescout audience --target-members``): the first column of
-    each line; a first line naming the column (``MEMBER_ID_HEADERS``) is skipped. Within the same limits
-    as ``read_rows``: ``MAX_FILE_BYTES``, ``MAX_ROWS`` lines, ids of at most ``ID_MAX`` characters."""
-    path = Path(path)
+def check_file_size(path: Path) -> None:
+    """A readable file of at most ``MAX_FILE_BYTES``, checked before a byte of it is read."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -261,6 +250,14 @@ def read_member_ids(path: Path) -> list[str]:
     if size > MAX_FILE_BYTES:
         raise ImportFileError(f"{path.name}: {size:,} bytes, more than the {MAX_FILE_BYTES:,} a file may have: "
                               "split it into smaller files")
+
+
+def read_member_ids(path: Path) -> list[str]:
+    """Member ids from a text file or CSV (``pagescout audience --target-members``): the first column of
+    each line; a first line naming the column (``MEMBER_ID_HEADERS``) is skipped. Within the same limits
+    as ``read_rows``: ``MAX_FILE_BYTES``, ``MAX_ROWS`` lines, ids of at most ``ID_MAX`` characters."""
+    path = Path(path)
+    check_file_size(path)
     ids = []
     with closing(_csv_rows(path, csv.excel)) as rows:
         for number, values in rows:

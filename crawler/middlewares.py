@@ -248,6 +248,17 @@ class RequestBudgetMiddleware:
         return None
 
 
+class _WithCrawler:
+    """A middleware that keeps the crawler (for its stats, settings and spider)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+
 #: Largest answer read per kind: a page or feed is small; API answers of 100 posts run to a few MB.
 ANSWER_MAX_BYTES = {"html": 5 * 2**20, "xml": 5 * 2**20, "any": 5 * 2**20, "json": 10 * 2**20}
 
@@ -256,17 +267,10 @@ def answer_kind(request, spider) -> str:
     return request.meta.get("answer_kind") or getattr(spider, "answer_kind", "any")
 
 
-class AnswerLimitsMiddleware:
+class AnswerLimitsMiddleware(_WithCrawler):
     """Caps each download by the kind of answer expected (``DOWNLOAD_MAXSIZE`` per request): one huge
     page must not take the process's memory. Scrapy cancels a download past the cap, and the account is
     marked unavailable ("answer too big")."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_request(self, request, spider=None):
         limit = ANSWER_MAX_BYTES.get(answer_kind(request, self.crawler.spider), ANSWER_MAX_BYTES["any"])
@@ -275,17 +279,10 @@ class AnswerLimitsMiddleware:
         return None
 
 
-class AnswerCheckMiddleware:
+class AnswerCheckMiddleware(_WithCrawler):
     """Refuses a successful answer of the wrong kind before a callback reads it: an empty body, binary
     data, JSON where a page was expected, or a page where JSON was. The request's errback then marks the
     account unavailable with the reason (``invalid answer: expected JSON, got text/html``)."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_spider_input(self, response, spider=None):
         from crawler.basespider import InvalidAnswer
@@ -314,7 +311,7 @@ class AnswerCheckMiddleware:
         return None
 
 
-class CallbackFailureMiddleware:
+class CallbackFailureMiddleware(_WithCrawler):
     """A callback that raises loses only its own answer, never the crawl, and never silently.
 
     ``InvalidAnswer`` is how a spider says an answer cannot be read: the account is stored unavailable
@@ -322,13 +319,6 @@ class CallbackFailureMiddleware:
     (the crawl then exits 1), its traceback goes to the log file, and the account it was for is stored
     unavailable rather than left out.
     """
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_spider_exception(self, response, exception, spider=None):
         from crawler.basespider import InvalidAnswer
