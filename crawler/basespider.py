@@ -219,3 +219,9 @@ class PlatformSpider(scrapy.Spider):
             yield self.unavailable(handle, reason, code)
         else:
             stats.inc_value(f"pagescout/errors/{code}")
+
+    def on_side_error(self, failure):
+        """Errback for audience and later-page requests: the failure is counted (``pagescout/errors/<code>``,
+        a redirect loop included) by ``on_error``, but the account stays as it is, so no ``handle`` goes with it."""
+        failure.request.meta.pop("handle", None)
+        yield from self.on_error(failure)

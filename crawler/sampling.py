@@ -54,12 +54,6 @@ class AudienceSampler:
         return AudienceMember(self.platform, account, kind, member_id=str(member_id),
                               **known_fields(AudienceMember, signals))
 
-    def on_side_error(self, failure):
-        """Errback for audience and later-page requests: the failure is counted (``pagescout/errors/<code>``,
-        a redirect loop included) by ``on_error``, but the account stays as it is, so no ``handle`` goes with it."""
-        failure.request.meta.pop("handle", None)
-        yield from self.on_error(failure)
-
     def later_page_failed(self, code: str) -> None:
         """A later page (posts page 2+, an older cursor or offset) of an account already stored failed.
 

@@ -453,6 +453,3 @@ class RssSpider(PlatformSpider):
         for target in sorted(profile_links(response, response.url)):
             yield Link(self.platform, handle, target, "same_as")
 
-    def on_side_error(self, failure):
-        failure.request.meta.pop("handle", None)
-        yield from self.on_error(failure)

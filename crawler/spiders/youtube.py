@@ -178,10 +178,6 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
                               errback=self.on_error, cb_kwargs={"handle": channel_id},
                               meta={"handle": channel_id, "answer_kind": "xml"})
 
-    def on_side_error(self, failure):
-        failure.request.meta.pop("handle", None)
-        yield from self.on_error(failure)
-
     # errors ----------------------------------------------------------------------------------
     def spent(self) -> None:
         stats = self.crawler.stats
