@@ -205,6 +205,11 @@ def finite(value: float | None) -> float | None:
     return value
 
 
+def delay_option(help_text: str):
+    """``--delay``: seconds between requests, finite and at most an hour."""
+    return typer.Option(min=0, max=MAX_DELAY, callback=finite, help=help_text, show_default=False)
+
+
 TimeoutOption = Annotated[float, typer.Option(min=1, max=600, callback=finite,
                                               help="Seconds to wait for one answer before giving up on it "
                                                    "(a timeout is retried once).")]
@@ -239,8 +244,8 @@ def crawl_telegram(
     max_requests: MaxRequestsOption = 0,
     base_url: Annotated[str | None, typer.Option(help="Preview site root, for mirrors and tests [default: https://t.me].",
                                                  show_default=False)] = None,
-    delay: Annotated[float | None, typer.Option(min=0, max=MAX_DELAY, callback=finite, help="Seconds between requests, replacing the platform's "
-                                                            "polite minimum (1.0 for Telegram).", show_default=False)] = None,
+    delay: Annotated[float | None, delay_option("Seconds between requests, replacing the platform's "
+                                                "polite minimum (1.0 for Telegram).")] = None,
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
@@ -305,9 +310,8 @@ def crawl_bluesky(
     max_requests: MaxRequestsOption = 0,
     base_url: Annotated[str | None, typer.Option(help="XRPC service root, for mirrors and tests "
                                                       "[default: https://public.api.bsky.app].", show_default=False)] = None,
-    delay: Annotated[float | None, typer.Option(min=0, max=MAX_DELAY, callback=finite, help="Seconds between requests, replacing the platform's "
-                                                            "minimum (0.1 for Bluesky: 3,000 requests per 5 minutes).",
-                                                show_default=False)] = None,
+    delay: Annotated[float | None, delay_option("Seconds between requests, replacing the platform's "
+                                                "minimum (0.1 for Bluesky: 3,000 requests per 5 minutes).")] = None,
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
@@ -319,8 +323,8 @@ def crawl_bluesky(
     Example: pagescout crawl bluesky alice.bsky.social --search "data journalism" --depth 1 --audience-limit 500
     """
     _crawl_audience("bluesky", seeds, search, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests,
-                    base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, timeout=timeout, audience_limit=audience_limit,
-                    engagers_posts=engagers_posts)
+                    base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, timeout=timeout,
+                    audience_limit=audience_limit, engagers_posts=engagers_posts)
 
 
 @crawl_app.command("mastodon")
@@ -337,9 +341,9 @@ def crawl_mastodon(
     max_requests: MaxRequestsOption = 0,
     base_url: Annotated[str | None, typer.Option(help="The instance for bare user names and --search "
                                                       "[default: https://mastodon.social].", show_default=False)] = None,
-    delay: Annotated[float | None, typer.Option(min=0, max=MAX_DELAY, callback=finite, help="Seconds between requests to each instance, replacing "
-                                                            "the platform's minimum (1.0 for Mastodon: 300 requests "
-                                                            "per 5 minutes).", show_default=False)] = None,
+    delay: Annotated[float | None, delay_option("Seconds between requests to each instance, replacing "
+                                                "the platform's minimum (1.0 for Mastodon: 300 requests "
+                                                "per 5 minutes).")] = None,
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
@@ -351,8 +355,8 @@ def crawl_mastodon(
     Example: pagescout crawl mastodon gargron@mastodon.social --base-url https://mastodon.social --depth 1
     """
     _crawl_audience("mastodon", seeds, search, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests,
-                    base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, timeout=timeout, audience_limit=audience_limit,
-                    engagers_posts=engagers_posts)
+                    base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, timeout=timeout,
+                    audience_limit=audience_limit, engagers_posts=engagers_posts)
 
 
 def _crawl(platform: str, seeds: list[str], *, db, fresh: bool, quiet: bool, **options) -> None:
@@ -422,9 +426,8 @@ def crawl_vk(
     max_requests: MaxRequestsOption = 0,
     base_url: Annotated[str | None, typer.Option(help="API root, for mirrors and tests "
                                                       "[default: https://api.vk.com/method].", show_default=False)] = None,
-    delay: Annotated[float | None, typer.Option(min=0, max=MAX_DELAY, callback=finite, help="Seconds between requests, replacing the platform's "
-                                                            "minimum (0.34 for VK: 3 requests a second).",
-                                                show_default=False)] = None,
+    delay: Annotated[float | None, delay_option("Seconds between requests, replacing the platform's "
+                                                "minimum (0.34 for VK: 3 requests a second).")] = None,
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
@@ -458,8 +461,8 @@ def crawl_youtube(
     base_url: Annotated[str | None, typer.Option(help="Site root for mirrors and tests; the Data API is then "
                                                       "<base-url>/youtube/v3 [default: https://www.youtube.com and "
                                                       "https://www.googleapis.com/youtube/v3].", show_default=False)] = None,
-    delay: Annotated[float | None, typer.Option(min=0, max=MAX_DELAY, callback=finite, help="Seconds between requests, replacing the platform's "
-                                                            "polite minimum (1.0 for YouTube).", show_default=False)] = None,
+    delay: Annotated[float | None, delay_option("Seconds between requests, replacing the platform's "
+                                                "polite minimum (1.0 for YouTube).")] = None,
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
@@ -485,8 +488,8 @@ def crawl_rss(
     max_requests: MaxRequestsOption = 0,
     base_url: Annotated[str | None, typer.Option(help="Fetch every page from this root instead of its own host "
                                                       "(a mirror; handles keep the real host).", show_default=False)] = None,
-    delay: Annotated[float | None, typer.Option(min=0, max=MAX_DELAY, callback=finite, help="Seconds between requests to each site, replacing the "
-                                                            "polite minimum (1.0).", show_default=False)] = None,
+    delay: Annotated[float | None, delay_option("Seconds between requests to each site, replacing the "
+                                                "polite minimum (1.0).")] = None,
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
@@ -520,8 +523,8 @@ def discover(
                                                     "nearest first (the baseline).")] = Strategy.focused,
     base_url: Annotated[list[str] | None, typer.Option(help="PLATFORM=URL: another root for a platform "
                                                             "(mirrors, tests); repeatable.", show_default=False)] = None,
-    delay: Annotated[float | None, typer.Option(min=0, max=MAX_DELAY, callback=finite, help="Seconds between requests, replacing each "
-                                                            "platform's polite minimum.", show_default=False)] = None,
+    delay: Annotated[float | None, delay_option("Seconds between requests, replacing each "
+                                                "platform's polite minimum.")] = None,
     db: DbOption = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an interrupted earlier run of this search.")] = False,
     quiet: QuietOption = False,

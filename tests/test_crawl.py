@@ -181,6 +181,7 @@ def test_interrupted_crawl_rerun_completes_without_duplicates(tmp_path, sig):
         first_run = [path for _, path in site.requests]
         if sig == signal.SIGINT:
             assert "run the same command again" in err
+            assert code == 130  # the shell's code for an interrupt, not success
         partial = rows(db, "SELECT COUNT(*) FROM posts")[0][0]
         assert partial < len(names) * 30, "the crawl was really interrupted"
         result = run_cli("crawl", "telegram", *names, "--base-url", site.url, "--delay", "0", "--quiet",
