@@ -26,7 +26,7 @@ from typer.core import TyperGroup
 
 from crawler.basespider import SeedError
 from crawler.settings import VERSION
-from crawler.store import Store, StoreError, resolve_db
+from crawler.store import Store, StoreError, resolve_db, shown
 from ranking.overlap import (
     AUDIENCE_COLUMNS,
     PAIRWISE,
@@ -97,7 +97,7 @@ def bug_report(args: list[str], exc: BaseException) -> Path:
     text = redact("".join(traceback.format_exception(exc)))
     try:
         with log.open("a", encoding="utf-8") as f:
-            f.write(f"pagescout {' '.join(cut(a) for a in args)}\n{text}\n")
+            f.write(redact(f"pagescout {' '.join(cut(a) for a in args)}\n") + f"{text}\n")
     except OSError:
         log = Path(tempfile.gettempdir()) / "pagescout.log"
         with log.open("a", encoding="utf-8") as f:
@@ -144,8 +144,7 @@ def known_platforms() -> list[str]:
 def cut(text, limit: int = 80) -> str:
     """User input as an error message echoes it: at most ``limit`` characters, control characters shown
     as ``?`` so a pasted escape sequence cannot act on the terminal."""
-    text = terminal_safe(str(text))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shown(terminal_safe(str(text)), limit)
 
 
 def cut_echoes(message: str) -> str:
@@ -393,15 +392,14 @@ def finish_crawl(summaries, prefixes=None, closing: str | None = None) -> None:
     for prefix, summary in zip(prefixes, summaries):
         for line in summary.lines():
             typer.echo(terminal_safe(f"{prefix}{line}"), err=True)
+    code = max((s.exit_code for s in summaries), default=0)
     fatal = next((s.fatal for s in summaries if s.fatal), None)
+    if closing and code != 130 and not fatal:
+        typer.echo(closing, err=True)
+    for problem in [p for p in (s.problem() for s in summaries) if p]:
+        typer.echo(f"Error: {problem}", err=True)
     if fatal:  # e.g. a token the platform refused: the user must act
         fail(fatal)
-    code = max((s.exit_code for s in summaries), default=0)
-    if closing and code != 130:
-        typer.echo(closing, err=True)
-    problems = [p for p in (s.problem() for s in summaries) if p]
-    for problem in problems:
-        typer.echo(f"Error: {problem}", err=True)
     if code:
         raise typer.Exit(code)
 

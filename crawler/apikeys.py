@@ -14,8 +14,9 @@ middleware copies a request to send it again.
 from __future__ import annotations
 
 import os
-import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from crawler.extensions import redact
 
 #: ``meta["api_key"]`` → (query parameter, environment variable holding the secret).
 KEYS = {
@@ -45,9 +46,7 @@ def scrub(text: str, *kinds: str) -> str:
         value = secret(kind)
         if value:
             text = text.replace(value, "***")
-        param, _ = KEYS[kind]
-        text = re.sub(rf"({param}=)[^&\s\"']+", r"\1***", text)
-    return text
+    return redact(text)
 
 
 class ApiKeyMiddleware:

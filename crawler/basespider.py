@@ -103,7 +103,30 @@ class PlatformSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.feed_from_frontier, signal=signals.spider_idle)
+        crawler.signals.connect(spider.account_answered, signal=signals.response_received)
+        crawler.signals.connect(spider.list_not_fetched, signal=signals.spider_closed)
         return spider
+
+    def account_answered(self, response, request, spider=None) -> None:
+        handle = request.meta.get("handle")
+        if handle:
+            self.state.setdefault("answered", set()).add(handle)
+
+    def list_not_fetched(self, spider=None, reason: str = "") -> None:
+        """At the end, every account that was to be fetched but got no answer is listed in the summary
+        (``pagescout/not_fetched/<handle>``): requests still queued when the budget ran out are dropped
+        by Scrapy without a word. Candidates left in the discovery frontier are counted. An interrupted
+        crawl lists nothing: running it again fetches them."""
+        if reason == "shutdown":
+            return
+        why = "request budget (--max-requests) spent" if reason == "max_requests" else f"crawl ended ({reason})"
+        answered = self.state.get("answered", set())
+        stats = self.crawler.stats
+        for handle in self.state.get("hops", {}):
+            if handle not in answered and stats.get_value(f"pagescout/unavailable/{handle}") is None:
+                stats.set_value(f"pagescout/not_fetched/{handle}", why)
+        if self.frontier_mode and len(self.frontier):
+            stats.set_value(f"pagescout/summary/candidates not fetched ({why})", len(self.frontier))
 
     def account_request(self, handle: str, hop: int) -> scrapy.Request:
         """The first request for an account found ``hop`` links away from the seeds."""

@@ -32,13 +32,19 @@ _SECRET_QUERY = re.compile(r"([?&;](?:access_token|token|key|api_key|apikey|clie
                            re.IGNORECASE)
 
 
+# The password of a URL's user info: postgresql://scout:hunter2@host/db.
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@/\s]+@")
+
+
 def redact(text: str) -> str:
-    """``text`` with every credential query value replaced by ``***``.
+    """``text`` with every credential query value and URL password replaced by ``***``.
 
     >>> redact("<GET https://api.vk.com/method/wall.get?owner_id=-1&access_token=abc123&v=5.199>")
     '<GET https://api.vk.com/method/wall.get?owner_id=-1&access_token=***&v=5.199>'
+    >>> redact("--db postgresql://scout:hunter2@db.example/pagescout")
+    '--db postgresql://scout:***@db.example/pagescout'
     """
-    return _SECRET_QUERY.sub(r"\1***", text)
+    return _URL_PASSWORD.sub(r"\1***@", _SECRET_QUERY.sub(r"\1***", text))
 
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import traceback
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import DownloadTimeoutError
 from twisted.internet.error import TCPTimedOutError, TimeoutError
-from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.exceptions import CloseSpider, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.utils.response import response_status_message
 
@@ -192,6 +192,10 @@ class RedirectLoopMiddleware:
         target = _without_keys(urljoin(request.url, location.decode("latin-1")))
         if target in {_without_keys(url) for url in (*request.meta.get("redirect_urls", ()), request.url)}:
             raise IgnoreRequest("redirect loop")
+        # The redirected request (Scrapy copies this flag to it) must reach its target even when another
+        # request fetched that URL before: the duplicate filter would drop it, and its account with it.
+        # Loops are refused above, and REDIRECT_MAX_TIMES bounds the chain.
+        request.dont_filter = True
         return response
 
 
@@ -330,8 +334,11 @@ class CallbackFailureMiddleware(_WithCrawler):
             reason, code = f"invalid answer: {exception}", "invalid_answer"
         else:
             reason, code = f"invalid answer (parser error: {type(exception).__name__})", "callback"
-            logger.error("%s failed on an answer of %s", getattr(response.request.callback, "__name__", "callback"),
-                         spider.platform, exc_info=exception)
+            # Where it failed, not the exception's text: that can quote the answer (a member's id, say).
+            where = traceback.extract_tb(exception.__traceback__)[-1] if exception.__traceback__ else None
+            logger.error("%s failed on an answer of %s: %s at %s", getattr(response.request.callback, "__name__",
+                         "callback"), spider.platform, type(exception).__name__,
+                         f"{where.filename}:{where.lineno}" if where else "unknown place")
         handle = response.request.meta.get("handle")
         if handle and hasattr(spider, "unavailable"):
             return [spider.unavailable(handle, reason, code)]  # counts pagescout/errors/<code>

@@ -10,7 +10,6 @@ import dataclasses
 import logging
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
@@ -19,8 +18,6 @@ from crawler.fields import FieldReader
 from crawler.items import ACCOUNT_STATUSES, AUDIENCE_KINDS, FOLLOWERS_KINDS, LINK_KINDS
 from crawler.store import Store, StoreError, member_key
 
-COUNT_FIELDS = ("followers", "views", "likes", "comments", "reposts")
-TEXT_FIELDS = ("name", "description", "text", "reason")
 
 logger = logging.getLogger(__name__)
 
@@ -41,32 +38,14 @@ class _CountingPipeline:
 
 
 class NormalisePipeline(_CountingPipeline):
-    """Trims text, makes datetimes timezone-aware (UTC), blanks impossible negative counts, and passes
-    every field through its typed reader (crawler.fields): a value out of type or range becomes NULL,
-    counted as ``pagescout/invalid/<platform>/<field>``, so no single value can fail a whole batch."""
+    """Passes every field through its typed reader (crawler.fields): text trimmed and cleaned, times in
+    UTC, and a value out of type or range (a negative count, one beyond int64) NULL, counted as
+    ``pagescout/invalid/<platform>/<field>``, so no single value can fail a whole batch."""
 
     label = "normalise"
 
     def process_item(self, item, spider=None):
-        adapter = ItemAdapter(item)
-        for name in TEXT_FIELDS:
-            value = adapter.get(name)
-            if isinstance(value, str):
-                stripped = value.strip()
-                if stripped != value:
-                    adapter[name] = stripped or None
-                    self.count("trimmed_text")
-        for name in COUNT_FIELDS:
-            value = adapter.get(name)
-            if isinstance(value, (int, float)) and value < 0:
-                adapter[name] = None
-                self.count(f"negative_{name}")
-        for name in ("created_at", "fetched_at", "published_at", "at"):
-            value = adapter.get(name)
-            if isinstance(value, datetime) and value.tzinfo is None:
-                adapter[name] = value.replace(tzinfo=timezone.utc)
-                self.count("naive_datetime")
-        FieldReader(self.stats, str(adapter.get("platform") or "unknown")).item(adapter)
+        FieldReader(self.stats, str(ItemAdapter(item).get("platform") or "unknown")).item(ItemAdapter(item))
         return item
 
 
@@ -175,10 +154,10 @@ class StorePipeline(_CountingPipeline):
         except Exception as exc:  # whatever went wrong, the crawl must go on and end honestly
             lost = {kind: len(rows) for kind, rows in batch.items() if rows}
             for kind, n in lost.items():
-                self.refused(kind, n)
+                self.stats.inc_value(f"pagescout/lost/{kind}", n)
             # StoreError messages are one line without SQL or row values; anything else is named by class only.
             why = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__} while writing to the database"
-            logger.error("%s: %d rows not stored (counted as pagescout/refused/<kind>)", why, sum(lost.values()))
+            logger.error("%s: %d rows not stored (counted as pagescout/lost/<kind>)", why, sum(lost.values()))
         finally:
             # Cleared whatever happened: a row kept for the next flush would fail that flush too, and every one after.
             self.buffer = defaultdict(list)

@@ -44,6 +44,8 @@ class CrawlSummary:
     fatal: str | None = None
     # Rows the store refused, per item type (stats ``pagescout/refused/<Kind>``; the rows are in ``refused``).
     refused: dict[str, int] = field(default_factory=dict)
+    # Rows that never reached the database: it was unusable or busy past waiting (``pagescout/lost/<Kind>``).
+    lost: dict[str, int] = field(default_factory=dict)
     # Accounts found but never requested, with why (stats ``pagescout/not_fetched/<handle>``): the budget.
     not_fetched: dict[str, str] = field(default_factory=dict)
     # Answers whose callback raised (stats ``pagescout/errors/callback``): a parser bug or an odd answer.
@@ -53,17 +55,24 @@ class CrawlSummary:
     log: Path | None = None
 
     @property
+    def killed(self) -> bool:
+        """Stopped before Scrapy could finish the crawl (a second Ctrl-C): no finish reason was recorded."""
+        return self.finish_reason == "unknown"
+
+    @property
     def exit_code(self) -> int:
-        """130 after Ctrl-C or SIGTERM; 1 when rows were refused or callbacks failed; else 0."""
-        if self.finish_reason == "shutdown":
+        """130 after Ctrl-C or SIGTERM; 1 when rows were refused or lost, or callbacks failed; else 0."""
+        if self.finish_reason == "shutdown" or self.killed:
             return 130
-        return 1 if self.refused or self.callback_failures else 0
+        return 1 if self.refused or self.lost or self.callback_failures else 0
 
     def problem(self) -> str | None:
         """The one line that says why the crawl exits 1, naming the log; ``None`` when nothing was lost."""
         parts = []
         if self.refused:
             parts.append(f"{sum(self.refused.values())} rows refused by the database (table 'refused')")
+        if self.lost:
+            parts.append(f"{sum(self.lost.values())} rows that could not be written (the database was unusable or busy)")
         if self.callback_failures:
             parts.append(f"{self.callback_failures} answers that pagescout could not parse")
         if not parts:
@@ -95,8 +104,14 @@ class CrawlSummary:
                        + ", ".join(f"{k} ×{v}" for k, v in sorted(self.invalid_fields.items())))
         if self.refused:
             out.append("refused by the database: " + ", ".join(f"{k} ×{v}" for k, v in sorted(self.refused.items())))
+        if self.lost:
+            out.append("not written (database unusable or busy): "
+                       + ", ".join(f"{k} ×{v}" for k, v in sorted(self.lost.items())))
         if self.resumable:
             out.append("interrupted: run the same command again to continue where it stopped")
+        elif self.killed:
+            out.append("stopped before the end: run the same command again; it starts that crawl over "
+                       "(stored data is kept, nothing is duplicated)")
         if self.log is not None:
             out.append(f"log: {self.log}")
         return out
@@ -206,8 +221,10 @@ def summarise(crawler, jobdir: Path | None) -> CrawlSummary:
     if jobdir is not None:
         if resumable:
             (jobdir / RUNNING_MARKER).unlink(missing_ok=True)
-        else:
+        elif reason != "unknown":
             shutil.rmtree(jobdir, ignore_errors=True)
+        # else stopped by force, its queue files possibly half-written: the marker stays, and the next
+        # run of the same command starts over (claim_job)
     return CrawlSummary(
         finish_reason=reason,
         pages=int(stats.get("response_received_count", 0)),
@@ -221,6 +238,7 @@ def summarise(crawler, jobdir: Path | None) -> CrawlSummary:
         extra={k.removeprefix("pagescout/summary/"): v for k, v in stats.items() if k.startswith("pagescout/summary/")},
         fatal=stats.get("pagescout/fatal"),
         refused=_by_prefix(stats, "pagescout/refused/"),
+        lost=_by_prefix(stats, "pagescout/lost/"),
         not_fetched=_by_prefix(stats, "pagescout/not_fetched/"),
         callback_failures=int(stats.get("pagescout/errors/callback", 0)),
         invalid_fields=_by_prefix(stats, "pagescout/invalid/"),

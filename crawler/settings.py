@@ -83,7 +83,7 @@ PAGESCOUT_FLUSH_ITEMS = 500
 PAGESCOUT_FLUSH_SECONDS = 2.0
 
 # crawler.run sends the log to <db>.log beside the database (tracebacks included), with secrets
-# redacted from every record (crawler.extensions.RedactSecrets); the terminal gets the progress line
+# redacted from every record as it is made (crawler.extensions.redact_logs); the terminal gets the progress line
 # and the summary.
 LOG_LEVEL = "INFO"
 # Items can carry raw audience ids before hashing: never log them.

@@ -245,7 +245,8 @@ def resolve_db(db: str | None) -> str:
     """``--db``, else ``$PAGESCOUT_DB``, else ``./pagescout.db``. An empty ``--db ""`` stays empty, for
     ``Store`` to refuse: falling back to ./pagescout.db would write where the user did not ask."""
     if db is None:
-        return os.environ.get("PAGESCOUT_DB") or DEFAULT_DB
+        # An empty $PAGESCOUT_DB stays empty too: it was set, to nothing, and Store says so.
+        return os.environ.get("PAGESCOUT_DB", DEFAULT_DB)
     return db
 
 
@@ -259,7 +260,7 @@ class _Target:
 def _target(db: str) -> _Target:
     """What ``--db`` names, or a StoreError listing what it may name."""
     if not db.strip():
-        raise StoreError(f"--db is empty: give {SUPPORTED_DBS}")
+        raise StoreError(f"--db (or $PAGESCOUT_DB) is empty: give {SUPPORTED_DBS}")
     if "://" not in db:
         path = _expanded(db)
         return _Target(sa.URL.create("sqlite", database=str(path)), path, shown(path))
@@ -870,11 +871,30 @@ def _prepare_batch(batch: Mapping[str, list[Mapping]]) -> tuple[list[_Unit], lis
                 accepted.append(row)
             except _RefusedRow as exc:
                 refusals.append(_Refusal(str(row.get("platform") or ""), kind, _row_key(row, spec.named_by), str(exc)))
-        units.append(_Unit(kind, spec, cleaned))
+        units.append(_Unit(kind, spec, _merged_by_key(cleaned, spec)))
         if kind == "AudienceMember":
             signals = [_clean(member_signals_table, row) for row in _member_signal_rows(accepted)]
             units.append(_Unit(kind, _SIGNALS, signals, counted=0))
     return units, refusals
+
+
+def _merged_by_key(rows: list[dict], spec: _ItemTable) -> list[dict]:
+    """One row per key, as upserting the rows one after another would leave it: a later row wins, but a
+    NULL in a ``coalesce`` column keeps the earlier value (and ``do_nothing`` keeps the first row).
+
+    Merged here because one statement must not touch the same key twice (PostgreSQL refuses it): a page
+    may repeat a post, and an account parsed ok may be marked unavailable in the same batch.
+    """
+    merged: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row.get(k) for k in spec.keys)
+        earlier = merged.get(key)
+        if earlier is None:
+            merged[key] = row
+        elif not spec.do_nothing:
+            merged[key] = {name: (earlier.get(name) if value is None and name in spec.coalesce else value)
+                           for name, value in row.items()}
+    return list(merged.values())
 
 
 def _member_signal_rows(members: Iterable[Mapping]) -> list[dict]:

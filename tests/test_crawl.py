@@ -153,6 +153,18 @@ def test_max_requests_bounds_the_crawl(tmp_path):
     assert fetched <= 2 + 2  # requests already in flight when the budget ran out still complete
 
 
+def test_every_seed_the_budget_left_out_is_listed_as_not_fetched(tmp_path):
+    db = tmp_path / "budget.db"
+    site_spec, names = many_channels(posts=5)
+    with SampleTelegram(site_spec) as site:
+        result = crawl(site, db, *names, "--max-requests", "2")
+    assert result.returncode == 0, result.stderr
+    stored = {h for (h,) in rows(db, "SELECT handle FROM accounts")}
+    line = next(l for l in result.stderr.splitlines() if l.startswith("not fetched (request budget spent)"))
+    listed = {name for name in names if name in line}
+    assert stored and listed and stored | listed == set(names) and not stored & listed
+
+
 def many_channels(n=8, posts=30):
     names = [f"chan_{i:02d}" for i in range(n)]
     channels = {name: channel(name, 1000 + i, posts, links=names[i + 1:i + 2]) for i, name in enumerate(names)}
@@ -195,3 +207,26 @@ def test_interrupted_crawl_rerun_completes_without_duplicates(tmp_path, sig):
         # A clean stop resumes: what the first run fetched is not fetched again.
         assert not set(first_run) & set(second_run)
         assert len(second_run) < len(names) * 6
+
+
+def test_second_ctrl_c_exits_130_and_the_rerun_completes(tmp_path):
+    site_spec, names = many_channels()
+    db = tmp_path / "twice.db"
+    with SampleTelegram(site_spec, latency=0.1) as site:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli", "crawl", "telegram", *names, "--base-url", site.url, "--delay", "0",
+             "--quiet", "--db", str(db), "--max-posts", "30"],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while len(site.requests) < 12 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)  # the impatient second Ctrl-C: Scrapy stops without finishing
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err
+        result = run_cli("crawl", "telegram", *names, "--base-url", site.url, "--delay", "0", "--quiet",
+                         "--db", str(db), "--max-posts", "30")
+    assert result.returncode == 0, result.stderr
+    assert rows(db, "SELECT COUNT(*) FROM posts") == [(len(names) * 30,)]

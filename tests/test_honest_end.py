@@ -87,7 +87,8 @@ def test_callback_exception_marks_the_account_and_is_counted(spider, caplog):
         [account] = failing.process_spider_exception(response, TypeError("unhashable"))
     assert account.status == "unavailable" and account.reason == "invalid answer (parser error: TypeError)"
     assert spider.crawler.stats.get_value("pagescout/errors/callback") == 1
-    assert "unhashable" in caplog.text  # the traceback goes to the log (the log file, in a real crawl)
+    assert "TypeError at " in caplog.text  # where it failed goes to the log (the log file, in a real crawl)…
+    assert "unhashable" not in caplog.text  # …but not the exception's text, which can quote the answer
 
 
 def test_redirect_back_to_a_visited_url_is_a_loop_even_with_a_key_echoed_back():
@@ -100,6 +101,8 @@ def test_redirect_back_to_a_visited_url_is_a_loop_even_with_a_key_echoed_back():
         loop.process_response(request, back)
     elsewhere = scrapy.http.Response(request.url, status=302, headers={"Location": "/method/groups.getById?group_id=z"})
     assert loop.process_response(request, elsewhere) is elsewhere
+    # followed even where another request fetched z before: the duplicate filter would drop it silently
+    assert request.dont_filter
 
 
 @pytest.mark.parametrize("summary,code", [

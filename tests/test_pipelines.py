@@ -26,10 +26,7 @@ def test_normalise_trims_text_blanks_negative_counts_and_makes_utc(crawler):
     pipeline = NormalisePipeline.from_crawler(crawler)
     post = pipeline.process_item(Post("telegram", "a", "1", text="  hi  ", views=-5, published_at=datetime(2026, 1, 1)))
     assert (post.text, post.views, str(post.published_at.tzinfo)) == ("hi", None, "UTC")
-    stats = crawler.stats.get_stats()
-    assert stats["pagescout/normalise/trimmed_text"] == 1
-    assert stats["pagescout/normalise/negative_views"] == 1
-    assert stats["pagescout/normalise/naive_datetime"] == 1
+    assert crawler.stats.get_value("pagescout/invalid/telegram/views") == 1
 
 
 @pytest.mark.parametrize(
@@ -112,7 +109,7 @@ def test_a_failed_flush_clears_its_buffer_so_later_flushes_store(buffering_crawl
     pipeline.close_spider()
     assert calls == [2, 1]  # the lost rows were not offered again with the next batch
     stats = buffering_crawler.stats
-    assert stats.get_value("pagescout/refused/Post") == 1 and stats.get_value("pagescout/refused/Account") == 1
+    assert stats.get_value("pagescout/lost/Post") == 1 and stats.get_value("pagescout/lost/Account") == 1
     assert stats.get_value("pagescout/store/Post") == 1 and stats.get_value("pagescout/store/transactions") == 1
     with Store(str(tmp_path / "p.db")) as store:
         assert store.load_posts()["post_id"].tolist() == ["2"]
@@ -132,5 +129,5 @@ def test_an_unusable_database_is_one_log_line_without_row_values(buffering_crawl
     assert len(errors) == 1 and len(errors[0].splitlines()) == 1
     assert errors[0].startswith(f"cannot write to database {tmp_path / 'p.db'}: no such table: posts")
     assert "PRIVATE-POST-TEXT" not in caplog.text
-    assert buffering_crawler.stats.get_value("pagescout/refused/Post") == 3
+    assert buffering_crawler.stats.get_value("pagescout/lost/Post") == 3
     assert buffering_crawler.stats.get_value("pagescout/store/Post") is None

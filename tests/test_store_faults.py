@@ -295,9 +295,11 @@ def test_an_empty_db_is_an_error_not_the_default(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PAGESCOUT_DB", raising=False)
     assert resolve_db("") == ""
-    with pytest.raises(StoreError, match="^--db is empty: give a file path, sqlite:///path"):
+    with pytest.raises(StoreError, match=r"^--db \(or \$PAGESCOUT_DB\) is empty: give a file path, sqlite:///path"):
         Store("")
-    one_line_error(invoke("rank", "--db", ""), "--db is empty")
+    one_line_error(invoke("rank", "--db", ""), "is empty")
+    monkeypatch.setenv("PAGESCOUT_DB", "")  # set, to nothing: no silent ./pagescout.db either
+    one_line_error(invoke("rank"), "$PAGESCOUT_DB")
     assert not (tmp_path / "pagescout.db").exists()
 
 
@@ -487,3 +489,21 @@ def test_a_path_with_uri_characters_opens_read_only_too(tmp_path):
     with Store(str(path), create=False) as store:
         assert len(store.load_accounts()) == 2
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".db") == [path.name]
+
+
+def test_one_batch_repeating_a_key_is_stored_as_upserts_one_by_one_would(tmp_path):
+    from crawler.items import Account, Post
+
+    # PostgreSQL refuses one statement touching a key twice: a page repeating a post, or an account
+    # parsed ok and marked unavailable in the same batch, must still be stored.
+    with Store(str(tmp_path / "dup.db")) as store:
+        written = store.write({
+            "Account": [vars(Account("telegram", "alpha", name="Alpha", followers=10)),
+                        vars(Account("telegram", "alpha", status="unavailable", reason="invalid answer: x"))],
+            "Post": [vars(Post("telegram", "alpha", "1", views=5)), vars(Post("telegram", "alpha", "1", views=7))],
+        })
+        accounts, posts = store.load_accounts(), store.load_posts()
+    assert written.stored == {"Account": 1, "Post": 1} and not written.refused
+    assert accounts[["name", "followers", "status", "reason"]].values.tolist() == \
+        [["Alpha", 10, "unavailable", "invalid answer: x"]]
+    assert posts["views"].tolist() == [7]
