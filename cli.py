@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import re
 import sys
 import tempfile
@@ -20,7 +19,6 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 import typer
 from typer.core import TyperGroup
 
@@ -29,9 +27,10 @@ from crawler.settings import VERSION
 from crawler.store import Store, StoreError, resolve_db, shown
 from ranking.overlap import (
     AUDIENCE_COLUMNS,
+    candidate_matrix,
+    followers_and_coverage,
     PAIRWISE,
     Audiences,
-    audience_coverage,
     is_sample,
     set_audience,
     target_from_accounts,
@@ -47,7 +46,9 @@ from ranking.plan import (
     fill_in_order,
     placement_table,
 )
-from ranking.shortlist import COLUMNS, RATE_COLUMNS, TARGET_COLUMNS, shortlist
+from ranking.shortlist import COLUMNS, TARGET_COLUMNS, shortlist
+from sheets.writers import (WRITERS, SheetError, json_text, neutralise_frame, write_atomic, write_heatmap_xlsx,
+                            write_xlsx, xlsx_writer)
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE = ROOT / "data" / "sample" / "telegram.json"
@@ -693,7 +694,7 @@ def rank(
         typer.echo(terminal_safe(neutralise_frame(table).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC),
                                  keep_newlines=True), nl=False)
     else:
-        typer.echo(_json(table))
+        typer.echo(json_text(table))
 
 
 @app.command()
@@ -719,7 +720,7 @@ def export(
     table = _load_shortlist(db, platform, top, target, max_bot_share=max_bot_share, brief_path=brief)
     if (target or "target_overlap" in table.columns) and writer is write_xlsx:
         writer = partial(write_xlsx, explanations={**COLUMNS, **TARGET_COLUMNS})
-    write_atomic(out, writer, table)
+    write_file(out, writer, table)
     typer.echo(f"wrote {len(table)} pages to {out}", err=True)
     if table.empty:
         typer.echo(_nothing_ranked(db, platform), err=True)
@@ -831,137 +832,11 @@ def import_(
         raise typer.Exit(1)
 
 
-# exports ----------------------------------------------------------------------------------------
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# A separator, then a trigger: Excel splits a CSV on "," or, in Russian and most European locales, on
-# ";", and pasted text on tabs, so a trigger after any of them can start a cell of its own.
-_TRIGGER_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n]\s*)([=+\-@])")
-
-
-def is_formula_like(value) -> bool:
-    return isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_TRIGGERS)
-
-
-def neutralise(value):
-    """Prefix text that a spreadsheet would run as a formula with ' (OWASP's advice for CSV), and do the
-    same after every separator inside it, so the text is safe however a spreadsheet splits it."""
-    if not isinstance(value, str):
-        return value
-    value = _TRIGGER_AFTER_SEPARATOR.sub(r"\1'\2", value)
-    return "'" + value if is_formula_like(value) else value
-
-
-def neutralise_frame(table: pd.DataFrame) -> pd.DataFrame:
-    out = table.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise)
-    return out
-
-
-def xlsx_text_cell(cell, value: str) -> None:
-    """A text cell that neither Excel nor LibreOffice evaluates (not even after it is edited), without
-    the control characters the XLSX format cannot hold (openpyxl refuses them)."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell.data_type = "s"
-    if is_formula_like(cell.value):
-        cell.quotePrefix = True
-
-
-def _json(table: pd.DataFrame) -> str:
-    records = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-               for row in table.astype(object).where(table.notna(), None).to_dict(orient="records")]
-    return json.dumps(records, ensure_ascii=False, indent=2, default=str)
-
-
-def write_csv(table: pd.DataFrame, path: Path) -> None:
-    # BOM: Excel only reads a CSV as UTF-8 (and shows Cyrillic) when it starts with one. Every text field
-    # is quoted, so no ",", ";" or tab inside a name can start a new cell.
-    neutralise_frame(table).to_csv(path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
-
-
-def write_json(table: pd.DataFrame, path: Path) -> None:
-    path.write_text(_json(table) + "\n", encoding="utf-8")
-
-
-def write_xlsx(table: pd.DataFrame, path: Path, explanations: dict[str, str] = COLUMNS) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Shortlist"
-    columns = list(table.columns)
-    ws.append(columns)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    widths = [len(c) for c in columns]
-    for r, row in enumerate(table.itertuples(index=False), start=2):
-        for c, value in enumerate(row, start=1):
-            if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-                continue
-            name = columns[c - 1]
-            cell = ws.cell(row=r, column=c)
-            if isinstance(value, str):
-                xlsx_text_cell(cell, value)
-                if name == "url" and value.startswith(("https://", "http://")):
-                    cell.hyperlink = value
-                    cell.style = "Hyperlink"
-            else:
-                cell.value = value.item() if hasattr(value, "item") else value
-                if name in RATE_COLUMNS:
-                    cell.number_format = "0.00%"
-                elif name in ("followers", "median_views", "citations", "posts", "audience_sampled"):
-                    cell.number_format = "#,##0"
-                elif name in ("pagerank", "relevance", "similarity", "audience_jaccard", "cocitation", "content"):
-                    cell.number_format = "0.0000" if name == "pagerank" else "0.00"
-                elif isinstance(cell.value, float):
-                    cell.number_format = "0.0"
-            widths[c - 1] = max(widths[c - 1], min(len(str(value)), 60))
-    for c, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = width + 2
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(table) + 1)}"
-
-    about = wb.create_sheet("Metrics")
-    about.append(["column", "meaning"])
-    for cell in about[1]:
-        cell.font = Font(bold=True)
-    for name in columns:
-        about.append([name, explanations.get(name, "")])
-    about.column_dimensions["A"].width = 18
-    about.column_dimensions["B"].width = 110
-    wb.save(path)
-
-
-WRITERS = {".csv": write_csv, ".xlsx": write_xlsx, ".json": write_json}
-
-
-def write_atomic(out: Path, writer, table: pd.DataFrame) -> None:
-    """Write to a temporary file beside ``out`` and rename it: a failed export leaves no half file."""
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        fail(f"cannot write '{out}': {folder} {'is not a folder' if folder.exists() else 'does not exist'}")
+def write_file(out: Path, writer, table: pd.DataFrame) -> None:
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=folder)
-    except OSError as exc:
-        fail(f"cannot write '{out}': {exc.strerror}")
-    os.close(fd)
-    # mkstemp makes the file private (0600); an export is for sharing, so take the usual permissions.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    try:
-        writer(table, Path(tmp))
-        os.replace(tmp, out)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        fail(f"cannot write '{out}': {exc.strerror}")
-    finally:  # whatever failed, no half-written temporary file stays behind
-        Path(tmp).unlink(missing_ok=True)
+        write_atomic(out, writer, table)
+    except SheetError as exc:
+        fail(str(exc))
 
 
 # lookalikes -------------------------------------------------------------------------------------
@@ -1007,8 +882,8 @@ def similar(
         echo_table(shown.fillna("").to_string(index=False))
     if out is not None:
         if writer is write_xlsx:
-            writer = _xlsx_writer("Similar", SIMILAR_COLUMNS, {})
-        write_atomic(out, writer, table)
+            writer = xlsx_writer("Similar", SIMILAR_COLUMNS, {})
+        write_file(out, writer, table)
         typer.echo(f"wrote {len(table)} lookalikes to {out}", err=True)
 
 
@@ -1039,7 +914,7 @@ def demo(
     for line in summary.lines():
         typer.echo(line, err=True)
     table = _load_shortlist(str(db), None, None)
-    write_atomic(out, write_xlsx, table)
+    write_file(out, write_xlsx, table)
     echo_table(_terminal_table(table.head(10)))
     typer.echo(f"\nwrote {len(table)} ranked channels to {out}", err=True)
 
@@ -1154,15 +1029,6 @@ def _kind_text(kind: Kind) -> str:
     return "" if kind is Kind.any else f" of kind {kind.value}"
 
 
-def _coverage_of(rows: pd.DataFrame, accounts: pd.DataFrame, sizes) -> tuple[pd.Series, np.ndarray]:
-    """Followers and audience coverage of (platform, handle) rows."""
-    followers = accounts.set_index(["platform", "handle"])["followers"]
-    followers = followers[~followers.index.duplicated()]
-    found = followers.reindex(pd.MultiIndex.from_frame(rows[["platform", "handle"]].astype(str)))
-    found = pd.Series(found.to_numpy(dtype="float64"), index=rows.index)
-    return found, audience_coverage(sizes, found)
-
-
 def _sample_note(labels: list[str], coverage: np.ndarray, what: str) -> str | None:
     sampled = [label for label, c in zip(labels, coverage) if is_sample(c)]
     if not sampled:
@@ -1229,7 +1095,7 @@ def overlap_command(
             fail(f"{platform}:{handle} has no stored audience{_kind_text(kind)}: nothing to compare ({how})")
     matrix = PAIRWISE[metric.value](audiences, picked)
     per_account, totals = set_audience(audiences, picked)
-    followers, coverage = _coverage_of(per_account, stored, per_account["audience_size"])
+    followers, coverage = followers_and_coverage(per_account, stored, per_account["audience_size"])
     per_account["followers"] = followers
     per_account["audience_coverage"] = coverage
 
@@ -1250,8 +1116,9 @@ def overlap_command(
         if metric is not Metric.shared:
             table[table.columns[1:]] = table[table.columns[1:]].round(6)
         if writer is write_xlsx:  # the heat map, with the per-account figures beside it
-            writer = partial(write_heatmap_xlsx, metric=metric, per_account=per_account, totals=totals)
-        write_atomic(out, writer, table)
+            writer = partial(write_heatmap_xlsx, formula=METRIC_FORMULAS[metric.value], counts=metric is Metric.shared,
+                             per_account=per_account, totals=totals)
+        write_file(out, writer, table)
         typer.echo(f"wrote the {len(picked)}×{len(picked)} {metric.value} matrix to {out}", err=True)
 
 
@@ -1267,77 +1134,6 @@ def _accounts_text(per_account: pd.DataFrame) -> str:
                    for c in per_account["audience_coverage"]],
     })
     return shown.to_string(index=False)
-
-
-def write_heatmap_xlsx(matrix: pd.DataFrame, path: Path, metric: Metric, per_account: pd.DataFrame,
-                       totals: dict[str, int]) -> None:
-    """The square matrix coloured white → red (off the diagonal), and a sheet of per-account figures."""
-    from openpyxl import Workbook
-    from openpyxl.formatting.rule import ColorScaleRule
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    text_cell = xlsx_text_cell
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Overlap"
-    labels = matrix["account"].tolist()
-    k = len(labels)
-    text_cell(ws.cell(row=1, column=1), "account")
-    number_format = "#,##0" if metric is Metric.shared else "0.0%"
-    grey = PatternFill("solid", fgColor="DDDDDD")
-    for j, label in enumerate(labels, start=2):
-        text_cell(ws.cell(row=1, column=j), label)
-        ws.cell(row=1, column=j).font = Font(bold=True)
-        ws.column_dimensions[get_column_letter(j)].width = max(10, min(len(label), 30) + 2)
-    for i, label in enumerate(labels, start=2):
-        text_cell(ws.cell(row=i, column=1), label)
-        ws.cell(row=i, column=1).font = Font(bold=True)
-        for j, value in enumerate(matrix.iloc[i - 2, 1:], start=2):
-            cell = ws.cell(row=i, column=j, value=value.item() if hasattr(value, "item") else value)
-            cell.number_format = number_format
-            if i == j:
-                cell.fill = grey  # an audience against itself: left out of the colour scale
-    ws.column_dimensions["A"].width = max(10, min(max(map(len, labels)), 40) + 2)
-    ws.freeze_panes = "B2"
-    off_diagonal = []
-    for j in range(2, k + 2):
-        column = get_column_letter(j)
-        if j > 2:
-            off_diagonal.append(f"{column}2:{column}{j - 1}")
-        if j < k + 1:
-            off_diagonal.append(f"{column}{j + 1}:{column}{k + 1}")
-    if off_diagonal:
-        ws.conditional_formatting.add(" ".join(off_diagonal), ColorScaleRule(
-            start_type="min", start_color="FFFFFF", mid_type="percentile", mid_value=50, mid_color="FCBF7B",
-            end_type="max", end_color="E0533D"))
-    note = ws.cell(row=k + 3, column=1, value=f"{METRIC_FORMULAS[metric.value]}; darker = more shared.")
-    note.font = Font(italic=True)
-
-    about = wb.create_sheet("Accounts")
-    columns = ["account", "audience_size", "unique", "unique_pct", "overlapping_pct", "followers", "audience_coverage"]
-    about.append(columns)
-    for cell in about[1]:
-        cell.font = Font(bold=True)
-    for r, row in enumerate(per_account[columns].itertuples(index=False), start=2):
-        text_cell(about.cell(row=r, column=1), row[0])
-        for c, value in enumerate(row[1:], start=2):
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                continue
-            value = value.item() if hasattr(value, "item") else value
-            if c in (4, 5):  # unique_pct, overlapping_pct come in percent; a % cell holds the fraction
-                value = value / 100
-            cell = about.cell(row=r, column=c, value=value)
-            cell.number_format = {4: "0.0%", 5: "0.0%", 7: "0%"}.get(c, "#,##0")
-    about.append([])
-    about.append(["total audience (sum)", totals["total_audience"]])
-    about.append(["unique audience (union)", totals["unique_audience"]])
-    about.append(["unique_pct: share of the account's stored audience that follows none of the other accounts; "
-                  "audience_coverage below 95% means the stored audience is a sample (see README)."])
-    for column, width in zip("ABCDEFG", (34, 14, 10, 12, 16, 12, 18)):
-        about.column_dimensions[column].width = width
-    about.freeze_panes = "A2"
-    wb.save(path)
 
 
 # audience ---------------------------------------------------------------------------------------
@@ -1428,7 +1224,7 @@ def audience_command(
     table = table[~is_target]
     if platform:
         table = table[table["platform"].astype(str) == platform]
-    followers, coverage = _coverage_of(table, stored, table["audience_size"])
+    followers, coverage = followers_and_coverage(table, stored, table["audience_size"])
     names = stored.drop_duplicates(["platform", "handle"]).set_index(["platform", "handle"])["name"]
     table = table.assign(
         name=names.reindex(pd.MultiIndex.from_frame(table[["platform", "handle"]].astype(str))).to_numpy(),
@@ -1453,17 +1249,17 @@ def audience_command(
         typer.echo(note, err=True)
     if target_accounts:
         t_rows = audiences.rows(target_accounts)
-        _, t_coverage = _coverage_of(audiences.accounts.iloc[t_rows].reset_index(drop=True), stored,
+        _, t_coverage = followers_and_coverage(audiences.accounts.iloc[t_rows].reset_index(drop=True), stored,
                                      audiences.sizes[t_rows])
         if is_sample(t_coverage).any():
             typer.echo(f"note: the target audience is built from sampled audiences, so it is a sample too: "
                        f"target_share and target_density are of the sample (see {README_SECTION}).", err=True)
     if out is not None:
         if writer is write_xlsx:
-            writer = _xlsx_writer("Audience", AUDIENCE_COLUMNS, {
+            writer = xlsx_writer("Audience", AUDIENCE_COLUMNS, {
                 "target_share": "0.0%", "target_density": "0.0%", "jaccard": "0.0000", "affinity": "0",
                 "audience_coverage": "0%", "audience_size": "#,##0", "target_overlap": "#,##0"})
-        write_atomic(out, writer, table)
+        write_file(out, writer, table)
         typer.echo(f"wrote {len(table)} accounts to {out}", err=True)
 
 
@@ -1477,28 +1273,6 @@ def _audience_text(table: pd.DataFrame) -> str:
     shown["affinity"] = shown["affinity"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
     shown["jaccard"] = shown["jaccard"].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
     return shown.to_string(index=False)
-
-
-def _xlsx_writer(sheet: str, explanations: dict[str, str], formats: dict[str, str], extra=None):
-    """The main export's .xlsx writer (formula-safe cells, the Metrics sheet), then this table's sheet name,
-    number formats and any extra sheet (``extra(workbook)``)."""
-    def writer(table: pd.DataFrame, path: Path) -> None:
-        from openpyxl import load_workbook
-
-        write_xlsx(table, path, explanations)
-        with path.open("rb") as f:  # a file object: the temporary name has no .xlsx for openpyxl to check
-            wb = load_workbook(f)
-        ws = wb.worksheets[0]
-        ws.title = sheet
-        for c, name in enumerate(table.columns, start=1):
-            if name in formats:
-                for r in range(2, len(table) + 2):
-                    ws.cell(row=r, column=c).number_format = formats[name]
-        if extra is not None:
-            extra(wb)
-        wb.save(path)
-
-    return writer
 
 
 def target_columns(accounts: pd.DataFrame, audience: pd.DataFrame, targets: list[str],
@@ -1584,21 +1358,6 @@ def read_prices(path: Path, known: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
-def _candidate_matrix(audiences: Audiences, accounts: list[tuple[str, str]]) -> tuple[sp.csr_array, list[bool]]:
-    """Rows of the priced accounts, an empty row for one without a stored audience."""
-    index = pd.MultiIndex.from_frame(audiences.accounts.astype(str))
-    rows = index.get_indexer(pd.MultiIndex.from_tuples(accounts, names=index.names))
-    has = rows >= 0
-    matrix = audiences.matrix
-    lengths = np.where(has, np.diff(matrix.indptr)[np.where(has, rows, 0)], 0)
-    indptr = np.concatenate([[0], np.cumsum(lengths)])
-    pieces = [matrix.indices[matrix.indptr[r]:matrix.indptr[r + 1]] for r in rows[has]]
-    indices = np.concatenate(pieces) if pieces else np.empty(0, dtype=matrix.indices.dtype)
-    picked = sp.csr_array((np.ones(len(indices), dtype=np.int32), indices, indptr),
-                          shape=(len(accounts), matrix.shape[1]))
-    return picked, has.tolist()
-
-
 @app.command("plan")
 def plan_command(
     budget: Annotated[float | None, typer.Option("--budget", "-b", help="Money to spend, in the prices' currency "
@@ -1677,7 +1436,7 @@ def plan_command(
                        err=True)
             placements = placements[[not t for t in is_target]].reset_index(drop=True)
     keys = list(zip(placements["platform"], placements["handle"]))
-    matrix, has_audience = _candidate_matrix(audiences, keys)
+    matrix, has_audience = candidate_matrix(audiences, keys)
     weights = None
     if goal is Goal.target:
         mask, _, _ = _target(audiences, known, targets, None, None, db)
@@ -1729,7 +1488,7 @@ def plan_command(
     echo_table(_comparison_text(comparison))
     chosen_labels = [f"{p}:{h}" for p, h in zip(table["platform"], table["handle"])]
     sizes = np.diff(matrix.indptr)[plan["row"].to_numpy()] if len(plan) else np.empty(0)
-    _, coverage = _coverage_of(table[["platform", "handle"]], accounts, sizes)
+    _, coverage = followers_and_coverage(table[["platform", "handle"]], accounts, sizes)
     note = _sample_note(chosen_labels, coverage, "new_unique_audience and the comparison")
     if note:
         typer.echo(note, err=True)
@@ -1744,11 +1503,11 @@ def plan_command(
                 ws.append([])
                 ws.append([f"unique_audience counts distinct stored {what}; the budget was {budget:g}."])
 
-            writer = _xlsx_writer("Plan", PLAN_COLUMNS, {
+            writer = xlsx_writer("Plan", PLAN_COLUMNS, {
                 "price": "#,##0.00", "cumulative_cost": "#,##0.00", "cost_per_1000_unique": "#,##0.00",
                 "expected_reach": "#,##0", "new_unique_audience": "#,##0", "cumulative_unique_audience": "#,##0"},
                 add_comparison)
-        write_atomic(out, writer, table)
+        write_file(out, writer, table)
         typer.echo(f"wrote {len(table)} placements to {out}", err=True)
 
 

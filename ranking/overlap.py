@@ -344,3 +344,29 @@ def audience_coverage(audience_size, followers) -> np.ndarray:
 def is_sample(coverage) -> np.ndarray:
     """True where a stored audience is a sample of a larger follower count (coverage < SAMPLE_BELOW)."""
     return np.asarray(coverage, dtype=np.float64) < SAMPLE_BELOW
+
+
+def followers_and_coverage(rows: pd.DataFrame, accounts: pd.DataFrame, sizes) -> tuple[pd.Series, np.ndarray]:
+    """Followers and audience coverage of (platform, handle) rows: the accounts' follower counts
+    (NaN where not stored) and ``audience_coverage(sizes, followers)``."""
+    followers = accounts.set_index(["platform", "handle"])["followers"]
+    followers = followers[~followers.index.duplicated()]
+    found = followers.reindex(pd.MultiIndex.from_frame(rows[["platform", "handle"]].astype(str)))
+    found = pd.Series(found.to_numpy(dtype="float64"), index=rows.index)
+    return found, audience_coverage(sizes, found)
+
+
+def candidate_matrix(audiences: Audiences, accounts: list[tuple[str, str]]) -> tuple[sp.csr_array, list[bool]]:
+    """The audience rows of ``accounts`` ((platform, handle) pairs, e.g. the priced placements of a plan),
+    in their order, an empty row for one without a stored audience; and which of them have one."""
+    index = pd.MultiIndex.from_frame(audiences.accounts.astype(str))
+    rows = index.get_indexer(pd.MultiIndex.from_tuples(accounts, names=index.names))
+    has = rows >= 0
+    matrix = audiences.matrix
+    lengths = np.where(has, np.diff(matrix.indptr)[np.where(has, rows, 0)], 0)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    pieces = [matrix.indices[matrix.indptr[r]:matrix.indptr[r + 1]] for r in rows[has]]
+    indices = np.concatenate(pieces) if pieces else np.empty(0, dtype=matrix.indices.dtype)
+    picked = sp.csr_array((np.ones(len(indices), dtype=np.int32), indices, indptr),
+                          shape=(len(accounts), matrix.shape[1]))
+    return picked, has.tolist()

@@ -247,3 +247,18 @@ def test_sample_coverage():
     assert coverage[:3].tolist() == [0.5, 1.0, 1.0] and math.isnan(coverage[3])
     assert is_sample(coverage).tolist() == [True, False, False, False]
     assert not is_sample(audience_coverage([96], [100]))[0]  # within the rounding of follower counts
+
+
+def test_candidate_matrix_keeps_the_placements_order_and_marks_those_without_an_audience():
+    audiences = Audiences.from_frame(frame_of({("vk", "a"): {1, 2, 3}, ("vk", "b"): {3, 4}}))
+    matrix, has = overlap_module.candidate_matrix(audiences, [("vk", "b"), ("vk", "none"), ("vk", "a")])
+    assert has == [True, False, True]
+    assert [int(matrix.indptr[r + 1] - matrix.indptr[r]) for r in range(3)] == [2, 0, 3]
+
+
+def test_followers_and_coverage_of_accounts_with_and_without_a_count():
+    rows = pd.DataFrame({"platform": ["vk", "vk"], "handle": ["a", "b"]})
+    accounts = pd.DataFrame({"platform": ["vk", "vk"], "handle": ["a", "b"], "followers": [200.0, None]})
+    followers, coverage = overlap_module.followers_and_coverage(rows, accounts, pd.Series([50, 10]))
+    assert followers.iloc[0] == 200 and math.isnan(followers.iloc[1])
+    assert coverage[0] == pytest.approx(0.25) and math.isnan(coverage[1])

@@ -1,0 +1,1 @@
+"""Files for people: spreadsheets, CSV and JSON (``sheets.writers``)."""

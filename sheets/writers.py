@@ -1,0 +1,253 @@
+"""Spreadsheets and files for people: the XLSX, CSV and JSON writers, the overlap heat map, formula
+neutralising, and atomic writes.
+
+Everything written here may hold text from strangers (page names, descriptions), so every text cell is
+neutralised as a spreadsheet would read it, and control characters the XLSX format cannot hold are
+dropped. Writers take a DataFrame and a path; ``write_atomic`` puts any of them behind a temporary file.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from ranking.shortlist import COLUMNS, RATE_COLUMNS
+
+
+class SheetError(Exception):
+    """A file that cannot be written; the message is one line naming the file and why."""
+
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A separator, then a trigger: Excel splits a CSV on "," or, in Russian and most European locales, on
+# ";", and pasted text on tabs, so a trigger after any of them can start a cell of its own.
+_TRIGGER_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n]\s*)([=+\-@])")
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_TRIGGERS)
+
+
+def neutralise(value):
+    """Prefix text that a spreadsheet would run as a formula with ' (OWASP's advice for CSV), and do the
+    same after every separator inside it, so the text is safe however a spreadsheet splits it."""
+    if not isinstance(value, str):
+        return value
+    value = _TRIGGER_AFTER_SEPARATOR.sub(r"\1'\2", value)
+    return "'" + value if is_formula_like(value) else value
+
+
+def neutralise_frame(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise)
+    return out
+
+
+def xlsx_text_cell(cell, value: str) -> None:
+    """A text cell that neither Excel nor LibreOffice evaluates (not even after it is edited), without
+    the control characters the XLSX format cannot hold (openpyxl refuses them)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell.data_type = "s"
+    if is_formula_like(cell.value):
+        cell.quotePrefix = True
+
+
+def json_text(table: pd.DataFrame) -> str:
+    records = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+               for row in table.astype(object).where(table.notna(), None).to_dict(orient="records")]
+    return json.dumps(records, ensure_ascii=False, indent=2, default=str)
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> None:
+    # BOM: Excel only reads a CSV as UTF-8 (and shows Cyrillic) when it starts with one. Every text field
+    # is quoted, so no ",", ";" or tab inside a name can start a new cell.
+    neutralise_frame(table).to_csv(path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
+
+
+def write_json(table: pd.DataFrame, path: Path) -> None:
+    path.write_text(json_text(table) + "\n", encoding="utf-8")
+
+
+def write_xlsx(table: pd.DataFrame, path: Path, explanations: dict[str, str] = COLUMNS) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Shortlist"
+    columns = list(table.columns)
+    ws.append(columns)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    widths = [len(c) for c in columns]
+    for r, row in enumerate(table.itertuples(index=False), start=2):
+        for c, value in enumerate(row, start=1):
+            if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+                continue
+            name = columns[c - 1]
+            cell = ws.cell(row=r, column=c)
+            if isinstance(value, str):
+                xlsx_text_cell(cell, value)
+                if name == "url" and value.startswith(("https://", "http://")):
+                    cell.hyperlink = value
+                    cell.style = "Hyperlink"
+            else:
+                cell.value = value.item() if hasattr(value, "item") else value
+                if name in RATE_COLUMNS:
+                    cell.number_format = "0.00%"
+                elif name in ("followers", "median_views", "citations", "posts", "audience_sampled"):
+                    cell.number_format = "#,##0"
+                elif name in ("pagerank", "relevance", "similarity", "audience_jaccard", "cocitation", "content"):
+                    cell.number_format = "0.0000" if name == "pagerank" else "0.00"
+                elif isinstance(cell.value, float):
+                    cell.number_format = "0.0"
+            widths[c - 1] = max(widths[c - 1], min(len(str(value)), 60))
+    for c, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width + 2
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(table) + 1)}"
+
+    about = wb.create_sheet("Metrics")
+    about.append(["column", "meaning"])
+    for cell in about[1]:
+        cell.font = Font(bold=True)
+    for name in columns:
+        about.append([name, explanations.get(name, "")])
+    about.column_dimensions["A"].width = 18
+    about.column_dimensions["B"].width = 110
+    wb.save(path)
+
+
+WRITERS = {".csv": write_csv, ".xlsx": write_xlsx, ".json": write_json}
+
+
+def write_atomic(out: Path, writer, table: pd.DataFrame) -> None:
+    """Write to a temporary file beside ``out`` and rename it: a failed export leaves no half file, nor
+    the temporary one. Raises ``SheetError`` (one line) when ``out`` cannot be written."""
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise SheetError(f"cannot write '{out}': {folder} {'is not a folder' if folder.exists() else 'does not exist'}")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=folder)
+    except OSError as exc:
+        raise SheetError(f"cannot write '{out}': {exc.strerror}") from None
+    os.close(fd)
+    # mkstemp makes the file private (0600); an export is for sharing, so take the usual permissions.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    try:
+        writer(table, Path(tmp))
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise SheetError(f"cannot write '{out}': {exc.strerror}") from None
+    finally:  # whatever failed, no half-written temporary file stays behind
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_heatmap_xlsx(matrix: pd.DataFrame, path: Path, formula: str, counts: bool, per_account: pd.DataFrame,
+                       totals: dict[str, int]) -> None:
+    """The square matrix coloured white → red (off the diagonal), and a sheet of per-account figures.
+
+    ``formula`` says what a cell holds (it is written under the matrix); ``counts`` formats the cells as
+    whole numbers rather than percentages."""
+    from openpyxl import Workbook
+    from openpyxl.formatting.rule import ColorScaleRule
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    text_cell = xlsx_text_cell
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Overlap"
+    labels = matrix["account"].tolist()
+    k = len(labels)
+    text_cell(ws.cell(row=1, column=1), "account")
+    number_format = "#,##0" if counts else "0.0%"
+    grey = PatternFill("solid", fgColor="DDDDDD")
+    for j, label in enumerate(labels, start=2):
+        text_cell(ws.cell(row=1, column=j), label)
+        ws.cell(row=1, column=j).font = Font(bold=True)
+        ws.column_dimensions[get_column_letter(j)].width = max(10, min(len(label), 30) + 2)
+    for i, label in enumerate(labels, start=2):
+        text_cell(ws.cell(row=i, column=1), label)
+        ws.cell(row=i, column=1).font = Font(bold=True)
+        for j, value in enumerate(matrix.iloc[i - 2, 1:], start=2):
+            cell = ws.cell(row=i, column=j, value=value.item() if hasattr(value, "item") else value)
+            cell.number_format = number_format
+            if i == j:
+                cell.fill = grey  # an audience against itself: left out of the colour scale
+    ws.column_dimensions["A"].width = max(10, min(max(map(len, labels)), 40) + 2)
+    ws.freeze_panes = "B2"
+    off_diagonal = []
+    for j in range(2, k + 2):
+        column = get_column_letter(j)
+        if j > 2:
+            off_diagonal.append(f"{column}2:{column}{j - 1}")
+        if j < k + 1:
+            off_diagonal.append(f"{column}{j + 1}:{column}{k + 1}")
+    if off_diagonal:
+        ws.conditional_formatting.add(" ".join(off_diagonal), ColorScaleRule(
+            start_type="min", start_color="FFFFFF", mid_type="percentile", mid_value=50, mid_color="FCBF7B",
+            end_type="max", end_color="E0533D"))
+    note = ws.cell(row=k + 3, column=1, value=f"{formula}; darker = more shared.")
+    note.font = Font(italic=True)
+
+    about = wb.create_sheet("Accounts")
+    columns = ["account", "audience_size", "unique", "unique_pct", "overlapping_pct", "followers", "audience_coverage"]
+    about.append(columns)
+    for cell in about[1]:
+        cell.font = Font(bold=True)
+    for r, row in enumerate(per_account[columns].itertuples(index=False), start=2):
+        text_cell(about.cell(row=r, column=1), row[0])
+        for c, value in enumerate(row[1:], start=2):
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            value = value.item() if hasattr(value, "item") else value
+            if c in (4, 5):  # unique_pct, overlapping_pct come in percent; a % cell holds the fraction
+                value = value / 100
+            cell = about.cell(row=r, column=c, value=value)
+            cell.number_format = {4: "0.0%", 5: "0.0%", 7: "0%"}.get(c, "#,##0")
+    about.append([])
+    about.append(["total audience (sum)", totals["total_audience"]])
+    about.append(["unique audience (union)", totals["unique_audience"]])
+    about.append(["unique_pct: share of the account's stored audience that follows none of the other accounts; "
+                  "audience_coverage below 95% means the stored audience is a sample (see README)."])
+    for column, width in zip("ABCDEFG", (34, 14, 10, 12, 16, 12, 18)):
+        about.column_dimensions[column].width = width
+    about.freeze_panes = "A2"
+    wb.save(path)
+
+
+def xlsx_writer(sheet: str, explanations: dict[str, str], formats: dict[str, str], extra=None):
+    """The main export's .xlsx writer (formula-safe cells, the Metrics sheet), then this table's sheet name,
+    number formats and any extra sheet (``extra(workbook)``)."""
+    def writer(table: pd.DataFrame, path: Path) -> None:
+        from openpyxl import load_workbook
+
+        write_xlsx(table, path, explanations)
+        with path.open("rb") as f:  # a file object: the temporary name has no .xlsx for openpyxl to check
+            wb = load_workbook(f)
+        ws = wb.worksheets[0]
+        ws.title = sheet
+        for c, name in enumerate(table.columns, start=1):
+            if name in formats:
+                for r in range(2, len(table) + 2):
+                    ws.cell(row=r, column=c).number_format = formats[name]
+        if extra is not None:
+            extra(wb)
+        wb.save(path)
+
+    return writer
