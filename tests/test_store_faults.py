@@ -266,9 +266,9 @@ store.close()
 """
 
 
-def test_two_processes_writing_the_same_rows_at_once(tmp_path):
-    db, go = tmp_path / "shared.db", tmp_path / "go"
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(go), name], cwd=REPO,
+def two_writers(db: str, go) -> list[dict]:
+    """Run WRITER in two real processes on ``db`` at once; what each says it stored and refused."""
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, db, str(go), name], cwd=REPO,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("one", "two")]
     time.sleep(0.5)  # both are importing; the go file starts their writes together
     go.touch()
@@ -277,6 +277,12 @@ def test_two_processes_writing_the_same_rows_at_once(tmp_path):
         out, err = writer.communicate(timeout=300)
         assert writer.returncode == 0 and err == "", err
         results.append(json.loads(out))
+    return results
+
+
+def test_two_processes_writing_the_same_rows_at_once(tmp_path):
+    db = tmp_path / "shared.db"
+    results = two_writers(str(db), tmp_path / "go")
     assert results[0]["secret"] == results[1]["secret"]  # the database's secret was made once
     for result in results:
         assert result["refused"] == {}

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
 import uuid
 
 import pytest
 
-from conftest import REPO, run_cli
+from conftest import run_cli
 from crawler.items import Account, AudienceMember, Link, Post, Snapshot
 from crawler.sample_site import SampleTelegram
 from crawler.store import Store, StoreError
-from test_store_faults import WRITER
+from test_store_faults import two_writers
 
 SERVER = os.environ.get("PAGESCOUT_TEST_POSTGRES")
 
@@ -89,16 +86,7 @@ def test_read_only_opening_creates_nothing(pg_url):
 
 
 def test_two_processes_writing_the_same_rows_at_once(pg_url, tmp_path):
-    go = tmp_path / "go"
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, pg_url, str(go), name], cwd=REPO,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("one", "two")]
-    time.sleep(0.5)
-    go.touch()
-    results = []
-    for writer in writers:
-        out, err = writer.communicate(timeout=300)
-        assert writer.returncode == 0 and err == "", err
-        results.append(json.loads(out))
+    results = two_writers(pg_url, tmp_path / "go")
     assert results[0]["secret"] == results[1]["secret"]
     assert all(result["refused"] == {} for result in results)
     with Store(pg_url, create=False) as store:
