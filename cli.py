@@ -1292,70 +1292,14 @@ def target_columns(accounts: pd.DataFrame, audience: pd.DataFrame, targets: list
 
 
 # plan -------------------------------------------------------------------------------------------
-PRICE_COLUMNS = ("platform", "handle", "price")
-
-
-def _number(value, where: str, column: str, allow_zero: bool) -> float:
-    """A price or reach as spreadsheets write it: 1200, 12.50, "1 000,50" (Russian Excel), "1,000.50"."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value)
-    else:
-        text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-        if "," in text and "." in text:
-            text = text.replace(",", "")  # 1,000.50: commas group thousands
-        elif text.count(",") == 1:
-            text = text.replace(",", ".")  # 1000,50: a decimal comma
-        try:
-            number = float(text)
-        except ValueError:
-            fail(f"{where}, column {column}: '{value}' is not a number (write e.g. 1200 or 12.50)")
-    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
-        fail(f"{where}, column {column}: {value} must be a {'non-negative' if allow_zero else 'positive'} number")
-    return number
-
-
 def read_prices(path: Path, known: pd.DataFrame) -> pd.DataFrame:
-    """platform, handle, price, expected_reach (NaN when not given), row (the spreadsheet row) of a prices
-    file, every value checked: an error names the file, row and column. CSV with , ; or tab, or XLSX."""
-    from crawler.imports import ImportFileError, read_rows
+    """The prices file checked, its accounts resolved against the stored ones (sheets.readers)."""
+    from sheets.readers import read_prices as read_price_rows
 
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        fail(f"cannot read prices from '{path}': the name must end in .csv or .xlsx")
-    if not path.is_file():
-        fail(f"no prices file at '{path}'")
     try:
-        header, body = read_rows(path)
-    except ImportFileError as exc:
+        return read_price_rows(path, lambda account, where: resolve_account(account, known, where))
+    except SheetError as exc:
         fail(str(exc))
-    missing = [c for c in PRICE_COLUMNS if c not in header]
-    if missing:
-        fail(f"{path.name} has no column {', '.join(missing)}: it needs platform, handle, price "
-             f"(and optionally expected_reach); it has {', '.join(h for h in header if h) or 'no columns'}")
-    if not body:
-        fail(f"{path.name} lists no placements: one row per placement with platform, handle, price")
-
-    def cell(values: list, column: str):
-        i = header.index(column) if column in header else None
-        value = values[i] if i is not None and i < len(values) else None
-        return "" if value is None else value
-
-    records, seen = [], {}
-    for n, values in body:
-        where = f"{path.name} row {n}"
-        for column in PRICE_COLUMNS:
-            if not str(cell(values, column)).strip():
-                fail(f"{where}, column {column}: empty")
-        account = f"{str(cell(values, 'platform')).strip()}:{str(cell(values, 'handle')).strip()}"
-        platform, handle = resolve_account(account, known, f"{where}: ")
-        if (platform, handle) in seen:
-            fail(f"{where}: {platform}:{handle} is listed twice (also row {seen[platform, handle]}): give one price")
-        seen[platform, handle] = n
-        price = _number(cell(values, "price"), where, "price", allow_zero=False)
-        reach = cell(values, "expected_reach")
-        reach = _number(reach, where, "expected_reach", allow_zero=True) if str(reach).strip() else math.nan
-        records.append({"platform": platform, "handle": handle, "price": price, "expected_reach": reach, "row": n})
-    return pd.DataFrame.from_records(records)
 
 
 @app.command("plan")
