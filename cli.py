@@ -91,18 +91,14 @@ def bug_report(args: list[str], exc: BaseException) -> Path:
     from crawler.run import log_path
 
     db = next((args[i + 1] for i, a in enumerate(args[:-1]) if a == "--db"), None)
-    try:
-        log = log_path(resolve_db(db or None))
-    except StoreError:
-        log = Path("pagescout.log")
-    text = redact("".join(traceback.format_exception(exc)))
-    try:
-        with log.open("a", encoding="utf-8") as f:
-            f.write(redact(f"pagescout {' '.join(cut(a) for a in args)}\n") + f"{text}\n")
-    except OSError:
-        log = Path(tempfile.gettempdir()) / "pagescout.log"
-        with log.open("a", encoding="utf-8") as f:
-            f.write(text)
+    entry = redact(f"pagescout {' '.join(cut(a) for a in args)}\n" + "".join(traceback.format_exception(exc)))
+    for log in (log_path(resolve_db(db or None)), Path(tempfile.gettempdir()) / "pagescout.log"):
+        try:
+            with log.open("a", encoding="utf-8") as f:
+                f.write(entry + "\n")
+            break
+        except OSError:  # beside the database is not writable: the temporary folder then
+            continue
     return log
 
 

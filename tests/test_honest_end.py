@@ -139,3 +139,20 @@ def test_tracebacks_in_log_records_are_redacted():
 
 def test_redact_keeps_other_parameters():
     assert redact("https://h/x?monkey=1&key=abc&keys=2") == "https://h/x?monkey=1&key=***&keys=2"
+
+
+def test_a_bug_is_one_line_on_the_terminal_and_its_traceback_in_the_log(tmp_path, monkeypatch):
+    import cli
+    from conftest import invoke
+
+    def broken(*args, **kwargs):
+        raise KeyError("https://api.vk.com/method/wall.get?access_token=SECRET")
+
+    monkeypatch.setattr(cli, "_load_shortlist", broken)
+    db = tmp_path / "p.db"
+    result = invoke("rank", "--db", db)
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert "KeyError" in result.output and f"{db}.log" in result.output
+    log = (tmp_path / "p.db.log").read_text(encoding="utf-8")
+    assert "Traceback" in log and "SECRET" not in log
