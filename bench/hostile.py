@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from crawler.focus import Focus  # noqa: E402
-from crawler.imports import ImportFileError, read_rows  # noqa: E402
+from sheets.errors import SheetError  # noqa: E402
+from sheets.tables import read_rows  # noqa: E402
 from test_bounds import largest_keywords, word_by_word  # noqa: E402
 
 BASELINE_LIMIT_S = 30.0
@@ -76,7 +77,7 @@ def bomb_figures(path: Path) -> tuple[float, float | None]:
     start = time.perf_counter()
     try:
         read_rows(path)
-    except ImportFileError:
+    except SheetError:
         pass
     refused = time.perf_counter() - start
     worker = multiprocessing.Process(target=_openpyxl_rows, args=(str(path),))

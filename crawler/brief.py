@@ -21,7 +21,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CRAWLABLE = ("telegram", "bluesky", "mastodon", "vk", "youtube", "rss")
+from crawler.platforms import CRAWLED
+
 FILTER_KEYS = {
     "min_followers": (int,), "max_followers": (int,), "min_engagement": (int, float),
     "min_posts_per_week": (int, float), "max_bot_share": (int, float), "languages": (list,),
@@ -58,6 +59,15 @@ class Brief:
     budget: float | None = None
     prices: Path | None = None
     source: Path | None = None
+
+    @property
+    def target_accounts(self) -> list[tuple[str, str]]:
+        """The targets as (platform, handle): the platform lower-cased, the handle without ``@``."""
+        accounts = []
+        for text in self.targets:
+            platform, _, handle = text.partition(":")
+            accounts.append((platform.strip().lower(), handle.strip().removeprefix("@")))
+        return accounts
 
 
 def _line_of(text: str, dotted: str) -> int:
@@ -121,14 +131,14 @@ def parse_brief(text: str, source: str = "brief.toml") -> Brief:
         raise error("name", f"{len(data['name']):,} characters, more than the {STRING_CHARS:,} it may have: shorten it")
     platforms = [p.lower() for p in strings("platforms", data.get("platforms", []))]
     for platform in platforms:
-        if platform not in CRAWLABLE:
-            raise error("platforms", f"'{_shown(platform)}' cannot be crawled (choose from {', '.join(CRAWLABLE)})")
+        if platform not in CRAWLED:
+            raise error("platforms", f"'{_shown(platform)}' cannot be crawled (choose from {', '.join(CRAWLED)})")
     per_platform = {}
     for table in ("seeds", "search"):
         per_platform[table] = {}
         for platform, values in data.get(table, {}).items():
-            if platform not in CRAWLABLE:
-                raise error(f"{table}.{platform}", f"unknown platform (choose from {', '.join(CRAWLABLE)})")
+            if platform not in CRAWLED:
+                raise error(f"{table}.{platform}", f"unknown platform (choose from {', '.join(CRAWLED)})")
             if not isinstance(values, list):
                 raise error(f"{table}.{platform}", f"must be a list, not {_kind(type(values))}")
             per_platform[table][platform] = strings(f"{table}.{platform}", values)

@@ -22,9 +22,11 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 
-from crawler.basespider import PlatformSpider
+from crawler.basespider import PlatformSpider, SeedError
+from crawler.brief import Brief, BriefError
 from crawler.extensions import redact_logs
-from crawler.store import resolve_db
+from crawler.platforms import spider_class
+from crawler.store import Store, resolve_db
 
 
 @dataclass
@@ -296,3 +298,46 @@ def run_discovery(plans: list[DiscoveryPlan], *, db: str | None = None, max_requ
         if note:
             summaries[name].notes.insert(0, note)
     return summaries
+
+
+def prepare_db(db: str | None) -> str:
+    """The database a crawl writes to, checked (and created) before any request is made: a foreign or
+    unreadable file raises ``StoreError`` here, not after an hour of crawling."""
+    db = resolve_db(db)
+    Store(db).close()
+    return db
+
+
+def crawl(platform: str, seeds: list[str], *, db: str | None = None, **options) -> CrawlSummary:
+    """One platform's crawl as the command line starts it: the seeds read by the platform's rules
+    (``SeedError`` for one that names no account), the database checked, then ``run_crawl``."""
+    spider_cls = spider_class(platform)
+    handles = [spider_cls.parse_seed(seed) for seed in seeds]
+    return run_crawl(spider_cls, handles, db=prepare_db(db), **options)
+
+
+def discovery_plans(brief: Brief, *, roots: dict[str, str] | None = None, focused: bool = True, depth: int = 3,
+                    max_posts: int = 30, audience_limit: int = 200) -> list[DiscoveryPlan]:
+    """A brief's seeds, targets and searches as one ``DiscoveryPlan`` per platform (a platform with
+    neither seeds nor searches is left out); its keywords steer the frontier. A seed that names no
+    account raises ``BriefError`` naming the brief and the platform's seeds."""
+    plans = []
+    for platform in brief.platforms:
+        spider_cls = spider_class(platform)
+        raw = list(brief.seeds.get(platform, []))
+        raw += [handle for target_platform, handle in brief.target_accounts if target_platform == platform]
+        try:
+            seeds = list(dict.fromkeys(spider_cls.parse_seed(seed) for seed in raw))
+        except SeedError as exc:
+            raise BriefError(f"{brief.source}: seeds.{platform}: {exc}") from None
+        searches = brief.search.get(platform, [])
+        if not seeds and not searches:
+            continue
+        arguments = dict(depth=depth, max_posts=max_posts, base_url=(roots or {}).get(platform),
+                         frontier="focused" if focused else "bfs", keywords=brief.keywords,
+                         negative_keywords=brief.negative_keywords, audience_limit=audience_limit,
+                         discover_follows=True)
+        if searches:
+            arguments["search"] = searches
+        plans.append(DiscoveryPlan(spider_cls, seeds, arguments))
+    return plans

@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from ranking.frames import PARTS, Frames
+
 SCHEMA_VERSION = 1
 APP_ID = "pagescout"
 DEFAULT_DB = "pagescout.db"
@@ -824,6 +826,21 @@ class Store:
         frame["at"] = pd.to_datetime(frame["at"], utc=True, format="mixed")
         return frame
 
+    def load_frames(self, platform: str | None = None, parts: Iterable[str] = PARTS,
+                    audience_kind: str | None = None) -> Frames:
+        """The ``parts`` of one platform (or of all) in one bundle; ``audience_kind`` keeps one kind of
+        audience member (follower, member, liker, commenter, reposter) instead of every kind."""
+        loaders = {"accounts": self.load_accounts, "posts": self.load_posts, "links": self.load_links,
+                   "audience": lambda only: self.load_audience(only, audience_kind),
+                   "signals": self.load_member_signals, "snapshots": self.load_snapshots,
+                   "engagers": self.load_engagers}
+        return Frames(**{part: loaders[part](platform) for part in parts})
+
+    def member_keys(self, member_ids: Iterable[str]) -> list[int]:
+        """The keyed hashes of raw member ids (a target audience a user lists), in order: raw ids are
+        compared through their hashes only and never kept."""
+        return [self.member_key(member) for member in member_ids]
+
     def counts(self) -> dict[str, int]:
         """Row count per table (tests and the crawl summary use it)."""
         with self.engine.connect() as conn:
@@ -835,6 +852,14 @@ class Store:
     def platforms(self) -> list[str]:
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(accounts_table.c.platform).distinct()).scalars())
+
+
+def load_frames(db: str | None, platform: str | None = None, parts: Iterable[str] = PARTS,
+                audience_kind: str | None = None) -> Frames:
+    """One read-only opening of the database for a command: its frames, loaded once (see
+    ``Store.load_frames``). Raises ``StoreError`` for a missing or unusable database."""
+    with Store(db, create=False) as store:
+        return store.load_frames(platform, parts, audience_kind)
 
 
 # PostgreSQL advisory lock taken while the schema is created (any fixed 64-bit number; this one spells "pagescou").

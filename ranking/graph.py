@@ -49,6 +49,9 @@ def link_graph(links: pd.DataFrame, accounts: pd.DataFrame | None = None) -> nx.
 def pagerank(graph: nx.DiGraph, alpha: float = 0.85) -> pd.Series:
     r"""PageRank of every node, computed platform by platform, indexed by (platform, handle).
 
+    An account ranks high when accounts that rank high link to it, each passing its rank on in
+    proportion to its links. Links never cross platforms, so each platform is ranked on its own.
+
     .. math::
 
         PR(v) = \frac{1 - \alpha}{N} + \alpha \sum_{u \to v} PR(u) \frac{w_{uv}}{\sum_x w_{ux}}
@@ -56,6 +59,25 @@ def pagerank(graph: nx.DiGraph, alpha: float = 0.85) -> pd.Series:
     with damping ``alpha`` = 0.85, ``N`` the platform's nodes and ``w`` the edge weights (links
     counted); accounts that link nowhere spread their rank evenly (networkx's ``dangling`` default).
     Values sum to 1 within each platform, so they compare only within it.
+
+    Parameters
+    ----------
+    graph : DiGraph
+        :func:`link_graph`: nodes (platform, handle), edges weighted by links counted.
+    alpha : float
+        Damping: the chance of following a link rather than jumping to a random account.
+
+    Returns
+    -------
+    Series
+        float indexed by (platform, handle) over every node.
+
+    Examples
+    --------
+    >>> links = pd.DataFrame({"platform": "x", "src": ["a", "b", "a"], "dst": "hub",
+    ...                       "kind": ["mention", "repost", "forward"]})
+    >>> pagerank(link_graph(links)).round(3).to_dict()
+    {('x', 'a'): 0.213, ('x', 'hub'): 0.574, ('x', 'b'): 0.213}
 
     References
     ----------
@@ -73,14 +95,58 @@ def pagerank(graph: nx.DiGraph, alpha: float = 0.85) -> pd.Series:
 
 
 def reach_of(metrics: pd.DataFrame) -> pd.Series:
-    """Each account's reach: ``median_views``, else ``followers``; indexed by (platform, handle)."""
+    r"""Each account's reach: its median views per post, else its followers where views are unknown.
+
+    .. math::
+
+        \mathrm{reach}(a) = \begin{cases} \mathrm{median\_views}(a) & \text{if known} \\
+        \mathrm{followers}(a) & \text{otherwise} \end{cases}
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        ``ranking.engagement.account_metrics``: platform, handle, median_views, followers.
+
+    Returns
+    -------
+    Series
+        float indexed by (platform, handle), NaN where both are unknown.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"platform": "x", "handle": ["a", "b"], "median_views": [120.0, None],
+    ...                         "followers": [1000, 5000]})
+    >>> reach_of(metrics).to_dict()
+    {('x', 'a'): 120.0, ('x', 'b'): 5000.0}
+    """
     reach = metrics["median_views"].astype("float64").fillna(metrics["followers"].astype("float64"))
     reach.index = pd.MultiIndex.from_frame(metrics[KEY].astype(str))
     return reach
 
 
 def citer_weight(reach: float) -> float:
-    """``max(1, log10(1 + reach))``; 1 when the reach is unknown."""
+    r"""Weight of one citer in :func:`citation_index`: one point per tenfold of its reach, at least 1.
+
+    .. math::
+
+        w(c) = \max\bigl(1,\ \log_{10}(1 + \mathrm{reach}(c))\bigr)
+
+    and 1 when the reach is unknown (NaN, None) or not positive.
+
+    Parameters
+    ----------
+    reach : float
+        The citer's reach (:func:`reach_of`).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> citer_weight(99.0), citer_weight(999_999.0), citer_weight(5.0), citer_weight(float("nan"))
+    (2.0, 6.0, 1.0, 1.0)
+    """
     if reach is None or not math.isfinite(reach) or reach <= 0:
         return 1.0
     return max(1.0, math.log10(1.0 + reach))
@@ -154,10 +220,36 @@ def undirected(graph: nx.DiGraph) -> nx.Graph:
 
 
 def top_terms(documents: list[str], n: int = 3) -> list[list[str]]:
-    """The ``n`` words of highest TF-IDF in each document, documents weighing each other's words down.
+    r"""The ``n`` words of highest TF-IDF in each document, documents weighing each other's words down.
 
     Words are runs of 3+ letters, lower-cased, function words (:data:`STOP_WORDS`) left out; ties go to
-    the word that comes first alphabetically.
+    the word that comes first alphabetically. With scikit-learn's smoothed idf and sublinear tf, over
+    ``D`` documents of which ``df(t)`` contain word ``t``:
+
+    .. math::
+
+        \mathrm{tfidf}(t, d) = \bigl(1 + \ln \mathrm{tf}(t, d)\bigr)
+        \left(\ln \frac{1 + D}{1 + \mathrm{df}(t)} + 1\right)
+
+    (each document's vector then L2-normalised, which does not change its order), so a word every
+    document uses ranks below the words only one uses.
+
+    Parameters
+    ----------
+    documents : list of str
+        One text per community.
+    n : int
+        Words per document.
+
+    Returns
+    -------
+    list of list of str
+        Up to ``n`` words per document, best first; ``[]`` for a document without any word.
+
+    Examples
+    --------
+    >>> top_terms(["бег бег марафон утро", "йога утро дыхание"], 2)  # "утро" is in both
+    [['бег', 'марафон'], ['дыхание', 'йога']]
     """
     if not any(d.strip() for d in documents):
         return [[] for _ in documents]
@@ -176,14 +268,23 @@ def top_terms(documents: list[str], n: int = 3) -> list[list[str]]:
 
 def communities(graph: nx.DiGraph, texts: pd.Series | None = None, seed: int = 0, resolution: float = 1.0,
                 terms: int = 3) -> pd.Series:
-    """Louvain communities of the undirected weighted graph, labelled ``"3: фитнес, бег, йога"``.
+    r"""Louvain communities of the undirected weighted graph, labelled ``"3: фитнес, бег, йога"``.
 
     Communities are found by ``networkx.community.louvain_communities(seed=seed, weight="weight")`` on
-    :func:`undirected` (modularity maximisation, Blondel et al. 2008), numbered 1, 2, … from the largest
-    (ties: the smallest member first). Each is labelled by the ``terms`` words of highest TF-IDF in its
-    members' texts (``texts``: name and description per (platform, handle)), one document per community
-    (:func:`top_terms`), so words every community uses do not label any. Accounts alone in their
-    community (no links, or links to nobody else) get NaN: one account is not a community.
+    :func:`undirected` (Blondel et al. 2008), which moves accounts between communities while the
+    partition's modularity grows:
+
+    .. math::
+
+        Q = \frac{1}{2m} \sum_{u, v} \Bigl(w_{uv} - \gamma \frac{k_u k_v}{2m}\Bigr) \delta(c_u, c_v)
+
+    with ``w_uv`` the links either way between u and v, ``k_u = Σ_v w_uv``, ``m`` the total weight,
+    ``γ`` the ``resolution`` and ``δ(c_u, c_v) = 1`` when u and v share a community. They are numbered
+    1, 2, … from the largest (ties: the smallest member first). Each is labelled by the ``terms``
+    words of highest TF-IDF in its members' texts (``texts``: name and description per (platform,
+    handle)), one document per community (:func:`top_terms`), so words every community uses do not
+    label any. Accounts alone in their community (no links, or links to nobody else) get NaN: one
+    account is not a community.
 
     Parameters
     ----------
@@ -208,6 +309,13 @@ def communities(graph: nx.DiGraph, texts: pd.Series | None = None, seed: int = 0
     >>> links = pd.DataFrame({"platform": "x", "src": ["a", "b", "c"], "dst": ["b", "c", "a"], "kind": "mention"})
     >>> communities(link_graph(links)).tolist()
     ['1', '1', '1']
+    >>> links = pd.DataFrame({"platform": "x", "src": ["a", "b", "c", "d"], "dst": ["b", "c", "a", "e"],
+    ...                       "kind": "mention"})
+    >>> accounts = pd.DataFrame({"platform": "x", "handle": ["a", "b", "c", "d", "e", "f"], "description": None,
+    ...                          "name": ["Бег по утрам", "Марафон бег", "Бег и трейл", "Йога дома",
+    ...                                   "Йога и дыхание", "Новости"]})
+    >>> communities(link_graph(links, accounts), profile_texts(accounts), terms=1).tolist()  # f: alone
+    ['1: бег', '1: бег', '1: бег', '2: йога', '2: йога', nan]
 
     References
     ----------
@@ -241,10 +349,47 @@ def profile_texts(accounts: pd.DataFrame) -> pd.Series:
 
 def authority(metrics: pd.DataFrame, links: pd.DataFrame, accounts: pd.DataFrame | None = None,
               seed: int = 0) -> pd.DataFrame:
-    """``pagerank``, ``citation_index`` and ``community`` for each row of ``metrics`` (platform, handle, …).
+    r"""Authority in the link graph: ``pagerank``, ``citation_index`` and ``community`` of each account.
 
-    ``accounts`` (optional, with name and description) labels the communities; without it they are
+    The graph is :func:`link_graph` of ``links`` with every account of ``metrics`` as a node;
+    ``accounts`` (optional, with name and description) labels the communities, without it they are
     numbered only. ``citation_index`` is 0 for an account nobody cites.
+
+    .. math::
+
+        \mathrm{pagerank}(a) = PR(a), \qquad
+        \mathrm{citation\_index}(a) = \sum_{c \in C(a)} \max\bigl(1,\ \log_{10}(1 + \mathrm{reach}(c))\bigr)
+
+    (:func:`pagerank`, :func:`citation_index`, with reach from ``metrics`` by :func:`reach_of`), and
+    ``community`` = :func:`communities`.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        ``ranking.engagement.account_metrics`` (platform, handle, median_views, followers).
+    links : DataFrame
+        The store's links (platform, src, dst, kind).
+    accounts : DataFrame, optional
+        The store's accounts, for the community labels.
+    seed : int
+        Louvain's random seed.
+
+    Returns
+    -------
+    DataFrame
+        pagerank, citation_index and community, with the index of ``metrics``.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"platform": "x", "handle": ["a", "b", "hub"], "median_views": [99.0, None, 5e3],
+    ...                         "followers": [10, None, 10**5]})
+    >>> links = pd.DataFrame({"platform": "x", "src": ["a", "b", "a"], "dst": "hub",
+    ...                       "kind": ["mention", "repost", "forward"]})
+    >>> authority(metrics, links).round(3)  # hub: cited by a (reach 99: 2 points) and b (unknown: 1)
+       pagerank  citation_index community
+    0     0.213             0.0         1
+    1     0.213             0.0         1
+    2     0.574             3.0         1
     """
     graph = link_graph(links, metrics)
     index = pd.MultiIndex.from_frame(metrics[KEY].astype(str))

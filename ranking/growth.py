@@ -9,6 +9,8 @@ account's own trend does not explain are the mark of bought followers); Social B
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -57,12 +59,46 @@ def _growth_one(dates: np.ndarray, followers: np.ndarray, days: int) -> float:
 
 
 def growth(snapshots: pd.DataFrame, days: int) -> pd.Series:
-    """Follower growth over ``days``: ``(f_latest − f_ref) / f_ref`` per (platform, handle).
+    r"""Follower growth over ``days``, as a fraction of the followers ``days`` before the latest snapshot.
 
     ``f_latest`` is the latest snapshot's followers; ``f_ref`` the snapshot's whose date is closest to
     ``latest − days``, provided it lies within ``WINDOW_TOLERANCE × days`` of that date (±7.5 days for
     30, ±22.5 for 90). NaN without such a snapshot (no history yet) or when ``f_ref`` is 0. A fraction:
     0.12 = +12%.
+
+    .. math::
+
+        \mathrm{growth}_{d} = \frac{f_{\mathrm{latest}} - f_{\mathrm{ref}}}{f_{\mathrm{ref}}}, \qquad
+        \mathrm{ref} = \operatorname{arg\,min}_{i < \mathrm{latest}} \bigl| t_i - (t_{\mathrm{latest}} - d) \bigr|,
+        \quad \bigl| t_{\mathrm{ref}} - (t_{\mathrm{latest}} - d) \bigr| \le 0.25\, d
+
+    Parameters
+    ----------
+    snapshots : DataFrame
+        ``Store.load_snapshots()``: platform, account, date, followers.
+    days : int
+        The window, in days.
+
+    Returns
+    -------
+    Series
+        float named ``growth_<days>d``, indexed by (platform, handle) of every account with a known
+        follower count.
+
+    Examples
+    --------
+    >>> snapshots = pd.DataFrame({"platform": "vk", "account": "club", "followers": [1000, 1100, 1200, 1500],
+    ...                           "date": ["2026-01-01", "2026-01-31", "2026-03-02", "2026-04-01"]})
+    >>> growth(snapshots, 30).to_dict()  # 1,200 on 2 March → 1,500 on 1 April
+    {('vk', 'club'): 0.25}
+    >>> growth(snapshots, 90).to_dict()  # 1,000 on 1 January
+    {('vk', 'club'): 0.5}
+    >>> growth(snapshots.tail(2), 90).to_dict()  # 30 days of history: no 90-day growth
+    {('vk', 'club'): nan}
+
+    References
+    ----------
+    .. [1] HypeAuditor, follower growth chart; Social Blade, daily follower series.
     """
     series = follower_series(snapshots)
     result = {}
@@ -73,24 +109,81 @@ def growth(snapshots: pd.DataFrame, days: int) -> pd.Series:
 
 
 def growth_table(snapshots: pd.DataFrame) -> pd.DataFrame:
-    """``growth_30d`` and ``growth_90d`` (see :func:`growth`), indexed by (platform, handle)."""
+    r"""Follower growth over each of :data:`WINDOWS`: ``growth_30d`` and ``growth_90d``.
+
+    .. math::
+
+        \mathrm{growth}_{30} = \frac{f_{\mathrm{latest}} - f_{\mathrm{ref}(30)}}{f_{\mathrm{ref}(30)}}, \qquad
+        \mathrm{growth}_{90} = \frac{f_{\mathrm{latest}} - f_{\mathrm{ref}(90)}}{f_{\mathrm{ref}(90)}}
+
+    with the reference snapshots as :func:`growth` chooses them.
+
+    Parameters
+    ----------
+    snapshots : DataFrame
+        ``Store.load_snapshots()``: platform, account, date, followers.
+
+    Returns
+    -------
+    DataFrame
+        growth_30d and growth_90d (floats), indexed by (platform, handle).
+
+    Examples
+    --------
+    >>> snapshots = pd.DataFrame({"platform": "vk", "account": "club", "followers": [1000, 1100, 1200, 1500],
+    ...                           "date": ["2026-01-01", "2026-01-31", "2026-03-02", "2026-04-01"]})
+    >>> growth_table(snapshots)
+                     growth_30d  growth_90d
+    platform handle
+    vk       club          0.25         0.5
+    """
     return pd.concat([growth(snapshots, days) for days in WINDOWS], axis=1)
 
 
 def spikes(snapshots: pd.DataFrame) -> pd.DataFrame:
-    """Follower jumps between consecutive snapshots that the account's own trend does not explain.
+    r"""Follower jumps between consecutive snapshots that the account's own trend does not explain.
 
-    For consecutive snapshots i−1, i of one account, ``gap = days between them``, ``rise = f_i − f_{i−1}``.
-    The trend is the median daily change ``(f_j − f_{j−1}) / gap_j`` over the account's *other*
-    intervals (leave-one-out, so a spike does not raise its own bar), floored at 0; with no other
-    interval it is 0. ``expected = trend × gap``. A spike is an interval with
+    Such jumps are the mark of bought followers (HypeAuditor's growth-anomaly check). For consecutive
+    snapshots i−1, i of one account, ``gap = days between them``, ``rise = f_i − f_{i−1}``. The trend
+    is the median daily change ``(f_j − f_{j−1}) / gap_j`` over the account's *other* intervals
+    (leave-one-out, so a spike does not raise its own bar), floored at 0; with no other interval it is
+    0. ``expected = trend × gap``. A spike is an interval with
 
     - ``gap ≤ SPIKE_MAX_GAP_DAYS`` (7) days,
     - ``rise ≥ SPIKE_MIN_RISE × f_{i−1}`` (+10%), and
     - ``rise > SPIKE_TREND_FACTOR × expected`` (5× the trend).
 
-    Returns platform, handle, date (of the later snapshot), days, before, after, rise (a fraction of
-    ``before``), trend (followers a day), ``text`` ("+40% followers in 2 days").
+    .. math::
+
+        \mathrm{trend}_i = \max\Bigl(0,\ \operatorname{median}_{j \ne i} \frac{f_j - f_{j-1}}{g_j}\Bigr),
+        \qquad
+        \mathrm{spike}_i \iff g_i \le 7 \ \wedge\ f_i - f_{i-1} \ge 0.10\, f_{i-1}
+        \ \wedge\ f_i - f_{i-1} > 5\, \mathrm{trend}_i\, g_i
+
+    with ``g_i`` the days between snapshots i − 1 and i.
+
+    Parameters
+    ----------
+    snapshots : DataFrame
+        ``Store.load_snapshots()``: platform, account, date, followers.
+
+    Returns
+    -------
+    DataFrame
+        One row per spike: platform, handle, date (of the later snapshot), days, before, after, rise
+        (a fraction of ``before``), trend (followers a day), ``text`` ("+40% followers in 2 days").
+
+    Examples
+    --------
+    >>> snapshots = pd.DataFrame({"platform": "vk", "account": "club", "followers": [1000, 1010, 1020, 1400, 1410],
+    ...                           "date": ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05"]})
+    >>> spikes(snapshots)[["date", "before", "after", "trend", "text"]]  # +380 in a day against +10 a day
+             date  before  after  trend                     text
+    0  2026-01-04    1020   1400   10.0  +37% followers in 1 day
+
+    References
+    ----------
+    .. [1] HypeAuditor, growth-anomaly check of the follower growth chart.
     """
     series = follower_series(snapshots)
     rows = []
@@ -142,3 +235,22 @@ def sparkline(values) -> str:
         else:
             out.append(SPARK[int(round((v - low) / (high - low) * (len(SPARK) - 1)))])
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class FollowerHistory:
+    """One page's follower ``series`` (date, followers), its ``growth`` (growth_30d, growth_90d) and the
+    follower ``spikes`` found (see ``spikes``)."""
+
+    series: pd.DataFrame
+    growth: pd.Series
+    spikes: pd.DataFrame
+
+
+def follower_history(snapshots: pd.DataFrame, handle: str) -> FollowerHistory:
+    """What ``pagescout history`` shows of the page ``handle``, from the store's snapshots of its platform."""
+    own = snapshots[snapshots["account"].astype(str) == handle]
+    series = follower_series(own)
+    if series.empty:
+        return FollowerHistory(series, pd.Series({"growth_30d": np.nan, "growth_90d": np.nan}), spikes(own))
+    return FollowerHistory(series, growth_table(own).iloc[0], spikes(own))

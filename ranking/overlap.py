@@ -370,3 +370,129 @@ def candidate_matrix(audiences: Audiences, accounts: list[tuple[str, str]]) -> t
     picked = sp.csr_array((np.ones(len(indices), dtype=np.int32), indices, indptr),
                           shape=(len(accounts), matrix.shape[1]))
     return picked, has.tolist()
+
+
+# what the commands ask of an audience -------------------------------------------------------------
+#: Where the README explains samples and how to scale them (notes point there).
+README_SECTION = 'README "Audience overlap"'
+
+
+class AudienceError(ValueError):
+    """A target audience that cannot be formed from what is stored; the message is one line."""
+
+
+def target_mask(audiences: Audiences, targets: Sequence[tuple[str, str]], platform: str | None = None,
+                member_keys: Iterable[int] | None = None) -> tuple[np.ndarray, int]:
+    """The target audience ``T``: everyone in the stored audiences of the ``targets`` accounts, and the
+    stored members of ``platform`` whose keys are in ``member_keys`` (hashed ids a user listed).
+
+    Returns (mask over member columns, how many distinct ``member_keys`` matched a stored member).
+    Raises ``AudienceError`` when a target has no stored audience, or is of another platform than
+    ``platform`` (a member key means one person only within its platform).
+    """
+    if platform and any(p != platform for p, _ in targets):
+        other = next(f"{p}:{h}" for p, h in targets if p != platform)
+        raise AudienceError(f"--platform {platform} excludes the target {other}: a member key means one person only "
+                            "within its platform, so a target and the accounts ranked against it share a platform")
+    have = set(map(tuple, audiences.accounts.astype(str).to_numpy()))
+    empty = [f"{p}:{h}" for p, h in targets if (p, h) not in have]
+    if empty:
+        raise AudienceError(f"--target {empty[0]} has no stored audience: it cannot define a target audience")
+    mask = target_from_accounts(audiences, targets) if targets else np.zeros(audiences.matrix.shape[1], dtype=bool)
+    matched = 0
+    if member_keys is not None:
+        imported, matched = target_from_keys(audiences, platform, member_keys)
+        mask |= imported
+    return mask, matched
+
+
+def target_columns(audience: pd.DataFrame, targets: Sequence[tuple[str, str]],
+                   platform: str | None = None) -> pd.DataFrame:
+    """platform, handle, target_overlap and affinity of every account with a stored audience against the
+    target accounts' audiences: what ``pagescout export --target`` adds to the shortlist.
+
+    ``audience`` is the store's audience frame; affinity's base population U is the targets' platform.
+    """
+    platforms = {platform} if platform else {p for p, _ in targets}
+    if len(platforms) == 1:
+        audience = audience[audience["platform"].astype(str) == next(iter(platforms))]
+    audiences = Audiences.from_frame(audience)
+    mask, _ = target_mask(audiences, targets, platform)
+    table = target_metrics(audiences, mask)
+    table[["platform", "handle"]] = table[["platform", "handle"]].astype(str)
+    return table[["platform", "handle", "target_overlap", "affinity"]]
+
+
+def sample_note(labels: Sequence[str], coverage, what: str) -> str | None:
+    """A note naming the accounts whose stored audience is a sample, and which figures count only it."""
+    sampled = [label for label, c in zip(labels, coverage) if is_sample(c)]
+    if not sampled:
+        return None
+    names = ", ".join(sampled[:5]) + (f" and {len(sampled) - 5} more" if len(sampled) > 5 else "")
+    return (f"note: the stored audience of {names} is a sample of a larger follower count: {what} count the stored "
+            f"members only; to scale them see {README_SECTION}.")
+
+
+@dataclass(frozen=True)
+class AudienceComparison:
+    """What ``pagescout overlap`` shows: the pairwise ``matrix`` (accounts × accounts, labelled
+    platform:handle), each account's audience against the rest (``per_account``, with followers and
+    audience_coverage), the set's ``totals`` and the notes to print."""
+
+    matrix: pd.DataFrame
+    per_account: pd.DataFrame
+    totals: dict[str, int]
+    notes: list[str]
+
+
+def compare_audiences(audiences: Audiences, accounts: pd.DataFrame, picked: Sequence[tuple[str, str]],
+                      metric: str) -> AudienceComparison:
+    """The ``metric`` (a ``PAIRWISE`` key: shared, jaccard, overlap) for every pair of ``picked``
+    accounts, each one's unique and overlapping share (``set_audience``), and their follower coverage
+    (``accounts`` is the store's accounts frame, for follower counts)."""
+    matrix = PAIRWISE[metric](audiences, picked)
+    per_account, totals = set_audience(audiences, picked)
+    followers, coverage = followers_and_coverage(per_account, accounts, per_account["audience_size"])
+    per_account["followers"] = followers
+    per_account["audience_coverage"] = coverage
+    notes = [note] if (note := sample_note(per_account["account"].tolist(), coverage, "these figures")) else []
+    if len({p for p, _ in picked}) > 1:
+        notes.append("note: accounts of different platforms never share members here: a member key identifies a "
+                     "person only within its platform")
+    return AudienceComparison(matrix, per_account, totals, notes)
+
+
+def affinity_table(audiences: Audiences, accounts: pd.DataFrame, target: np.ndarray,
+                   targets: Sequence[tuple[str, str]] = (), platform: str | None = None,
+                   top: int | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Every stored account but the ``targets``, ranked by affinity with the target audience ``target``
+    (a mask, see ``target_mask``), then target_overlap and handle: the ``AUDIENCE_COLUMNS`` table, and
+    notes on sampled audiences. ``accounts`` is the store's accounts frame (names, follower counts)."""
+    table = target_metrics(audiences, target)
+    is_target = pd.MultiIndex.from_frame(table[["platform", "handle"]].astype(str)).isin(list(targets))
+    table = table[~is_target]
+    if platform:
+        table = table[table["platform"].astype(str) == platform]
+    followers, coverage = followers_and_coverage(table, accounts, table["audience_size"])
+    names = accounts.drop_duplicates(["platform", "handle"]).set_index(["platform", "handle"])["name"]
+    table = table.assign(
+        name=names.reindex(pd.MultiIndex.from_frame(table[["platform", "handle"]].astype(str))).to_numpy(),
+        followers=followers.to_numpy(), audience_coverage=coverage)
+    table = table.sort_values(["affinity", "target_overlap", "handle"], ascending=[False, False, True],
+                              na_position="last")
+    table = table.reindex(columns=list(AUDIENCE_COLUMNS)).reset_index(drop=True)
+    if top:
+        table = table.head(top)
+    notes = []
+    labels = [f"{p}:{h}" for p, h in zip(table["platform"], table["handle"])]
+    note = sample_note(labels, table["audience_coverage"].to_numpy(), "target_overlap and audience_size")
+    if note:
+        notes.append(note)
+    if targets:
+        rows = audiences.rows(list(targets))
+        _, target_coverage = followers_and_coverage(audiences.accounts.iloc[rows].reset_index(drop=True), accounts,
+                                                    audiences.sizes[rows])
+        if is_sample(target_coverage).any():
+            notes.append(f"note: the target audience is built from sampled audiences, so it is a sample too: "
+                         f"target_share and target_density are of the sample (see {README_SECTION}).")
+    return table, notes

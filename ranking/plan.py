@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
@@ -29,6 +30,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ranking.engagement import PAGE_COLUMNS
+from ranking.frames import Frames
+from ranking.overlap import Audiences, candidate_matrix, followers_and_coverage, sample_note
 
 #: Plan table column → what it means. Exports write this next to the table.
 PLAN_COLUMNS: dict[str, str] = {
@@ -195,3 +198,81 @@ def expected_reach(metrics: pd.DataFrame) -> pd.Series:
     platform_rate = rate.groupby(metrics["platform"]).transform("median")
     estimate = metrics["followers"].astype("float64") * platform_rate
     return metrics["median_views"].astype("float64").fillna(estimate)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What ``pagescout plan`` shows: the ``PLAN_COLUMNS`` table, its ``comparison`` with buying the top
+    pages by score and by followers until the budget runs out, and notes (``notes`` before the table,
+    ``sample_note`` after it, when the chosen audiences are samples)."""
+
+    table: pd.DataFrame
+    comparison: pd.DataFrame
+    notes: list[str]
+    sample_note: str | None
+
+
+def plan_placements(frames: Frames, audiences: Audiences, placements: pd.DataFrame, budget: float,
+                    target: np.ndarray | None = None, targets: Sequence[tuple[str, str]] = (),
+                    kind_text: str = "") -> Plan:
+    """Choose placements within ``budget`` (``choose_placements``) and compare with two baselines.
+
+    ``placements`` is the prices file as ``sheets.readers.read_prices`` reads it (platform, handle, price,
+    expected_reach). With ``target`` (a mask over member columns, ``ranking.overlap.target_mask``) only
+    target members count; the ``targets`` accounts are never bought. ``frames`` holds the accounts, posts
+    and links the baselines rank by (``ranking.shortlist``); ``kind_text`` names the audience kind in notes.
+    """
+    from ranking.shortlist import shortlist
+
+    notes = []
+    if targets:  # the client's own and competitors' pages are what the plan measures against, never bought
+        own = set(targets)
+        is_target = [(p, h) in own for p, h in zip(placements["platform"], placements["handle"])]
+        if any(is_target):
+            notes.append(f"note: {sum(is_target)} priced target account(s) left out: a target is not a placement")
+            placements = placements[[not t for t in is_target]].reset_index(drop=True)
+    placements = placements.copy()
+    keys = list(zip(placements["platform"], placements["handle"]))
+    matrix, has_audience = candidate_matrix(audiences, keys)
+    weights = None if target is None else np.asarray(target, dtype=np.float64)
+    without = [f"{p}:{h}" for (p, h), ok in zip(keys, has_audience) if not ok]
+    if without:
+        notes.append(f"note: {len(without)} priced account(s) have no stored audience{kind_text} and cannot add "
+                     f"unique audience: {', '.join(without[:5])}{' …' if len(without) > 5 else ''}")
+
+    ranked = shortlist(Frames(frames.accounts, frames.posts, frames.links))
+    ranked = ranked.assign(expected_reach=expected_reach(ranked).to_numpy()).set_index(["platform", "handle"])
+    index = pd.MultiIndex.from_tuples(keys, names=["platform", "handle"])
+    reach = ranked["expected_reach"].reindex(index).to_numpy(dtype="float64")
+    placements["expected_reach"] = placements["expected_reach"].fillna(pd.Series(reach, index=placements.index))
+    prices = placements["price"].tolist()
+
+    picks = choose_placements(matrix, prices, budget, weights)
+    plan = placement_table(picks, matrix, prices, weights)
+    chosen = placements.iloc[plan["row"].to_numpy()].reset_index(drop=True) if len(plan) else placements.iloc[:0]
+    table = pd.DataFrame({
+        "order": plan["order"], "platform": chosen["platform"], "handle": chosen["handle"], "price": plan["price"],
+        "expected_reach": np.floor(chosen["expected_reach"].to_numpy(dtype="float64") + 0.5),  # whole people
+        "new_unique_audience": plan["new_unique_audience"],
+        "cumulative_unique_audience": plan["cumulative_unique_audience"], "cumulative_cost": plan["cumulative_cost"],
+        "cost_per_1000_unique": plan["cost_per_1000_unique"].round(2),
+    }).reindex(columns=list(PLAN_COLUMNS))
+
+    score = ranked["score"].reindex(index).to_numpy(dtype="float64")
+    followers = ranked["followers"].reindex(index).to_numpy(dtype="float64")
+    stored = frames.accounts.drop_duplicates(["platform", "handle"]).set_index(["platform", "handle"])["followers"]
+    followers = np.where(np.isnan(followers), stored.reindex(index).to_numpy(dtype="float64"), followers)
+    by_score = sorted(range(len(keys)), key=lambda r: (-np.nan_to_num(score[r], nan=-1), -np.nan_to_num(
+        followers[r], nan=-1), r))
+    by_followers = sorted(range(len(keys)), key=lambda r: (-np.nan_to_num(followers[r], nan=-1), r))
+    comparison = compare_strategies({
+        "this plan": picks,
+        "top by score until the budget": fill_in_order(by_score, prices, budget),
+        "top by followers until the budget": fill_in_order(by_followers, prices, budget),
+    }, matrix, prices, weights)
+
+    labels = [f"{p}:{h}" for p, h in zip(table["platform"], table["handle"])]
+    sizes = np.diff(matrix.indptr)[plan["row"].to_numpy()] if len(plan) else np.empty(0)
+    _, chosen_coverage = followers_and_coverage(table[["platform", "handle"]], frames.accounts, sizes)
+    return Plan(table, comparison, notes,
+                sample_note(labels, chosen_coverage, "new_unique_audience and the comparison"))

@@ -69,8 +69,8 @@ QUALITY_WEIGHTS = {"audience": 0.5, "engagement": 0.3, "growth": 0.2}
 WARM_DAYS = 7
 COOLING_DAYS = 60
 #: The columns :func:`quality_columns` returns, in export order.
-COLUMNS = ["bot_share", "bot_share_low", "bot_share_high", "quality", "quality_flags", "growth_30d", "growth_90d",
-           "warm", "cooling", "cold"]
+QUALITY_OUTPUT_COLUMNS = ["bot_share", "bot_share_low", "bot_share_high", "quality", "quality_flags", "growth_30d",
+                          "growth_90d", "warm", "cooling", "cold"]
 
 
 def _index(frame: pd.DataFrame) -> pd.MultiIndex:
@@ -93,10 +93,48 @@ def _now(now) -> pd.Timestamp:
 
 # bots -------------------------------------------------------------------------------------------
 def member_flags(signals: pd.DataFrame, now) -> pd.DataFrame:
-    """Per member (platform, member_key): ``known`` (any signal shown), ``deactivated``, ``weak`` (weak
-    signals present, see the module docstring) and ``suspicious = deactivated or weak ≥ WEAK_SIGNALS``.
+    r"""Which members look like bots: deactivated, or showing at least two weak signals.
 
-    ``signals`` is ``Store.load_member_signals()``; ``now`` the moment "new" and "inactive" refer to.
+    Per member (platform, member_key): ``known`` (any signal shown), ``deactivated``, ``weak`` (weak
+    signals present, see the module docstring) and ``suspicious``. A signal the platform does not show
+    (None) is never a weak signal.
+
+    .. math::
+
+        \mathrm{weak}(m) = \sum_{s \in \mathrm{weak\ signals}} [\,s \text{ shown and present for } m\,],
+        \qquad
+        \mathrm{suspicious}(m) = \mathrm{deactivated}(m) \lor \mathrm{weak}(m) \ge 2
+
+    Parameters
+    ----------
+    signals : DataFrame
+        ``Store.load_member_signals()``: platform, member_key, has_avatar, has_description, created_at,
+        follows, followers, posts, deactivated, last_seen (None where the platform does not show it).
+    now : Timestamp
+        The moment "new account" and "inactive" refer to.
+
+    Returns
+    -------
+    DataFrame
+        platform, member_key, known, deactivated, weak (int), suspicious; one row per row of ``signals``.
+
+    Examples
+    --------
+    >>> signals = pd.DataFrame({"platform": "mastodon", "member_key": [1, 2, 3, 4],
+    ...                         "has_avatar": [True, False, False, None],
+    ...                         "has_description": [True, False, True, None],
+    ...                         "created_at": [None, None, "2026-05-20", None],
+    ...                         "deactivated": [False, False, False, True]})
+    >>> member_flags(signals, pd.Timestamp("2026-06-01", tz="UTC"))
+       platform  member_key  known  deactivated  weak  suspicious
+    0  mastodon           1   True        False     0       False
+    1  mastodon           2   True        False     2        True
+    2  mastodon           3   True        False     2        True
+    3  mastodon           4   True         True     0        True
+
+    References
+    ----------
+    .. [1] HypeAuditor, Audience Quality Score (suspicious accounts); Modash, follower credibility.
     """
     now = _now(now)
     names = ["has_avatar", "has_description", "created_at", "follows", "followers", "posts", "deactivated", "last_seen"]
@@ -125,10 +163,41 @@ def member_flags(signals: pd.DataFrame, now) -> pd.DataFrame:
 
 
 def wilson(k, n, z: float = Z95):
-    """Wilson score interval for k successes in n trials: ``(low, high)``, NaN where n = 0.
+    r"""Wilson score interval for k successes in n trials: ``(low, high)``, NaN where n = 0.
 
-    ``centre = (p + z²/2n) / (1 + z²/n)``, ``half = z / (1 + z²/n) · √(p(1 − p)/n + z²/4n²)``, p = k/n.
     Unlike p ± z√(p(1−p)/n) it stays within [0, 1] and stays honest for small n and p near 0 or 1.
+    With ``p = k / n``:
+
+    .. math::
+
+        \mathrm{centre} = \frac{p + z^2 / 2n}{1 + z^2 / n}, \qquad
+        \mathrm{half} = \frac{z}{1 + z^2 / n} \sqrt{\frac{p (1 - p)}{n} + \frac{z^2}{4 n^2}}, \qquad
+        (\mathrm{low}, \mathrm{high}) = \mathrm{centre} \mp \mathrm{half}
+
+    clipped to [0, 1].
+
+    Parameters
+    ----------
+    k, n : array_like
+        Successes and trials (broadcast together).
+    z : float
+        Normal quantile: 1.96 for a two-sided 95% interval.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        The lower and upper ends.
+
+    Examples
+    --------
+    >>> low, high = wilson([3, 0, 45], [10, 0, 100])
+    >>> low.round(3).tolist(), high.round(3).tolist()
+    ([0.108, nan, 0.356], [0.603, nan, 0.548])
+
+    References
+    ----------
+    .. [1] Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
+       JASA 22(158), 209–212.
     """
     k = np.asarray(k, dtype="float64")
     n = np.asarray(n, dtype="float64")
@@ -174,12 +243,51 @@ def audience_members(audience: pd.DataFrame, keys=None) -> pd.DataFrame:
 
 
 def bot_share(audience: pd.DataFrame, signals: pd.DataFrame, now) -> pd.DataFrame:
-    """Share of suspicious members in each account's stored audience, with its 95% Wilson interval.
+    r"""Share of suspicious members in each account's stored audience, with its 95% Wilson interval.
 
-    ``bot_share = k / n``: n = audience members (see :func:`audience_members`) with any signal shown,
-    k = those suspicious (:func:`member_flags`); ``bot_share_low`` / ``bot_share_high`` = Wilson 95%
-    interval for k of n, so a small sample shows as a wide interval. Also ``deactivated_share`` (and its
-    interval) and ``checked`` = n. Indexed by (platform, handle); accounts with n = 0 are absent.
+    n = audience members (see :func:`audience_members`) with any signal shown, k = those suspicious
+    (:func:`member_flags`), d = those deactivated; ``bot_share_low`` / ``bot_share_high`` = Wilson 95%
+    interval for k of n (:func:`wilson`), so a small sample shows as a wide interval. Also
+    ``deactivated_share`` (and its interval) and ``checked`` = n.
+
+    .. math::
+
+        \mathrm{bot\_share} = \frac{k}{n}, \qquad \mathrm{deactivated\_share} = \frac{d}{n}
+
+    Parameters
+    ----------
+    audience : DataFrame
+        The store's audience (platform, account, kind, member_key).
+    signals : DataFrame
+        ``Store.load_member_signals()``.
+    now : Timestamp
+        The moment "new account" and "inactive" refer to.
+
+    Returns
+    -------
+    DataFrame
+        checked, suspicious, deactivated, bot_share, bot_share_low, bot_share_high, deactivated_share,
+        deactivated_low, deactivated_high; indexed by (platform, handle); accounts with n = 0 are absent.
+
+    Examples
+    --------
+    >>> signals = pd.DataFrame({"platform": "mastodon", "member_key": [1, 2, 3, 4],
+    ...                         "has_avatar": [True, False, False, None],
+    ...                         "has_description": [True, False, True, None],
+    ...                         "created_at": [None, None, "2026-05-20", None],
+    ...                         "deactivated": [False, False, False, True]})
+    >>> audience = pd.DataFrame({"platform": "mastodon", "account": "news", "kind": "follower",
+    ...                          "member_key": [1, 2, 3, 4, 5]})  # member 5 shows no signal: not checked
+    >>> bot_share(audience, signals, pd.Timestamp("2026-06-01", tz="UTC"))[
+    ...     ["checked", "suspicious", "bot_share", "bot_share_low", "bot_share_high"]].round(3)
+                     checked  suspicious  bot_share  bot_share_low  bot_share_high
+    platform handle
+    mastodon news        4.0         3.0       0.75          0.301           0.954
+
+    References
+    ----------
+    .. [1] HypeAuditor, Audience Quality Score (share of suspicious accounts); Modash, follower
+       credibility; Upfluence, audience confidence from the sample size.
     """
     empty = pd.DataFrame(columns=["checked", "suspicious", "deactivated", "bot_share", "bot_share_low",
                                   "bot_share_high", "deactivated_share", "deactivated_low", "deactivated_high"],
@@ -207,7 +315,31 @@ def bot_share(audience: pd.DataFrame, signals: pd.DataFrame, now) -> pd.DataFram
 
 # engagement anomalies -------------------------------------------------------------------------------
 def comments_per_like(posts: pd.DataFrame) -> pd.Series:
-    """Σ comments / Σ likes per (platform, handle) over posts where both are known; NaN where Σ likes = 0."""
+    r"""Comments per like of each account, over its posts where both are known.
+
+    .. math::
+
+        \mathrm{comments\_per\_like}(a) = \frac{\sum_{p} \mathrm{comments}(p)}{\sum_{p} \mathrm{likes}(p)}
+
+    NaN where the likes sum to 0.
+
+    Parameters
+    ----------
+    posts : DataFrame
+        The store's posts (platform, account, likes, comments).
+
+    Returns
+    -------
+    Series
+        float indexed by (platform, handle).
+
+    Examples
+    --------
+    >>> posts = pd.DataFrame({"platform": "vk", "account": ["a", "a", "b"], "likes": [100, 50, 0],
+    ...                       "comments": [10, None, 4]})
+    >>> comments_per_like(posts).to_dict()  # a's second post has no comment count: left out
+    {('vk', 'a'): 0.1, ('vk', 'b'): nan}
+    """
     both = posts[posts["comments"].notna() & posts["likes"].notna()]
     sums = both.groupby([both["platform"].astype(str), both["account"].astype(str)])[["comments", "likes"]].sum()
     sums.index = sums.index.set_names(KEY)
@@ -216,10 +348,37 @@ def comments_per_like(posts: pd.DataFrame) -> pd.Series:
 
 
 def engagement_features(metrics: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
-    """The engagement figures the checks use per account, indexed by (platform, handle): ``log_followers =
-    log10(1 + followers)``, ``reach_rate``, ``er_views``, ``er_followers``, ``comments_per_like``,
-    ``posts_per_week`` (see ranking.engagement.account_metrics). Raw values: :func:`isolation_anomalies`
-    takes their logarithms itself."""
+    r"""The engagement figures the checks use per account, indexed by (platform, handle).
+
+    ``log_followers``, ``reach_rate``, ``er_views``, ``er_followers``, ``comments_per_like``
+    (:func:`comments_per_like`), ``posts_per_week`` (see ranking.engagement.account_metrics). Raw values
+    but for followers: :func:`isolation_anomalies` takes the rates' logarithms itself.
+
+    .. math::
+
+        \mathrm{log\_followers} = \log_{10}\bigl(1 + \max(0, \mathrm{followers})\bigr)
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        ranking.engagement.account_metrics.
+    posts : DataFrame
+        The store's posts (for comments per like).
+
+    Returns
+    -------
+    DataFrame
+        The :data:`FEATURES` columns, one row per row of ``metrics``.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"platform": "vk", "handle": ["a"], "followers": [999], "reach_rate": [0.2],
+    ...                         "er_views": [0.05], "er_followers": [0.01], "posts_per_week": [3.0]})
+    >>> posts = pd.DataFrame({"platform": "vk", "account": "a", "likes": [100, 50], "comments": [10, 5]})
+    >>> engagement_features(metrics, posts).iloc[0].to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    {'log_followers': 3.0, 'reach_rate': 0.2, 'er_views': 0.05, 'er_followers': 0.01,
+     'comments_per_like': 0.1, 'posts_per_week': 3.0}
+    """
     index = _index(metrics)
 
     def floats(name: str) -> np.ndarray:
@@ -241,16 +400,58 @@ def engagement_features(metrics: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFr
 
 def isolation_anomalies(features: pd.DataFrame, min_accounts: int = MIN_ACCOUNTS,
                         random_state: int = RANDOM_STATE) -> pd.DataFrame:
-    """An isolation forest (Liu, Ting & Zhou 2008; scikit-learn) fitted per platform on ``features``.
+    r"""Accounts whose engagement is unlike their platform's: an isolation forest fitted per platform.
 
-    Rates and posts per week enter as ``log10(max(x, 10⁻⁴))``, so ten times too low weighs like ten
-    times too high (followers are already ``log_followers``). Features no account of the platform has
-    are dropped; a missing value takes the platform's median. ``anomaly_score`` = the paper's
-    s(x) = 2^(−E[h(x)]/c(n)) (``−score_samples``): below 0.5 for ordinary accounts, towards 1 for
-    accounts isolated in few splits. ``anomaly`` = s ≥ ``ANOMALY_THRESHOLD`` (0.62) and s at least
-    ``ANOMALY_MADS`` (3) robust deviations (1.4826 × MAD) above the platform's median score, so a big
-    platform's long tail is not flagged wholesale. A platform with fewer than ``min_accounts`` accounts
-    is skipped (NaN), and ``attrs["notes"]`` says so. Fixed ``random_state``: the same data, the same flags.
+    The forest (Liu, Ting & Zhou 2008; scikit-learn) is fitted on ``features``. Rates and posts per
+    week enter as ``log10(max(x, 10⁻⁴))``, so ten times too low weighs like ten times too high
+    (followers are already ``log_followers``). Features no account of the platform has are dropped; a
+    missing value takes the platform's median. ``anomaly_score`` = the paper's s(x) (``−score_samples``):
+    below 0.5 for ordinary accounts, towards 1 for accounts isolated in few splits. ``anomaly`` = s ≥
+    ``ANOMALY_THRESHOLD`` (0.62) and s at least ``ANOMALY_MADS`` (3) robust deviations above the
+    platform's median score, so a big platform's long tail is not flagged wholesale:
+
+    .. math::
+
+        s(x) = 2^{-E[h(x)] / c(n)}, \qquad
+        \mathrm{anomaly}(x) = s(x) \ge 0.62 \ \wedge\
+        s(x) \ge \operatorname{median} s
+        + 3 \cdot 1.4826 \operatorname{median} \lvert s - \operatorname{median} s \rvert
+
+    with ``h(x)`` the path length isolating x in a tree and ``c(n)`` the average path length of an
+    unsuccessful search in a binary tree of n points. A platform with fewer than ``min_accounts``
+    accounts is skipped (NaN), and ``attrs["notes"]`` says so. Fixed ``random_state``: the same data,
+    the same flags.
+
+    Parameters
+    ----------
+    features : DataFrame
+        :func:`engagement_features`, indexed by (platform, handle).
+    min_accounts : int
+        Accounts a platform needs before its model is fitted.
+    random_state : int
+        The forest's seed.
+
+    Returns
+    -------
+    DataFrame
+        anomaly_score (float) and anomaly (nullable boolean), with the index of ``features``.
+
+    Examples
+    --------
+    >>> index = pd.MultiIndex.from_product([["vk"], [f"p{i}" for i in range(24)]], names=["platform", "handle"])
+    >>> steps = np.arange(24) % 6
+    >>> features = pd.DataFrame({"log_followers": 4 + 0.1 * steps, "reach_rate": 0.2 + 0.01 * steps,
+    ...                          "er_views": 0.05 + 0.002 * steps}, index=index)
+    >>> features.loc[("vk", "p23"), ["reach_rate", "er_views"]] = [0.001, 0.9]  # no readers, huge engagement
+    >>> found = isolation_anomalies(features)
+    >>> found.index[found["anomaly"]].tolist(), round(float(found["anomaly_score"].max()), 2)
+    ([('vk', 'p23')], 0.83)
+    >>> isolation_anomalies(features.head(5)).attrs["notes"]
+    ['engagement anomaly model skipped for vk: 5 accounts, needs 20 (the plain rules still ran)']
+
+    References
+    ----------
+    .. [1] Liu, F. T., Ting, K. M., Zhou, Z.-H. (2008). Isolation Forest. ICDM 2008, 413–422.
     """
     from sklearn.ensemble import IsolationForest
 
@@ -284,8 +485,41 @@ def isolation_anomalies(features: pd.DataFrame, min_accounts: int = MIN_ACCOUNTS
 
 
 def platform_norms(features: pd.DataFrame, min_peers: int = MIN_PEERS) -> pd.DataFrame:
-    """Median ``er_views`` and ``reach_rate`` per platform over accounts that have them; NaN with fewer
-    than ``min_peers`` such accounts (no norm to compare against)."""
+    r"""The platform's norm: median ``er_views`` and ``reach_rate`` over the accounts that have them.
+
+    NaN with fewer than ``min_peers`` such accounts (no norm to compare against).
+
+    .. math::
+
+        \mathrm{norm}(x)_P = \operatorname{median}_{a \in P,\ x(a) \text{ known}} x(a)
+        \quad \text{if } \bigl|\{a \in P : x(a) \text{ known}\}\bigr| \ge \mathrm{min\_peers}
+
+    Parameters
+    ----------
+    features : DataFrame
+        :func:`engagement_features`, indexed by (platform, handle).
+    min_peers : int
+        Accounts with the value a platform needs for a norm.
+
+    Returns
+    -------
+    DataFrame
+        er_views and reach_rate, indexed by platform.
+
+    Examples
+    --------
+    >>> index = pd.MultiIndex.from_product([["vk"], list("abcdef")], names=["platform", "handle"])
+    >>> features = pd.DataFrame({"er_views": [0.05, 0.04, 0.06, 0.05, 0.05, 0.01],
+    ...                          "reach_rate": [0.3, 0.2, 0.25, 0.3, 0.2, 0.05]}, index=index)
+    >>> platform_norms(features)
+              er_views  reach_rate
+    platform
+    vk            0.05       0.225
+    >>> platform_norms(features, min_peers=7)
+              er_views  reach_rate
+    platform
+    vk             NaN         NaN
+    """
     platforms = features.index.get_level_values("platform")
     cols = features[["er_views", "reach_rate"]]
     medians = cols.groupby(platforms).median()
@@ -294,15 +528,48 @@ def platform_norms(features: pd.DataFrame, min_peers: int = MIN_PEERS) -> pd.Dat
 
 
 def engagement_rules(features: pd.DataFrame, min_peers: int = MIN_PEERS) -> pd.DataFrame:
-    """The plain checks a targetologist trusts, per account (index of ``features``):
+    r"""The plain checks a targetologist trusts, per account (index of ``features``):
 
     - ``views_ratio = norm(er_views) / er_views``: views per interaction against the platform's median
       account; ≥ ``VIEWS_FLAG`` (4×) → ``views_flag`` (bought views: views the engagement does not back);
     - ``reach_ratio = reach_rate / norm(reach_rate)``; ≤ 1 / ``REACH_FLAG`` (a quarter of the norm) →
       ``reach_flag`` (a dead audience: followers who no longer read).
 
+    .. math::
+
+        \mathrm{views\_flag} = \frac{\mathrm{norm}(\mathrm{er\_views})}{\mathrm{er\_views}} \ge 4, \qquad
+        \mathrm{reach\_flag} = \frac{\mathrm{reach\_rate}}{\mathrm{norm}(\mathrm{reach\_rate})} \le \frac{1}{4}
+
+    with the norms of :func:`platform_norms`; an ``er_views`` of 0 gives an infinite ``views_ratio``.
     NaN / False where the value or the platform norm (``min_peers`` accounts) is missing; ``checked``
     says whether either rule could run.
+
+    Parameters
+    ----------
+    features : DataFrame
+        :func:`engagement_features`, indexed by (platform, handle).
+    min_peers : int
+        Accounts with the value a platform needs for a norm.
+
+    Returns
+    -------
+    DataFrame
+        views_ratio, views_flag, reach_norm, reach_ratio, reach_flag, checked; index of ``features``.
+
+    Examples
+    --------
+    >>> index = pd.MultiIndex.from_product([["vk"], list("abcdef")], names=["platform", "handle"])
+    >>> features = pd.DataFrame({"er_views": [0.05, 0.04, 0.06, 0.05, 0.05, 0.01],
+    ...                          "reach_rate": [0.3, 0.2, 0.25, 0.3, 0.2, 0.05]}, index=index)
+    >>> engagement_rules(features)[["views_ratio", "views_flag", "reach_ratio", "reach_flag"]].round(2)
+                     views_ratio  views_flag  reach_ratio  reach_flag
+    platform handle
+    vk       a              1.00       False         1.33       False
+             b              1.25       False         0.89       False
+             c              0.83       False         1.11       False
+             d              1.00       False         1.33       False
+             e              1.00       False         0.89       False
+             f              5.00        True         0.22        True
     """
     norms = platform_norms(features, min_peers)
     platforms = features.index.get_level_values("platform")
@@ -364,7 +631,9 @@ def anomaly_text(score: float, platform: str) -> str:
 
 def quality_score(bots: pd.DataFrame, rules: pd.DataFrame, anomalies: pd.DataFrame, spike_counts: pd.Series,
                   growth_checked: pd.Series, index: pd.MultiIndex) -> pd.Series:
-    """``quality = 100 × Σ wᵢ·qᵢ / Σ wᵢ`` over the parts known for the account (``QUALITY_WEIGHTS``):
+    r"""The 0–100 quality figure: a weighted mean of the audience, engagement and growth parts known.
+
+    The parts and their weights (``QUALITY_WEIGHTS``):
 
     - audience (0.5): ``q = 1 − bot_share``;
     - engagement (0.3): ``q = max(0, 1 − 0.5 × flags)``, flags = bought views, dead audience, model
@@ -372,7 +641,49 @@ def quality_score(bots: pd.DataFrame, rules: pd.DataFrame, anomalies: pd.DataFra
     - growth (0.2): ``q = max(0, 1 − 0.5 × spikes)``; known when two snapshots lie at most
       ``SPIKE_MAX_GAP_DAYS`` apart.
 
-    NaN when no part is known.
+    .. math::
+
+        \mathrm{quality} = 100 \cdot \frac{\sum_{i \in K} w_i q_i}{\sum_{i \in K} w_i}
+
+    over the parts ``K`` known for the account, rounded to 0.1; NaN when no part is known.
+
+    Parameters
+    ----------
+    bots : DataFrame
+        :func:`bot_share`.
+    rules : DataFrame
+        :func:`engagement_rules`.
+    anomalies : DataFrame
+        :func:`isolation_anomalies`.
+    spike_counts : Series
+        Spikes (``ranking.growth.spikes``) per (platform, handle).
+    growth_checked : Series
+        Per (platform, handle): whether two snapshots lie close enough for a spike to be seen.
+    index : MultiIndex
+        The (platform, handle) to score.
+
+    Returns
+    -------
+    Series
+        float named ``quality``, over ``index``.
+
+    Examples
+    --------
+    >>> index = pd.MultiIndex.from_tuples([("vk", "a"), ("vk", "b")], names=["platform", "handle"])
+    >>> bots = pd.DataFrame({"bot_share": [0.2]}, index=index[:1])
+    >>> rules = pd.DataFrame({"views_flag": [False, True], "reach_flag": False, "checked": True}, index=index)
+    >>> anomalies = pd.DataFrame({"anomaly_score": np.nan, "anomaly": pd.array([pd.NA, pd.NA], dtype="boolean")},
+    ...                          index=index)
+    >>> spike_counts, growth_checked = pd.Series([1], index=index[1:]), pd.Series([False, True], index=index)
+    >>> quality_score(bots, rules, anomalies, spike_counts, growth_checked, index).to_dict()
+    {('vk', 'a'): 87.5, ('vk', 'b'): 50.0}
+
+    a: 100 · (0.5 · 0.8 + 0.3 · 1) / 0.8 = 87.5; b, with bought views and a spike:
+    100 · (0.3 · 0.5 + 0.2 · 0.5) / 0.5 = 50.
+
+    References
+    ----------
+    .. [1] HypeAuditor, Audience Quality Score (audience quality, engagement authenticity, growth anomalies).
     """
     audience_q = 1 - bots["bot_share"].reindex(index).to_numpy(dtype="float64")
     r = rules.reindex(index)
@@ -397,14 +708,45 @@ def quality_score(bots: pd.DataFrame, rules: pd.DataFrame, anomalies: pd.DataFra
 
 # temperature ---------------------------------------------------------------------------------------------
 def temperature(audience: pd.DataFrame, engagers: pd.DataFrame | None, now) -> pd.DataFrame:
-    """Audience temperature, an estimate from the stored engagers (warm / cooling / cold leads).
+    r"""Audience temperature, an estimate from the stored engagers (warm / cooling / cold leads).
 
     A = the account's stored audience (distinct members of any kind: followers, members, likers,
     commenters, reposters). For each member, ``last`` = their latest dated like, comment or repost of
-    the account (``engagers``: platform, account, kind, member_key, at). Then ``warm = |{last ≥ now −
-    7 d}| / |A|``, ``cooling = |{now − 60 d ≤ last < now − 7 d}| / |A|``, ``cold = 1 − warm − cooling``
-    (no engagement stored in 60 days). Only for accounts with at least one dated engager; NaN elsewhere.
-    Engagers are sampled from recent posts only, so warm and cooling are lower bounds.
+    the account (``engagers``: platform, account, kind, member_key, at). Then
+
+    .. math::
+
+        \mathrm{warm} = \frac{|\{m \in A : \mathrm{last}(m) \ge t - 7\,\mathrm{d}\}|}{|A|}, \quad
+        \mathrm{cooling} = \frac{|\{m \in A : t - 60\,\mathrm{d} \le \mathrm{last}(m) < t - 7\,\mathrm{d}\}|}{|A|},
+        \quad \mathrm{cold} = 1 - \mathrm{warm} - \mathrm{cooling}
+
+    with ``t`` = ``now``; cold = no engagement stored in 60 days. Only for accounts with at least one
+    dated engager; NaN elsewhere. Engagers are sampled from recent posts only, so warm and cooling are
+    lower bounds.
+
+    Parameters
+    ----------
+    audience : DataFrame
+        The store's audience (platform, account, kind, member_key).
+    engagers : DataFrame
+        ``Store.load_engagers()``: platform, account, kind, member_key, at.
+    now : Timestamp
+        The present the ages refer to.
+
+    Returns
+    -------
+    DataFrame
+        warm, cooling, cold (fractions), indexed by (platform, handle) of the accounts with a dated engager.
+
+    Examples
+    --------
+    >>> audience = pd.DataFrame({"platform": "vk", "account": "a", "kind": "follower", "member_key": [1, 2, 3, 4]})
+    >>> engagers = pd.DataFrame({"platform": "vk", "account": "a", "kind": ["liker", "commenter", "liker"],
+    ...                          "member_key": [1, 2, 3], "at": ["2026-05-30", "2026-05-02", "2026-02-20"]})
+    >>> temperature(audience, engagers, pd.Timestamp("2026-06-01", tz="UTC"))  # 2, 30 and 101 days ago
+                     warm  cooling  cold
+    platform handle
+    vk       a       0.25     0.25   0.5
     """
     columns = ["warm", "cooling", "cold"]
     empty = pd.DataFrame(columns=columns, index=pd.MultiIndex.from_tuples([], names=KEY), dtype="float64")
@@ -448,11 +790,60 @@ def quality_columns(metrics: pd.DataFrame, posts: pd.DataFrame, *, audience: pd.
                     signals: pd.DataFrame | None = None, snapshots: pd.DataFrame | None = None,
                     engagers: pd.DataFrame | None = None, now=None,
                     min_accounts: int = MIN_ACCOUNTS) -> pd.DataFrame:
-    """The ``COLUMNS`` for each row of ``metrics`` (ranking.engagement.account_metrics), same order.
+    r"""Audience quality, growth and temperature of each row of ``metrics``: the ``QUALITY_OUTPUT_COLUMNS``.
 
     ``quality_flags`` joins the flags in plain words, each with its number, by "; ". Without ``now``
     the time-based parts (new / inactive members, temperature) are left out. ``attrs["notes"]`` carries
-    what could not be checked (a platform too small for the anomaly model).
+    what could not be checked (a platform too small for the anomaly model). The figures:
+
+    .. math::
+
+        \mathrm{bot\_share} = \frac{k}{n}, \qquad
+        \mathrm{quality} = 100 \cdot \frac{\sum_{i \in K} w_i q_i}{\sum_{i \in K} w_i}, \qquad
+        \mathrm{growth}_{d} = \frac{f_{\mathrm{latest}} - f_{\mathrm{ref}(d)}}{f_{\mathrm{ref}(d)}}
+
+    (:func:`bot_share` with its :func:`wilson` interval, :func:`quality_score`,
+    ``ranking.growth.growth``) and ``warm``, ``cooling``, ``cold`` (:func:`temperature`).
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        ranking.engagement.account_metrics.
+    posts : DataFrame
+        The store's posts.
+    audience, signals, snapshots, engagers : DataFrame, optional
+        The store's audience, member signals, follower snapshots and dated engagers; a figure whose
+        input is missing stays empty.
+    now : Timestamp, optional
+        The moment ages refer to.
+    min_accounts : int
+        Accounts a platform needs for the anomaly model.
+
+    Returns
+    -------
+    DataFrame
+        The ``QUALITY_OUTPUT_COLUMNS``, one row per row of ``metrics``, same order.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"platform": "mastodon", "handle": ["news"], "followers": [5000],
+    ...                         "reach_rate": np.nan, "er_views": np.nan, "er_followers": [0.01],
+    ...                         "posts_per_week": [3.0]})
+    >>> posts = pd.DataFrame({"platform": "mastodon", "account": ["news"], "likes": [50], "comments": [5]})
+    >>> signals = pd.DataFrame({"platform": "mastodon", "member_key": [1, 2, 3, 4],
+    ...                         "has_avatar": [True, False, False, None],
+    ...                         "has_description": [True, False, True, None],
+    ...                         "created_at": [None, None, "2026-05-20", None],
+    ...                         "deactivated": [False, False, False, True]})
+    >>> audience = pd.DataFrame({"platform": "mastodon", "account": "news", "kind": "follower",
+    ...                          "member_key": [1, 2, 3, 4, 5]})
+    >>> table = quality_columns(metrics, posts, audience=audience, signals=signals,
+    ...                         now=pd.Timestamp("2026-06-01", tz="UTC"))
+    >>> table[["bot_share", "quality", "growth_30d", "warm"]]  # quality: the audience part alone
+       bot_share  quality  growth_30d  warm
+    0       0.75     25.0         NaN   NaN
+    >>> table.loc[0, "quality_flags"]
+    '25% deactivated members (±45%); 75% suspicious members (±45%); small sample: 4 members checked'
     """
     index = _index(metrics)
     out = pd.DataFrame(index=index)
@@ -504,6 +895,6 @@ def quality_columns(metrics: pd.DataFrame, posts: pd.DataFrame, *, audience: pd.
     temp = temperature(audience, engagers, now).reindex(index) if have_now else None
     for col in ("warm", "cooling", "cold"):
         out[col] = temp[col].to_numpy(dtype="float64") if temp is not None else np.nan
-    out = out[COLUMNS].reset_index(drop=True)
+    out = out[QUALITY_OUTPUT_COLUMNS].reset_index(drop=True)
     out.attrs["notes"] = anomalies.attrs.get("notes", [])
     return out

@@ -73,9 +73,37 @@ def account_texts(accounts: pd.DataFrame, posts: pd.DataFrame, max_posts: int = 
 
 
 def cosine_to(queries: Sequence[str], documents: Sequence[str]) -> np.ndarray:
-    """``cos(q, d)`` of every query against every document (queries × documents), TF-IDF fitted on both.
+    r"""Cosine similarity of every query with every document, as TF-IDF over character n-grams.
 
-    Rows of TfidfVectorizer are L2-normalised, so the cosine is their dot product.
+    The TF-IDF (:func:`char_vectorizer`) is fitted on queries and documents together. Its rows are
+    L2-normalised, so the cosine is their dot product:
+
+    .. math::
+
+        \cos(q, d) = \frac{\vec q \cdot \vec d}{\lVert \vec q \rVert\, \lVert \vec d \rVert}
+
+    0 for a blank text, which has no n-gram.
+
+    Parameters
+    ----------
+    queries, documents : sequence of str
+        The texts to compare.
+
+    Returns
+    -------
+    ndarray
+        float, queries × documents.
+
+    Examples
+    --------
+    >>> cosine_to(["тренировка", "суп"], ["Тренировки дома", "Рецепты супов", ""]).round(2)
+    array([[0.58, 0.  , 0.  ],
+           [0.  , 0.16, 0.  ]])
+
+    References
+    ----------
+    .. [1] Salton, G., Buckley, C. (1988). Term-weighting approaches in automatic text retrieval.
+       Information Processing & Management 24(5), 513–523.
     """
     vectorizer = char_vectorizer()
     try:
@@ -225,13 +253,41 @@ MARGIN = 1.5
 
 
 def detect_language(text: str) -> str:
-    """ISO 639-1 code of the text's language among ru, uk, en, cs, de, es, fr; ``''`` when unsure.
+    r"""ISO 639-1 code of the text's language among ru, uk, en, cs, de, es, fr; ``''`` when unsure.
 
-    Reads the first 3,000 characters. First the script: a text mostly in Cyrillic letters is ru or uk, mostly in Latin letters en, cs, de,
-    es or fr, anything else ``''``. Then, for each candidate, evidence = the number of its function
-    words in the text (:data:`WORDS`) + 2 × the number of letters only it writes (:data:`MARKERS`).
-    The best candidate wins when its evidence is at least 2 and 1.5 times the runner-up's; otherwise
-    (short, mixed or unknown text) the answer is ``''``. English has no markers: it wins on words.
+    Reads the first 3,000 characters. First the script: a text mostly in Cyrillic letters is ru or uk,
+    mostly in Latin letters en, cs, de, es or fr, anything else ``''``. Then, for each candidate
+    language ℓ, evidence = the number of its function words in the text (:data:`WORDS`) + 2 × the
+    number of letters only it writes (:data:`MARKERS`):
+
+    .. math::
+
+        E(\ell) = \sum_{w \in \mathrm{words}} [\,w \in \mathrm{WORDS}_\ell\,]
+        + 2 \sum_{c \in \mathrm{letters}} [\,c \in \mathrm{MARKERS}_\ell\,]
+
+    The best candidate ℓ* wins when ``E(ℓ*) ≥ 2`` and ``E(ℓ*) ≥ 1.5 · E(runner-up)``; otherwise (short,
+    mixed or unknown text) the answer is ``''``. English has no markers: it wins on words.
+
+    Parameters
+    ----------
+    text : str
+        Any text; not a string, or blank, gives ``''``.
+
+    Returns
+    -------
+    str
+        ``'ru'``, ``'uk'``, ``'en'``, ``'cs'``, ``'de'``, ``'es'``, ``'fr'`` or ``''``.
+
+    Examples
+    --------
+    >>> detect_language("Это канал о беге, и мы бегаем каждый день")
+    'ru'
+    >>> detect_language("Це канал про біг, і ми бігаємо щодня")
+    'uk'
+    >>> detect_language("Běhání je pro každého a je to zábava")
+    'cs'
+    >>> detect_language("ok")  # no evidence either way
+    ''
 
     References
     ----------

@@ -48,7 +48,39 @@ FRAME_COMPONENTS = ("quality",)
 
 
 def components(metrics: pd.DataFrame) -> pd.DataFrame:
-    """The raw value behind each score component, with the documented fallbacks."""
+    r"""The raw value behind each score component, with the documented fallbacks.
+
+    .. math::
+
+        \mathrm{reach} = \begin{cases} \mathrm{median\_views} & \text{if known} \\
+        \mathrm{followers} & \text{otherwise} \end{cases}, \qquad
+        \mathrm{engagement} = \begin{cases} \mathrm{er\_views} & \text{if known} \\
+        \mathrm{er\_followers} & \text{otherwise} \end{cases}
+
+    ``citations`` and ``quality`` are their columns as they are (``quality`` NaN where the frame lacks
+    it), and relevance, authority and affinity come from :func:`v2_components`.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        Account metrics (ranking.engagement.account_metrics, with any of quality, pagerank,
+        citation_index, relevance, affinity).
+
+    Returns
+    -------
+    DataFrame
+        reach, engagement, citations, quality, relevance, authority, affinity; index of ``metrics``.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"platform": "telegram", "handle": ["a", "b"], "followers": [1000, 5000],
+    ...                         "median_views": [400.0, None], "er_views": [0.05, None],
+    ...                         "er_followers": [0.02, 0.01], "citations": [3, 0]})
+    >>> components(metrics)[["reach", "engagement", "citations", "quality"]]  # b: no views, followers stand in
+        reach  engagement  citations  quality
+    0   400.0        0.05        3.0      NaN
+    1  5000.0        0.01        0.0      NaN
+    """
     return _components_v1(metrics).join(v2_components(metrics))
 
 
@@ -66,10 +98,38 @@ def _components_v1(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def v2_components(metrics: pd.DataFrame) -> pd.DataFrame:
-    """relevance, authority and affinity (score v2): NaN throughout where their columns are absent.
+    r"""relevance, authority and affinity (score v2): NaN throughout where their columns are absent.
 
-    ``authority`` = mean of the within-platform percentiles of ``pagerank`` and ``citation_index``
-    (whichever the frame has); an account lacking both is NaN.
+    ``relevance`` and ``affinity`` are their columns as they are; ``authority`` is the mean of the
+    within-platform percentiles (ranks ``pct=True``, ties averaged) of ``pagerank`` and
+    ``citation_index``, over whichever the account has; an account lacking both is NaN.
+
+    .. math::
+
+        \mathrm{authority}(a) = \operatorname{mean}\bigl(\mathrm{pct}_P(\mathrm{pagerank}(a)),\
+        \mathrm{pct}_P(\mathrm{citation\_index}(a))\bigr)
+
+    with ``P`` the accounts of a's platform.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        Account metrics with platform and any of relevance, pagerank, citation_index, affinity.
+
+    Returns
+    -------
+    DataFrame
+        relevance, authority, affinity; index of ``metrics``.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"platform": "vk", "pagerank": [0.5, 0.2, 0.3], "citation_index": [4.0, 0.0, 1.0],
+    ...                         "relevance": [0.9, 0.1, None]})
+    >>> v2_components(metrics).round(3)
+       relevance  authority  affinity
+    0        0.9      1.000       NaN
+    1        0.1      0.333       NaN
+    2        NaN      0.667       NaN
     """
     def column(name: str) -> pd.Series:
         if name in metrics.columns:
@@ -146,10 +206,41 @@ def apply_filters(frame: pd.DataFrame, filters: Mapping | None = None) -> pd.Dat
 
 
 def percentiles(values: pd.DataFrame, platform: pd.Series) -> pd.DataFrame:
-    """Within-platform percentile rank (0, 1] of each column.
+    r"""Within-platform percentile rank (0, 1] of each column: the share of peers at or below, ties averaged.
 
-    A missing value becomes 0.5 where the platform has the column for some account; it stays NaN
-    where the platform has it for none.
+    For the accounts ``P`` of a platform with a value ``x`` known (``n = |P|``):
+
+    .. math::
+
+        p(a) = \frac{1}{n} \Bigl( \bigl|\{b \in P : x_b < x_a\}\bigr|
+        + \tfrac{1}{2} \bigl( \bigl|\{b \in P : x_b = x_a\}\bigr| + 1 \bigr) \Bigr)
+
+    (pandas' ``rank(pct=True, method="average")``). A missing value becomes the neutral 0.5 where the
+    platform has the column for some account; it stays NaN where the platform has it for none.
+
+    Parameters
+    ----------
+    values : DataFrame
+        Raw component values (:func:`components`).
+    platform : Series
+        Each row's platform, aligned with ``values``.
+
+    Returns
+    -------
+    DataFrame
+        Percentiles, same shape as ``values``.
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({"reach": [400.0, None, 90.0, 120.0, 70.0], "affinity": np.nan}, index=list("abcde"))
+    >>> platform = pd.Series(["vk", "vk", "vk", "vk", "x"], index=values.index)
+    >>> percentiles(values, platform).round(3)  # b: unknown, neutral; e: alone on its platform
+       reach  affinity
+    a  1.000       NaN
+    b  0.500       NaN
+    c  0.333       NaN
+    d  0.667       NaN
+    e  1.000       NaN
     """
     groups = platform.to_numpy()
     pct = values.groupby(groups).rank(pct=True, method="average")
@@ -165,17 +256,47 @@ WHY_MAX = 3
 
 def why(pct: pd.DataFrame, raw: pd.DataFrame, weights: Mapping[str, float],
         platform: pd.Series | None = None) -> pd.Series:
-    """Plain words naming the components that lifted or sank each account: ``"lifted by relevance 0.92,
+    r"""Plain words naming the components that lifted or sank each account: ``"lifted by relevance 0.92,
     reach p88; sunk by engagement p12"``.
 
-    Component i moves the score by ``100 · wᵢ · (pᵢ − 0.5) / Σ wⱼ`` points against a page at the median
-    (p50, the neutral value the score gives unknowns), the sum running over the account's components.
-    A value the account lacks (given the neutral 0.5) is no reason, and neither is a component on which
-    every page of its platform (``platform``; all rows when not given) has the same percentile. The (at
-    most) three largest moves of
-    at least half a point are named, lifts first, each with its value: relevance as its 0–1 match,
-    every other component as its within-platform percentile ``pNN``. Empty where nothing moves it.
-    Words rather than + and − signs, so a spreadsheet never reads the cell as a formula.
+    Component i moves the score against a page at the median (p50, the neutral value the score gives
+    unknowns) by
+
+    .. math::
+
+        \Delta_i = 100 \cdot \frac{w_i (p_i - 0.5)}{\sum_j w_j}
+
+    points, the sum running over the account's components. A value the account lacks (given the
+    neutral 0.5) is no reason, and neither is a component on which every page of its platform
+    (``platform``; all rows when not given) has the same percentile. The (at most) three largest
+    moves of at least half a point are named, lifts first, each with its value: relevance as its
+    0–1 match, every other component as its within-platform percentile ``pNN``. Empty where nothing
+    moves it. Words rather than + and − signs, so a spreadsheet never reads the cell as a formula.
+
+    Parameters
+    ----------
+    pct : DataFrame
+        Within-platform percentiles of the components (:func:`percentiles`).
+    raw : DataFrame
+        The components' raw values, same shape (NaN where the account lacks one).
+    weights : mapping of str to float
+        Component → weight.
+    platform : Series, optional
+        Each row's platform.
+
+    Returns
+    -------
+    Series
+        str, index of ``pct``.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"relevance": [0.92, 0.10, 0.50], "reach": [300.0, 9000.0, 1000.0]})
+    >>> platform = pd.Series("vk", index=raw.index)
+    >>> why(percentiles(raw, platform), raw, {"relevance": 0.3, "reach": 0.2}, platform).tolist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['lifted by relevance 0.92; sunk by reach p33', 'lifted by reach p100; sunk by relevance 0.10',
+     'lifted by relevance 0.50, reach p67']
     """
     w = pd.Series(weights, dtype="float64").reindex(pct.columns).fillna(0.0)
     total = (pct.notna() * w).sum(axis=1)
@@ -207,10 +328,40 @@ def why(pct: pd.DataFrame, raw: pd.DataFrame, weights: Mapping[str, float],
 
 
 def score(metrics: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
-    """Add ``score`` (0–100) and ``rank`` (1..N, best first; ties broken by followers) to ``metrics``.
+    r"""Add ``score`` (0–100) and ``rank`` (1..N, best first; ties broken by followers) to ``metrics``.
 
-    ``weights`` maps component names to non-negative weights; unknown names raise ``ValueError``. Also adds
-    ``why`` (:func:`why`).
+    The score is the weighted mean of the account's within-platform percentiles (:func:`percentiles`)
+    of the components (:func:`components`), over the components ``K`` its platform has:
+
+    .. math::
+
+        \mathrm{score}(a) = 100 \cdot \frac{\sum_{i \in K} w_i\, p_i(a)}{\sum_{i \in K} w_i}
+
+    rounded to 0.1. Also adds ``why`` (:func:`why`). The rows come back sorted by rank.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        Account metrics (ranking.engagement.account_metrics, with any v2 column).
+    weights : mapping of str to float, optional
+        Component → non-negative weight (default :data:`DEFAULT_WEIGHTS`); unknown names and negative
+        weights raise ``ValueError``.
+
+    Returns
+    -------
+    DataFrame
+        ``metrics`` with score, why and rank, best first, index reset.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"platform": "telegram", "handle": ["a", "b", "c"], "followers": [1000, 5000, 300],
+    ...                         "median_views": [400.0, None, 90.0], "er_views": [0.05, None, 0.1],
+    ...                         "er_followers": [0.02, 0.01, 0.03], "citations": [3, 0, 1]})
+    >>> score(metrics)[["rank", "handle", "score"]]  # a: 100 · (0.4 · 2/3 + 0.35 · 2/3 + 0.25 · 1) / 1.0
+       rank handle  score
+    0     1      a   75.0
+    1     2      c   65.0
+    2     3      b   60.0
     """
     weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
     unknown = set(weights) - set(DEFAULT_WEIGHTS) - set(V2_WEIGHTS) - set(FRAME_COMPONENTS)

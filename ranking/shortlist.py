@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import pandas as pd
 
 from ranking.engagement import PAGE_COLUMNS, account_metrics
+from ranking.frames import Frames
+from ranking.overlap import target_columns
 from ranking.quality import quality_columns
 from ranking.graph import authority
 from ranking.relevance import languages, relevance
 from ranking.score import apply_filters, brief_weights, score
 
 #: Column → what it means and how it is computed. Exports write this next to the table.
-COLUMNS: dict[str, str] = {
+SHORTLIST_COLUMNS: dict[str, str] = {
     "rank": "Position by score, 1 = best; ties broken by followers.",
     **PAGE_COLUMNS,
     "followers": "Subscribers / members / followers as the platform shows them (Telegram rounds, e.g. 109K).",
@@ -33,7 +38,7 @@ COLUMNS: dict[str, str] = {
     "same_as": "The same author's pages on other platforms (platform:handle), from links on their blog and in its "
                "posts to Telegram, VK, YouTube, Bluesky and Mastodon profiles (crawl rss); empty where none are known.",
 }
-#: Audience quality, growth and temperature (ranking/quality.py, ranking/growth.py), appended to ``COLUMNS``.
+#: Audience quality, growth and temperature (ranking/quality.py, ranking/growth.py), appended to ``SHORTLIST_COLUMNS``.
 QUALITY_COLUMNS: dict[str, str] = {
     "bot_share": "Share of suspicious members among the stored audience members whose platform shows any signal: "
                  "deactivated (VK deleted/banned, Mastodon suspended/moved), or ≥ 2 weak signals (no avatar, no bio, "
@@ -58,9 +63,9 @@ QUALITY_COLUMNS: dict[str, str] = {
     "cooling": "Share of the stored audience whose latest stored engagement was 7–60 days ago.",
     "cold": "Share of the stored audience with no stored engagement in 60 days (1 − warm − cooling).",
 }
-COLUMNS.update(QUALITY_COLUMNS)
+SHORTLIST_COLUMNS.update(QUALITY_COLUMNS)
 #: Relevance to the brief, authority in the link graph and the score's reasons (ranking/relevance.py,
-#: ranking/graph.py, ranking.score.why), appended to ``COLUMNS``.
+#: ranking/graph.py, ranking.score.why), appended to ``SHORTLIST_COLUMNS``.
 RELEVANCE_COLUMNS: dict[str, str] = {
     "relevance": "0–1 match of the page's name, description and 50 newest posts with the brief's keywords (TF-IDF "
                  "over 3–5-letter pieces of words, so word forms match), minus its match with the negative keywords; "
@@ -78,10 +83,10 @@ RELEVANCE_COLUMNS: dict[str, str] = {
            "words: 'lifted by relevance 0.92, reach p88; sunk by engagement p12' (relevance as its 0–1 match, the "
            "others as within-platform percentiles: p88 = at or above 88% of the platform's pages).",
 }
-COLUMNS.update(RELEVANCE_COLUMNS)
+SHORTLIST_COLUMNS.update(RELEVANCE_COLUMNS)
 RATE_COLUMNS = ("reach_rate", "er_views", "er_followers")
 RATE_COLUMNS += ("bot_share", "bot_share_low", "bot_share_high", "growth_30d", "growth_90d", "warm", "cooling", "cold")
-#: Columns ``shortlist(..., target=...)`` appends (``pagescout export --target``), see ranking/overlap.py.
+#: Columns ``shortlist`` appends with ``ShortlistOptions.targets`` (``pagescout export --target``), see ranking/overlap.py.
 TARGET_COLUMNS: dict[str, str] = {
     "target_overlap": "|A∩T|: stored audience members of the page who are in the target audience T (everyone in the "
                       "--target accounts' stored audiences); empty where the page has no stored audience.",
@@ -144,72 +149,115 @@ def brief_columns(metrics: pd.DataFrame, accounts: pd.DataFrame, posts: pd.DataF
     return out
 
 
-def shortlist(accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
-              platform: str | None = None, top: int | None = None,
-              audience: pd.DataFrame | None = None, target: pd.DataFrame | None = None, *,
-              signals: pd.DataFrame | None = None, snapshots: pd.DataFrame | None = None,
-              engagers: pd.DataFrame | None = None, now=None, max_bot_share: float | None = None,
-              keywords: list[str] | None = None, negative_keywords: list[str] | None = None,
-              seeds: list[tuple[str, str]] | None = None, weights: dict[str, float] | None = None,
-              filters: dict | None = None, exclude: list[tuple[str, str]] | None = None) -> pd.DataFrame:
-    """Rank every usable account (optionally of one platform) and return the ``COLUMNS`` table.
+@dataclass(frozen=True)
+class ShortlistOptions:
+    """How to rank: what the command line and a brief ask of ``shortlist``.
 
-    ``audience`` (optional, the store's audience frame) fills ``audience_sampled``; without it the
-    column is empty. ``target`` (optional: platform, handle, target_overlap, affinity, as
-    ``ranking.overlap.target_metrics`` computes them) appends the ``TARGET_COLUMNS``.
-
-    The ``QUALITY_COLUMNS`` come from ``audience`` (all kinds), ``signals`` (``Store.load_member_signals``),
-    ``snapshots`` (``Store.load_snapshots``) and ``engagers`` (``Store.load_engagers``), each optional
-    (its columns stay empty without it), judged as of ``now`` (the CLI passes the current time; default:
-    the latest ``fetched_at`` among the accounts). ``max_bot_share`` drops pages whose bot_share is above
-    it (pages of unknown bot share stay) and renumbers ``rank``. ``attrs["notes"]`` says what could not
-    be checked.
-
-    The ``RELEVANCE_COLUMNS``: ``relevance`` to ``keywords`` (and the texts of the ``seeds`` accounts, as
-    (platform, handle)) less ``negative_keywords``, empty without either; ``pagerank``, ``citation_index``,
-    ``community`` and ``language`` always. ``filters`` (``ranking.score.FILTERS``, a brief's ``[filters]``)
-    drop accounts before ranking, as do ``exclude`` (platform, handle) pairs (a brief's targets). With
-    ``keywords`` or ``weights`` the score is v2 (``ranking.score.brief_weights(weights)``, affinity from
-    ``target`` included); otherwise v1, as before.
+    ``platform`` and ``top`` narrow the table; ``max_bot_share`` drops pages whose bot_share is above it
+    (pages of unknown bot share stay). ``keywords``, ``negative_keywords``, ``seeds`` (accounts whose
+    texts count as relevant), ``weights`` and ``filters`` are a brief's; ``exclude`` are accounts left
+    out of the table (a brief's targets). ``targets`` are the (platform, handle) accounts whose stored
+    audiences form the target audience of ``target_overlap`` and ``affinity``. ``now`` is when the
+    audience is judged (default: the latest ``fetched_at`` among the accounts).
     """
+
+    platform: str | None = None
+    top: int | None = None
+    max_bot_share: float | None = None
+    keywords: tuple[str, ...] = ()
+    negative_keywords: tuple[str, ...] = ()
+    seeds: tuple[tuple[str, str], ...] = ()
+    weights: Mapping[str, float] | None = None
+    filters: Mapping | None = None
+    exclude: tuple[tuple[str, str], ...] = ()
+    targets: tuple[tuple[str, str], ...] = ()
+    now: pd.Timestamp | None = None
+
+    @classmethod
+    def from_brief(cls, brief, **options) -> ShortlistOptions:
+        """The ranking parts of a brief (``crawler.brief.Brief``): keywords, negative keywords, weights,
+        filters (languages default to the brief's), and its targets as seeds and as accounts left out."""
+        if brief is None:
+            return cls(**options)
+        filters = dict(brief.filters)
+        if brief.languages and "languages" not in filters:
+            filters["languages"] = brief.languages
+        targets = tuple(brief.target_accounts)
+        return cls(keywords=tuple(brief.keywords), negative_keywords=tuple(brief.negative_keywords), seeds=targets,
+                   weights=brief.weights, filters=filters, exclude=targets, **options)
+
+
+def shortlist(frames: Frames, options: ShortlistOptions = ShortlistOptions()) -> pd.DataFrame:
+    """Rank every usable account (optionally of one platform) and return the ``SHORTLIST_COLUMNS`` table.
+
+    ``frames.audience`` (optional) fills ``audience_sampled``; without it the column is empty. The
+    ``QUALITY_COLUMNS`` come from ``frames.audience`` (all kinds), ``signals``, ``snapshots`` and
+    ``engagers``, each optional (its columns stay empty without it), judged as of ``options.now``.
+    ``attrs["notes"]`` says what could not be checked.
+
+    The ``RELEVANCE_COLUMNS``: ``relevance`` to the keywords (and the texts of the ``seeds`` accounts)
+    less the negative keywords, empty without either; ``pagerank``, ``citation_index``, ``community`` and
+    ``language`` always. Filters (``ranking.score.FILTERS``, a brief's ``[filters]``) drop accounts before
+    ranking, as do the ``exclude`` accounts. With keywords or weights the score is v2
+    (``ranking.score.brief_weights``, affinity from the targets included); otherwise v1.
+
+    Targets: with ``options.targets`` the ``TARGET_COLUMNS`` are appended, and the targets are left out
+    of the table unless ``exclude`` says otherwise. Without them, the ``exclude`` accounts (a brief's
+    targets) that have a stored audience form the target audience.
+    """
+    targets, exclude = list(options.targets), list(options.exclude)
+    if exclude and not targets:  # the brief's targets define the target audience where stored
+        have = frames.with_audience()
+        targets = [(p, h) for p, h in exclude if (p, h) in have and options.platform in (None, p)]
+    if targets and not exclude:  # the targets are the client's side, not candidates
+        exclude = targets
+    target = target_columns(frames.audience, targets, options.platform) if targets else None
+    return _ranked(frames, options, target, exclude)
+
+
+def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | None,
+            exclude: list[tuple[str, str]]) -> pd.DataFrame:
+    accounts, posts, links, audience = frames.accounts, frames.posts, frames.links, frames.audience
     every_link = links  # same_as looks across platforms
-    if platform:
-        accounts = accounts[accounts["platform"] == platform]
-        posts = posts[posts["platform"] == platform]
-        links = links[links["platform"] == platform]
+    if options.platform:
+        accounts = accounts[accounts["platform"] == options.platform]
+        posts = posts[posts["platform"] == options.platform]
+        links = links[links["platform"] == options.platform]
     metrics = account_metrics(accounts, posts, links)
+    now = None if options.now is None else pd.Timestamp(options.now)
     if now is None and "fetched_at" in accounts and accounts["fetched_at"].notna().any():
         now = pd.to_datetime(accounts["fetched_at"], utc=True).max()
-    quality = quality_columns(metrics, posts, audience=audience, signals=signals, snapshots=snapshots,
-                              engagers=engagers, now=now)
+    quality = quality_columns(metrics, posts, audience=audience, signals=frames.signals, snapshots=frames.snapshots,
+                              engagers=frames.engagers, now=now)
     notes = quality.attrs.get("notes", [])
-    v2 = bool(keywords) or weights is not None
+    v2 = bool(options.keywords) or options.weights is not None
     found_target = target.drop_duplicates(["platform", "handle"]).set_index(["platform", "handle"]) \
         if target is not None and v2 else None
     ranked = score(apply_filters(brief_columns(
-        pd.concat([metrics.reset_index(drop=True), quality], axis=1), accounts, posts, links, keywords=keywords,
-        negative_keywords=negative_keywords, seeds=seeds, target=found_target, exclude=exclude), filters),
-        brief_weights(weights) if v2 else None)
-    if max_bot_share is not None:  # unknown bot share stays: its cell is empty, not a pass
-        ranked = ranked[~(ranked["bot_share"] > max_bot_share)].reset_index(drop=True)
+        pd.concat([metrics.reset_index(drop=True), quality], axis=1), accounts, posts, links,
+        keywords=list(options.keywords), negative_keywords=list(options.negative_keywords), seeds=list(options.seeds),
+        target=found_target, exclude=exclude), options.filters),
+        brief_weights(options.weights) if v2 else None)
+    if options.max_bot_share is not None:  # unknown bot share stays: its cell is empty, not a pass
+        ranked = ranked[~(ranked["bot_share"] > options.max_bot_share)].reset_index(drop=True)
         ranked["rank"] = range(1, len(ranked) + 1)
     ranked["audience_sampled"] = audience_sampled(
         audience, pd.MultiIndex.from_frame(ranked[["platform", "handle"]])).array
     ranked["same_as"] = same_as_pages(every_link, ranked["platform"], ranked["handle"])
-    table = ranked.reindex(columns=list(COLUMNS))
+    table = ranked.reindex(columns=list(SHORTLIST_COLUMNS))
     if target is not None:
         # platform, handle, target_overlap, affinity (ranking.overlap.target_metrics); empty where no audience is stored
         found = target.drop_duplicates(["platform", "handle"]).set_index(["platform", "handle"])
         index = pd.MultiIndex.from_frame(table[["platform", "handle"]].astype(str))
         table["target_overlap"] = found["target_overlap"].reindex(index).astype("Int64").array
         table["affinity"] = found["affinity"].reindex(index).to_numpy(dtype="float64")
-    table = tidy_numbers(table.head(top) if top else table)
+    table = tidy_numbers(table.head(options.top) if options.top else table)
     table.attrs["notes"] = notes
     return table
 
 
 #: Whole numbers (counts of people and posts) and the decimals each other figure is shown with.
-COUNT_COLUMNS = ("rank", "followers", "posts", "median_views", "citations", "audience_sampled", "target_overlap")
+WHOLE_NUMBER_COLUMNS = ("rank", "followers", "posts", "median_views", "citations", "audience_sampled", "target_overlap")
 DECIMALS = {"posts_per_week": 2, "citation_index": 2, "pagerank": 6, "relevance": 3, "affinity": 1}
 
 
@@ -218,7 +266,7 @@ def tidy_numbers(table: pd.DataFrame) -> pd.DataFrame:
     so a CSV shows ``71200`` and ``16.8`` rather than ``71200.0`` and ``16.799999999999997``.
     Rates keep 6 decimals (0.0001% resolution)."""
     out = table.copy()
-    for col in COUNT_COLUMNS:
+    for col in WHOLE_NUMBER_COLUMNS:
         if col in out:
             values = pd.to_numeric(out[col], errors="coerce").round()
             # A median near 2**63 rounds past what Int64 holds: empty rather than a crash.

@@ -74,17 +74,82 @@ def citers(links: pd.DataFrame) -> dict[tuple[str, str], set[str]]:
     return out
 
 
-def jaccard(a: set, b: set) -> float:
-    """``|a ∩ b| / |a ∪ b|``; 0 when both are empty."""
+def set_jaccard(a: set, b: set) -> float:
+    r"""Jaccard similarity of two sets: the share of their union that they share; 0 when both are empty.
+
+    Used for the co-citation signal, on the sets of citers (:func:`citers`). Not to be confused with
+    ``ranking.overlap.jaccard``, the pairwise matrix of stored audiences.
+
+    .. math::
+
+        J(a, b) = \frac{|a \cap b|}{|a \cup b|}
+
+    Parameters
+    ----------
+    a, b : set
+        The two sets (of citers, say).
+
+    Returns
+    -------
+    float
+        0–1.
+
+    Examples
+    --------
+    >>> set_jaccard({"x1", "x2"}, {"x2", "x3"})
+    0.3333333333333333
+    >>> set_jaccard(set(), set())
+    0.0
+
+    References
+    ----------
+    .. [1] Jaccard, P. (1912). The distribution of the flora in the alpine zone. New Phytologist 11(2), 37–50.
+    """
     union = len(a | b)
     return len(a & b) / union if union else 0.0
 
 
 def audience_jaccard(audience: pd.DataFrame | None, account: tuple[str, str],
                      candidates: pd.MultiIndex) -> pd.Series | None:
-    """Jaccard of ``account``'s stored audience with each candidate's (0 without one); ``None`` when the
-    account itself has no stored audience. ``|A∩B|`` is one sparse product of the incidence matrix with
-    the account's row."""
+    r"""Jaccard similarity of ``account``'s stored audience with each candidate's.
+
+    Every kind stored counts (followers, members, engagers). ``|A∩B|`` for all candidates at once is
+    one sparse product of the incidence matrix (``ranking.overlap.Audiences``) with the account's row:
+
+    .. math::
+
+        J(A, B) = \frac{|A \cap B|}{|A \cup B|} = \frac{|A \cap B|}{|A| + |B| - |A \cap B|}
+
+    A candidate without a stored audience scores 0.
+
+    Parameters
+    ----------
+    audience : DataFrame or None
+        The store's audience (platform, account, kind, member_key).
+    account : (platform, handle)
+        The account the candidates are compared with.
+    candidates : MultiIndex
+        (platform, handle) of the candidates.
+
+    Returns
+    -------
+    Series or None
+        float 0–1 over ``candidates``; ``None`` when the account itself has no stored audience.
+
+    Examples
+    --------
+    >>> audience = pd.DataFrame({"platform": "vk", "account": ["q"] * 4 + ["a"] * 3 + ["b"] * 2,
+    ...                          "kind": "follower", "member_key": [1, 2, 3, 4, 2, 3, 4, 4, 9]})
+    >>> candidates = pd.MultiIndex.from_tuples([("vk", "a"), ("vk", "b"), ("vk", "c")])
+    >>> audience_jaccard(audience, ("vk", "q"), candidates).tolist()  # 3/4, 1/5, no audience
+    [0.75, 0.2, 0.0]
+    >>> audience_jaccard(audience, ("vk", "c"), candidates) is None
+    True
+
+    References
+    ----------
+    .. [1] Jaccard, P. (1912). The distribution of the flora in the alpine zone. New Phytologist 11(2), 37–50.
+    """
     if audience is None or audience.empty:
         return None
     audiences = Audiences.from_frame(audience)
@@ -103,10 +168,22 @@ def audience_jaccard(audience: pd.DataFrame | None, account: tuple[str, str],
 
 def similar(account: tuple[str, str], accounts: pd.DataFrame, posts: pd.DataFrame, links: pd.DataFrame,
             audience: pd.DataFrame | None = None, top: int | None = 20) -> pd.DataFrame:
-    """The ``SIMILAR_COLUMNS`` table of the accounts most like ``account`` (platform, handle), best first.
+    r"""The ``SIMILAR_COLUMNS`` table of the accounts most like ``account`` (platform, handle), best first.
 
     Candidates are the other accounts of the same platform with status ``ok``; those with similarity 0
-    (nothing in common on any signal) are left out. Ties go to more followers, then the handle.
+    (nothing in common on any signal) are left out. Ties go to more followers, then the handle. Each
+    signal's value v (``audience``: :func:`audience_jaccard`; ``cocitation``: :func:`set_jaccard` of the
+    citers; ``content``: the cosine of the documents, ``ranking.relevance.cosine_to``) is scaled among
+    the candidates, and the scaled signals are averaged:
+
+    .. math::
+
+        x_s = \frac{\max(0,\ v_s - \operatorname{median} v_s)}{\max v_s - \operatorname{median} v_s}, \qquad
+        \mathrm{similarity} = \frac{\sum_s w_s x_s}{\sum_s w_s}
+
+    with w = audience 0.4, cocitation 0.3, content 0.3 (:data:`SIGNAL_WEIGHTS`), over the signals the
+    account has data for that tell some candidates apart (max > median). ``matched_by`` names the
+    signals with x ≥ 0.5, strongest first, each with its raw value.
 
     Parameters
     ----------
@@ -124,6 +201,22 @@ def similar(account: tuple[str, str], accounts: pd.DataFrame, posts: pd.DataFram
     -------
     DataFrame
         The ``SIMILAR_COLUMNS``, most alike first.
+
+    Examples
+    --------
+    >>> accounts = pd.DataFrame({"platform": "vk", "handle": ["q", "a", "b", "c"], "status": "ok",
+    ...                          "followers": [100, 50, 60, 70],
+    ...                          "name": ["Бег и марафон", "Бег и тренировки к марафону", "Вязание крючком", "Новости"]})
+    >>> links = pd.DataFrame({"platform": "vk", "src": ["x", "y", "x"], "dst": ["q", "q", "b"], "kind": "mention"})
+    >>> audience = pd.DataFrame({"platform": "vk", "account": ["q"] * 4 + ["a"] * 3 + ["b"] * 2,
+    ...                          "kind": "follower", "member_key": [1, 2, 3, 4, 2, 3, 4, 4, 9]})
+    >>> table = similar(("vk", "q"), accounts, None, links, audience)
+    >>> table[["handle", "similarity", "audience_jaccard", "cocitation", "content"]].round(2)
+      handle  similarity  audience_jaccard  cocitation  content
+    0      a         0.7              0.75         0.0     0.49
+    1      b         0.3              0.20         0.5     0.00
+    >>> table["matched_by"].tolist()  # a: closest by audience and content (0.4 + 0.3); b: by its citer x
+    ['audience 0.75, content 0.49', 'cocitation 0.50']
 
     References
     ----------
@@ -155,7 +248,7 @@ def similar(account: tuple[str, str], accounts: pd.DataFrame, posts: pd.DataFram
     cited_by = citers(links[links["platform"].astype(str) == platform] if links is not None and not links.empty
                       else links)
     mine = cited_by.get(account, set())
-    raw["cocitation"] = pd.Series([jaccard(mine, cited_by.get(c, set())) for c in index], index=index,
+    raw["cocitation"] = pd.Series([set_jaccard(mine, cited_by.get(c, set())) for c in index], index=index,
                                   dtype="float64") if mine else None
     raw["audience"] = audience_jaccard(
         audience[audience["platform"].astype(str) == platform] if audience is not None and not audience.empty

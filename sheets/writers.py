@@ -18,11 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ranking.shortlist import COLUMNS, RATE_COLUMNS
-
-
-class SheetError(Exception):
-    """A file that cannot be written; the message is one line naming the file and why."""
+from ranking.shortlist import RATE_COLUMNS, SHORTLIST_COLUMNS, TARGET_COLUMNS
+from sheets.errors import SheetError  # raised here, and imported from here by the CLI
 
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -79,7 +76,7 @@ def write_json(table: pd.DataFrame, path: Path) -> None:
     path.write_text(json_text(table) + "\n", encoding="utf-8")
 
 
-def write_xlsx(table: pd.DataFrame, path: Path, explanations: dict[str, str] = COLUMNS) -> None:
+def write_xlsx(table: pd.DataFrame, path: Path, explanations: dict[str, str] = SHORTLIST_COLUMNS) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -251,3 +248,87 @@ def xlsx_writer(sheet: str, explanations: dict[str, str], formats: dict[str, str
         wb.save(path)
 
     return writer
+
+
+# one writer per table a command writes ----------------------------------------------------------
+OUTPUT_SUFFIXES = ".xlsx, .csv or .json"
+
+
+def check_output(out: Path) -> Path:
+    """``out`` if pagescout can write a file of its type; else ``SheetError``, before any work is done."""
+    if out.suffix.lower() not in WRITERS:
+        raise SheetError(f"cannot write '{out}': the name must end in {OUTPUT_SUFFIXES}")
+    return out
+
+
+def write_table(out: Path, table: pd.DataFrame, sheet: str | None = None, explanations: dict[str, str] | None = None,
+                formats: dict[str, str] | None = None, extra=None) -> None:
+    """Write ``table`` to ``out`` by its suffix, atomically. An .xlsx gets the ``explanations`` sheet and,
+    with ``sheet``, that sheet name, the ``formats`` per column and any ``extra(workbook)`` sheet."""
+    writer = WRITERS[check_output(out).suffix.lower()]
+    if writer is write_xlsx and sheet is not None:
+        writer = xlsx_writer(sheet, explanations or {}, formats or {}, extra)
+    elif writer is write_xlsx and explanations is not None:
+        def writer(frame: pd.DataFrame, path: Path) -> None:
+            write_xlsx(frame, path, explanations)
+    write_atomic(out, writer, table)
+
+
+def write_shortlist(out: Path, table: pd.DataFrame) -> None:
+    """The shortlist, with the target columns explained when ``--target`` added them."""
+    with_target = "target_overlap" in table.columns
+    write_table(out, table, explanations={**SHORTLIST_COLUMNS, **TARGET_COLUMNS} if with_target else None)
+
+
+def write_similar(out: Path, table: pd.DataFrame) -> None:
+    from ranking.similar import SIMILAR_COLUMNS
+
+    write_table(out, table, "Similar", SIMILAR_COLUMNS)
+
+
+def write_audience(out: Path, table: pd.DataFrame) -> None:
+    from ranking.overlap import AUDIENCE_COLUMNS
+
+    write_table(out, table, "Audience", AUDIENCE_COLUMNS, {
+        "target_share": "0.0%", "target_density": "0.0%", "jaccard": "0.0000", "affinity": "0",
+        "audience_coverage": "0%", "audience_size": "#,##0", "target_overlap": "#,##0"})
+
+
+def write_overlap(out: Path, comparison, formula: str, counts: bool) -> None:
+    """The pairwise matrix (``ranking.overlap.AudienceComparison``): square, first column ``account``; an
+    .xlsx is a heat map with the per-account figures beside it. ``counts``: shared members, not shares."""
+    table = comparison.matrix.reset_index()
+    if not counts:
+        table[table.columns[1:]] = table[table.columns[1:]].round(6)
+    if out.suffix.lower() == ".xlsx":
+        def heatmap(frame: pd.DataFrame, path: Path) -> None:
+            write_heatmap_xlsx(frame, path, formula=formula, counts=counts, per_account=comparison.per_account,
+                               totals=comparison.totals)
+        check_output(out)
+        write_atomic(out, heatmap, table)
+    else:
+        write_table(out, table)
+
+
+def write_plan(out: Path, plan, what: str, budget: float) -> None:
+    """The plan (``ranking.plan.Plan``); an .xlsx adds its comparison with the baselines as a sheet."""
+    from ranking.plan import PLAN_COLUMNS
+
+    def add_comparison(wb) -> None:
+        ws = wb.create_sheet("Comparison", 1)
+        ws.append(list(plan.comparison.columns))
+        for row in plan.comparison.itertuples(index=False):
+            ws.append([None if isinstance(v, float) and math.isnan(v) else v for v in row])
+        ws.column_dimensions["A"].width = 36
+        ws.append([])
+        ws.append([f"unique_audience counts distinct stored {what}; the budget was {budget:g}."])
+
+    write_table(out, plan.table, "Plan", PLAN_COLUMNS, {
+        "price": "#,##0.00", "cumulative_cost": "#,##0.00", "cost_per_1000_unique": "#,##0.00",
+        "expected_reach": "#,##0", "new_unique_audience": "#,##0", "cumulative_unique_audience": "#,##0"},
+        add_comparison)
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """The table as CSV text (``--format csv``), neutralised and with every text field quoted, as ``write_csv``."""
+    return neutralise_frame(table).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC)

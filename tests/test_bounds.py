@@ -18,12 +18,14 @@ import pytest
 from openpyxl import Workbook
 
 import cli  # noqa: F401  imported before any timing: the timings are of the refusals, not of loading pagescout
-import crawler.imports as imports
+import sheets.tables as tables
 from conftest import REPO, invoke, one_line_error, rows, run_cli
 from crawler.brief import KEYWORD_CHARS, MAX_BRIEF_BYTES, MAX_KEYWORDS, load_brief
 from crawler.focus import MATCH_CHARS, Focus, FocusMiddleware, keyword_match, trigrams
-from crawler.imports import ImportFileError, read_rows
 from crawler.sample_site import SampleTelegram
+from sheets.errors import SheetError
+from sheets.readers import read_member_ids
+from sheets.tables import read_rows
 
 SAMPLES = REPO / "data" / "import"
 #: A refusal must come before any real work: well under this, even on a busy machine.
@@ -99,7 +101,7 @@ def test_xlsx_part_packed_a_thousand_times_is_refused_as_a_zip_bomb(tmp_path):
 
 
 def test_xlsx_cell_past_the_cell_limit_names_row_and_column(tmp_path):
-    xlsx_with_sheet(tmp_path / "cell.xlsx", huge_cell_sheet(imports.CELL_MAX + 1))
+    xlsx_with_sheet(tmp_path / "cell.xlsx", huge_cell_sheet(tables.CELL_MAX + 1))
     refused_quickly("import", "instagram", tmp_path / "cell.xlsx", "--db", tmp_path / "x.db",
                     words=["cell.xlsx, row 2, column 'name'", "50,001 characters", "50,000"])
 
@@ -110,7 +112,7 @@ def test_xlsx_row_numbered_past_the_row_limit_is_refused_quickly(tmp_path):
         f.write(b'<row r="5000000">' + text_cell("A5000000", "anna") + b"</row>" + SHEET_TAIL)
     path = xlsx_with_sheet(tmp_path / "far.xlsx", write)
     start = time.perf_counter()
-    with pytest.raises(ImportFileError, match=r"^far\.xlsx: more than 1,000,000 rows: split it"):
+    with pytest.raises(SheetError, match=r"^far\.xlsx: more than 1,000,000 rows: split it"):
         read_rows(path)
     assert time.perf_counter() - start < QUICK  # a million blank rows walked, no more
 
@@ -141,14 +143,14 @@ def test_csv_with_a_ten_megabyte_field_names_the_row(tmp_path):
 
 
 def test_file_past_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 1_000)
+    monkeypatch.setattr(tables, "MAX_FILE_BYTES", 1_000)
     path = write_csv(tmp_path / "big.csv", [["handle", "followers"]] + [[f"user{n}", n] for n in range(200)])
     refused_quickly("import", "instagram", path, "--db", tmp_path / "x.db",
                     words=["big.csv", "bytes, more than the 1,000 a file may have", "split"])
 
 
 def test_rows_past_the_row_limit_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 10)
+    monkeypatch.setattr(tables, "MAX_ROWS", 10)
     path = write_csv(tmp_path / "long.csv", [["handle", "followers"]] + [[f"user{n}", n] for n in range(9)])
     assert len(read_rows(path)[1]) == 9  # ten rows with the header: at the limit
     write_csv(path, [["handle", "followers"]] + [[f"user{n}", n] for n in range(10)])
@@ -157,18 +159,18 @@ def test_rows_past_the_row_limit_are_refused(tmp_path, monkeypatch):
 
 
 def test_columns_past_the_column_limit_are_refused(tmp_path):
-    header = ["handle"] + [f"extra{n}" for n in range(imports.MAX_COLUMNS)]
-    path = write_csv(tmp_path / "wide.csv", [header, ["anna"] + [""] * imports.MAX_COLUMNS])
+    header = ["handle"] + [f"extra{n}" for n in range(tables.MAX_COLUMNS)]
+    path = write_csv(tmp_path / "wide.csv", [header, ["anna"] + [""] * tables.MAX_COLUMNS])
     refused_quickly("import", "instagram", path, "--db", tmp_path / "x.db",
                     words=["wide.csv, row 1", "more than 200 columns"])
-    write_csv(path, [header[:-1], ["anna"] + [""] * (imports.MAX_COLUMNS - 1)])
-    assert len(read_rows(path)[0]) == imports.MAX_COLUMNS
+    write_csv(path, [header[:-1], ["anna"] + [""] * (tables.MAX_COLUMNS - 1)])
+    assert len(read_rows(path)[0]) == tables.MAX_COLUMNS
 
 
 def test_cells_past_the_cell_limit_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_CELLS", 20)
+    monkeypatch.setattr(tables, "MAX_CELLS", 20)
     path = write_csv(tmp_path / "cells.csv", [["handle", "name"]] + [[f"u{n}", "x"] for n in range(11)])
-    with pytest.raises(ImportFileError, match=r"^cells\.csv, row 12: more than 20 cells \(rows × 2 columns\)"):
+    with pytest.raises(SheetError, match=r"^cells\.csv, row 12: more than 20 cells \(rows × 2 columns\)"):
         read_rows(path)
 
 
@@ -269,12 +271,30 @@ def test_plan_refuses_a_ten_megabyte_price_cell(store_with_audience, tmp_path):
 
 
 # member ids of pagescout audience --target-members -------------------------------------------------------
-def test_member_ids_read_as_the_cli_reads_them_today(tmp_path):
-    from cli import read_member_ids as cli_reader
-
+def test_member_ids_read_as_the_cli_reads_them(tmp_path):
     path = tmp_path / "ids.csv"
     path.write_text("\ufeffuser_id,name\n1,Anna\n\n 2 \n3;x\n", encoding="utf-8")
-    assert imports.read_member_ids(path) == cli_reader(path) == ["1", "2", "3;x"]
+    assert read_member_ids(path) == ["1", "2", "3;x"]
+    # The command line reads the same three ids: a header, a blank line, a space or the ";" read otherwise
+    # would not make "3 of 3" of a stored audience of exactly these members.
+    wb = Workbook()
+    for row in (["handle", "member_id"], ["alice.bsky.social", "1"], ["alice.bsky.social", "2"],
+                ["alice.bsky.social", "3;x"], ["bob.bsky.social", "1"], ["bob.bsky.social", "4"]):
+        wb.active.append(row)
+    wb.save(tmp_path / "audience.xlsx")
+    db = tmp_path / "a.db"
+    assert invoke("import", "bluesky", tmp_path / "audience.xlsx", "--db", db).exit_code == 0
+    result = invoke("audience", "--target-members", path, "--platform", "bluesky", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "ids.csv: 3 of 3 member ids are in stored bluesky audiences" in result.output
+    assert "target audience: 3 stored members" in result.output
+
+
+def test_member_ids_past_a_limit_are_one_line_on_the_command_line(store_with_audience, tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("id\n1\n" + "2" * 1_001 + "\n", encoding="utf-8")
+    refused_quickly("audience", "--target-members", path, "--platform", "instagram", "--db", store_with_audience,
+                    words=["ids.csv, line 3: 1,001 characters, more than the 1,000 a member id may have"])
 
 
 @pytest.mark.parametrize("content, message", [
@@ -286,8 +306,8 @@ def test_member_ids_within_the_limits(tmp_path, content, message):
     path = tmp_path / "ids.csv"
     path.write_text(content, encoding="utf-8")
     start = time.perf_counter()
-    with pytest.raises(ImportFileError, match=message):
-        imports.read_member_ids(path)
+    with pytest.raises(SheetError, match=message):
+        read_member_ids(path)
     assert time.perf_counter() - start < QUICK
 
 

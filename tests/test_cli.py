@@ -12,10 +12,8 @@ import sqlite3
 
 import pytest
 from openpyxl import load_workbook
-from typer.main import get_command
 
 import crawler.spiders
-from cli import app
 from conftest import REPO, invoke, one_line_error, run_cli
 from crawler.basespider import PlatformSpider
 from crawler.sample_site import SampleTelegram
@@ -179,28 +177,6 @@ def test_unknown_crawl_platform_exits_2():
 def test_version():
     result = invoke("--version")
     assert result.exit_code == 0 and re.match(r"pagescout \d+\.\d+", result.output)
-
-
-# help and docs -------------------------------------------------------------------------------------------
-def commands(group=None, prefix=()):
-    group = group or get_command(app)
-    for name, command in group.commands.items():
-        if hasattr(command, "commands"):
-            yield from commands(command, prefix + (name,))
-        else:
-            yield prefix + (name,)
-
-
-@pytest.mark.parametrize("path", sorted(commands()), ids=" ".join)
-def test_every_command_has_help_with_example(path):
-    result = invoke(*path, "--help")
-    assert result.exit_code == 0
-    assert "Example: pagescout " + " ".join(path) in result.output
-
-
-@pytest.mark.parametrize("path", sorted(commands()), ids=" ".join)
-def test_every_command_is_in_readme(path):
-    assert f"pagescout {' '.join(path)}" in (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_spider_naming_rule():

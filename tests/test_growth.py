@@ -146,7 +146,7 @@ def test_history_accepts_the_handle_as_written_elsewhere(db):
 
 
 @pytest.mark.parametrize("account, words", [
-    ("telegram:nobody", ["telegram:nobody", "no account"]),
+    ("telegram:nobody", ["telegram:nobody", "not in the database"]),
     ("durov", ["platform:handle"]),
     ("myspace:durov", ["myspace", "telegram"]),
 ])

@@ -142,13 +142,13 @@ def test_redact_keeps_other_parameters():
 
 
 def test_a_bug_is_one_line_on_the_terminal_and_its_traceback_in_the_log(tmp_path, monkeypatch):
-    import cli
+    from commands import shortlist
     from conftest import invoke
 
     def broken(*args, **kwargs):
         raise KeyError("https://api.vk.com/method/wall.get?access_token=SECRET")
 
-    monkeypatch.setattr(cli, "_load_shortlist", broken)
+    monkeypatch.setattr(shortlist, "ranked_pages", broken)
     db = tmp_path / "p.db"
     result = invoke("rank", "--db", db)
     assert result.exit_code == 1

@@ -90,7 +90,7 @@ def test_kind_option_overrides(tmp_path):
 
 def test_crawlable_platform_handles_follow_the_spider(tmp_path):
     path = write_csv(tmp_path / "tg.csv", [["handle", "followers"], ["https://t.me/Durov", "10"]])
-    kind, batch = read_import(path, "telegram", spider_cls=__import__("cli").spiders()["telegram"])
+    kind, batch = read_import(path, "telegram")
     assert kind == "accounts" and batch["Account"][0]["handle"] == "durov"
 
 
@@ -102,10 +102,8 @@ def test_audience_kind_plurals(tmp_path):
 
 
 def test_blog_handles_match_the_crawler(tmp_path):
-    from crawler.spiders.rss import RssSpider
-
     path = write_csv(tmp_path / "blogs.csv", [["handle", "name"], ["https://www.example.org/notes/", "Notes"]])
-    kind, batch = read_import(path, "rss", spider_cls=RssSpider)
+    kind, batch = read_import(path, "rss")
     assert batch["Account"][0]["handle"] == "example.org/notes"
 
 

@@ -16,8 +16,8 @@ from cli import app
 from crawler.store import Store
 from ranking.engagement import account_metrics
 from ranking.quality import (
-    COLUMNS as QUALITY_COLUMNS,
     FEATURES,
+    QUALITY_OUTPUT_COLUMNS,
     audience_flags,
     bot_share,
     engagement_rules,
@@ -29,7 +29,8 @@ from ranking.quality import (
     views_text,
     wilson,
 )
-from ranking.shortlist import COLUMNS, RATE_COLUMNS, shortlist
+from ranking.frames import Frames
+from ranking.shortlist import RATE_COLUMNS, SHORTLIST_COLUMNS, ShortlistOptions, shortlist
 
 NOW = pd.Timestamp("2026-11-26 12:00", tz="UTC")
 DAY = pd.Timedelta(days=1)
@@ -323,11 +324,11 @@ def tiny_frames():
 
 def test_shortlist_adds_the_quality_columns_after_the_existing_ones():
     accounts, posts, links, audience, signals = tiny_frames()
-    table = shortlist(accounts, posts, links, audience=audience, signals=signals, now=NOW)
+    table = shortlist(Frames(accounts, posts, links, audience=audience, signals=signals), ShortlistOptions(now=NOW))
     start = list(table.columns).index("bot_share")
-    assert list(table.columns)[start:start + len(QUALITY_COLUMNS)] == QUALITY_COLUMNS
+    assert list(table.columns)[start:start + len(QUALITY_OUTPUT_COLUMNS)] == QUALITY_OUTPUT_COLUMNS
     assert start > list(table.columns).index("audience_sampled")  # after the existing ones
-    assert all(col in COLUMNS and COLUMNS[col] for col in QUALITY_COLUMNS)
+    assert all(col in SHORTLIST_COLUMNS and SHORTLIST_COLUMNS[col] for col in QUALITY_OUTPUT_COLUMNS)
     assert {"bot_share", "growth_30d", "warm", "cooling", "cold"} <= set(RATE_COLUMNS)
     rows = table.set_index("handle")
     assert rows.loc["botty", "bot_share"] == pytest.approx(0.8)  # member 5 has an avatar, 6–9 deactivated
@@ -340,7 +341,8 @@ def test_shortlist_adds_the_quality_columns_after_the_existing_ones():
 
 def test_max_bot_share_drops_known_bad_pages_only():
     accounts, posts, links, audience, signals = tiny_frames()
-    table = shortlist(accounts, posts, links, audience=audience, signals=signals, now=NOW, max_bot_share=0.3)
+    table = shortlist(Frames(accounts, posts, links, audience=audience, signals=signals),
+                      ShortlistOptions(now=NOW, max_bot_share=0.3))
     assert sorted(table["handle"]) == ["clean", "unknown"]
     assert table["rank"].tolist() == [1, 2]
 
@@ -388,8 +390,8 @@ def test_shortlist_flags_a_follower_spike_and_fills_growth():
     followers[30:] = [f + 400 for f in followers[30:]]  # +40% from day 29 to day 30 … over one day
     snapshots = pd.DataFrame({"platform": "mastodon", "account": "clean", "date": days, "followers": followers})
     snapshots = snapshots.drop(index=29)  # … so over two days: 1140 → 1550
-    rows = shortlist(accounts, posts, links, audience=audience, signals=signals, snapshots=snapshots,
-                     now=NOW).set_index("handle")
+    rows = shortlist(Frames(accounts, posts, links, audience=audience, signals=signals, snapshots=snapshots),
+                     ShortlistOptions(now=NOW)).set_index("handle")
     assert rows.loc["clean", "quality_flags"] == "small sample: 5 members checked; +36% followers in 2 days"
     # audience 0.5 × 1 + growth 0.2 × (1 − 0.5), over the 0.7 known
     assert rows.loc["clean", "quality"] == pytest.approx(100 * (0.5 + 0.1) / 0.7, abs=0.05)

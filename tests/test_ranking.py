@@ -9,7 +9,8 @@ import pytest
 
 from ranking.engagement import account_metrics, citations, interactions, posts_per_week
 from ranking.score import score
-from ranking.shortlist import COLUMNS, shortlist
+from ranking.frames import Frames
+from ranking.shortlist import SHORTLIST_COLUMNS, ShortlistOptions, shortlist
 
 
 def frames():
@@ -106,13 +107,13 @@ def test_custom_weights_validated():
 
 
 def test_shortlist_columns_in_documented_order():
-    table = shortlist(*frames())
+    table = shortlist(Frames(*frames()))
     assert list(table.columns)[:14] == ["rank", "platform", "handle", "name", "url", "followers", "posts",
                                         "posts_per_week", "median_views", "reach_rate", "er_views",
                                         "er_followers", "citations", "score"]
-    assert set(table.columns) <= set(COLUMNS)
+    assert set(table.columns) <= set(SHORTLIST_COLUMNS)
     assert table["handle"].tolist()[0] == "a"
-    assert len(shortlist(*frames(), top=1)) == 1
+    assert len(shortlist(Frames(*frames()), ShortlistOptions(top=1))) == 1
 
 
 def test_replies_are_not_publications():

@@ -15,7 +15,7 @@ from conftest import FILES, make_spider, run_cli
 from crawler.basespider import SeedError
 from crawler.items import Account, Link, Post
 from crawler.spiders.rss import RssSpider, same_as_target, site_handle
-from ranking.shortlist import COLUMNS, same_as_pages
+from ranking.shortlist import SHORTLIST_COLUMNS, same_as_pages
 
 SITE = "https://www.runner-blog.example/"
 FEED = "https://www.runner-blog.example/feed.xml"
@@ -218,7 +218,7 @@ def test_same_as_pages_both_ways():
                           "dst": ["telegram:durov", "vk:club1", "b"], "kind": ["same_as", "same_as", "mention"]})
     got = same_as_pages(links, pd.Series(["rss", "telegram", "telegram"]), pd.Series(["blog.example", "durov", "a"]))
     assert got == ["telegram:durov, vk:club1", "rss:blog.example", None]
-    assert list(COLUMNS)[-1] == "same_as" or "same_as" in COLUMNS
+    assert list(SHORTLIST_COLUMNS)[-1] == "same_as" or "same_as" in SHORTLIST_COLUMNS
 
 
 # a whole crawl against a local site -----------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from ranking.score import DEFAULT_WEIGHTS, V2_WEIGHTS, apply_filters, brief_weights, score
-from ranking.shortlist import COLUMNS, RELEVANCE_COLUMNS, shortlist
+from ranking.frames import Frames
+from ranking.shortlist import RELEVANCE_COLUMNS, SHORTLIST_COLUMNS, ShortlistOptions, shortlist
 from test_ranking import frames
 
 
@@ -85,8 +86,8 @@ def test_apply_filters_drop_what_is_known_to_fail():
 
 
 def test_shortlist_without_brief_is_v1_with_new_columns_appended():
-    table = shortlist(*frames())
-    assert set(RELEVANCE_COLUMNS) <= set(table.columns) and set(table.columns) <= set(COLUMNS)
+    table = shortlist(Frames(*frames()))
+    assert set(RELEVANCE_COLUMNS) <= set(table.columns) and set(table.columns) <= set(SHORTLIST_COLUMNS)
     assert table["relevance"].isna().all()
     assert table["handle"].tolist()[0] == "a"
     a = table.set_index("handle").loc["a"]
@@ -97,8 +98,8 @@ def test_shortlist_without_brief_is_v1_with_new_columns_appended():
 def test_shortlist_with_keywords_filters_and_exclusions():
     accounts, posts, links = frames()
     accounts["description"] = ["Тренировки и бег каждый день", "Рецепты супов", "Йога и тренировки", None]
-    table = shortlist(accounts, posts, links, keywords=["тренировка"], filters={"min_followers": 500},
-                      exclude=[("telegram", "c")])
+    table = shortlist(Frames(accounts, posts, links), ShortlistOptions(
+        keywords=("тренировка",), filters={"min_followers": 500}, exclude=(("telegram", "c"),)))
     assert table["handle"].tolist() == ["a", "b"]  # c excluded; b (4000) and a (1000) pass min_followers
     rel = table.set_index("handle")["relevance"]
     assert rel["a"] > rel["b"]

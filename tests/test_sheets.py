@@ -1,4 +1,4 @@
-"""sheets/: the prices reader called directly, as the CLI calls it, and money as spreadsheets write it."""
+"""sheets/: the prices reader called directly, as the CLI calls it (its cells: test_cells.py)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,35 @@ import math
 
 import pytest
 
-from sheets.readers import money, read_prices
+from sheets.readers import read_prices
 from sheets.writers import SheetError
 
 
-@pytest.mark.parametrize("text,value", [("1200", 1200.0), ("12.50", 12.5), ("1 000,50", 1000.5),
-                                        ("1,000.50", 1000.5), ("1\u00a0000", 1000.0), (750, 750.0)])
-def test_money_as_spreadsheets_write_it(text, value):
-    assert money(text, "p.csv row 2", "price", allow_zero=False) == value
+def as_given(account, where):
+    return tuple(account.split(":"))
 
 
-@pytest.mark.parametrize("text,words", [("abc", "not a number"), ("-5", "positive"), ("0", "positive"),
-                                        ("inf", "positive")])
-def test_money_that_is_no_price_names_row_and_column(text, words):
-    with pytest.raises(SheetError, match=f"p.csv row 2, column price: .*{words}"):
-        money(text, "p.csv row 2", "price", allow_zero=False)
+@pytest.mark.parametrize("text,value", [("1200", 1200.0), ("12.50", 12.5), ('"1 000,50"', 1000.5),
+                                        ('"1,000.50"', 1000.5), ("1\u00a0000", 1000.0)])
+def test_prices_as_spreadsheets_write_them(tmp_path, text, value):
+    path = tmp_path / "p.csv"
+    path.write_text(f"platform,handle,price\nvk,a,{text}\n", encoding="utf-8")
+    assert read_prices(path, as_given)["price"].tolist() == [value]
+
+
+@pytest.mark.parametrize("row,message", [
+    ("vk,a,abc,", "column price: 'abc' is not a number (write e.g. 1200 or 12.50)"),
+    ("vk,a,-5,", "column price: -5 must be a positive number"),
+    ("vk,a,0,", "column price: 0 must be a positive number"),
+    ("vk,a,inf,", "column price: inf must be a positive number"),
+    ("vk,a,1,-1", "column expected_reach: -1 must be a non-negative number"),
+])
+def test_a_price_that_is_no_price_names_row_and_column(tmp_path, row, message):
+    path = tmp_path / "p.csv"
+    path.write_text(f"platform,handle,price,expected_reach\n{row}\n", encoding="utf-8")
+    with pytest.raises(SheetError) as error:
+        read_prices(path, as_given)
+    assert str(error.value) == f"p.csv row 2, {message}"
 
 
 def test_prices_are_resolved_through_the_callers_accounts(tmp_path):
@@ -45,4 +59,4 @@ def test_a_placement_listed_twice_is_refused(tmp_path):
     path = tmp_path / "prices.csv"
     path.write_text("platform,handle,price\nvk,a,1\nvk,a,2\n", encoding="utf-8")
     with pytest.raises(SheetError, match="row 3: vk:a is listed twice"):
-        read_prices(path, lambda account, where: tuple(account.split(":")))
+        read_prices(path, as_given)

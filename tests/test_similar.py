@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ranking.similar import SIMILAR_COLUMNS, citers, jaccard, similar
+from ranking.similar import SIMILAR_COLUMNS, citers, set_jaccard, similar
 
 AUDIENCE = {"q": range(1, 11), "a": [*range(1, 9), 20], "b": [1, 2, 3]}
 
@@ -28,9 +28,9 @@ def store_frames():
     return accounts, posts, links, audience
 
 
-def test_jaccard_and_citers():
-    assert jaccard({1, 2}, {2, 3}) == pytest.approx(1 / 3)
-    assert jaccard(set(), set()) == 0
+def test_set_jaccard_and_citers():
+    assert set_jaccard({1, 2}, {2, 3}) == pytest.approx(1 / 3)
+    assert set_jaccard(set(), set()) == 0
     _, _, links, _ = store_frames()
     assert citers(links)[("telegram", "q")] == {"x1", "x2"}  # the follow does not cite
 

@@ -43,8 +43,10 @@ from scrapy.http import TextResponse
 from w3lib.html import remove_tags, replace_entities
 
 from crawler.basespider import InvalidAnswer, PlatformSpider, SeedError
+from crawler.feeds import feed_selector
 from crawler.fields import TEXT_MAX, clean_text
 from crawler.items import Account, Link, Post
+from crawler.platforms import account_from_url
 
 NS = {"atom": "http://www.w3.org/2005/Atom", "slash": "http://purl.org/rss/1.0/modules/slash/",
       "content": "http://purl.org/rss/1.0/modules/content/", "dc": "http://purl.org/dc/elements/1.1/",
@@ -52,13 +54,7 @@ NS = {"atom": "http://www.w3.org/2005/Atom", "slash": "http://purl.org/rss/1.0/m
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
 FEED_NAMES = re.compile(r"^(feed|rss|atom|index\.xml|feed\.xml|rss\.xml|atom\.xml|.*\.(rss|atom|xml))$", re.I)
 HOST = re.compile(r"^(localhost|\d{1,3}(\.\d{1,3}){3}|([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*)$")
-# A Bluesky profile is named by its handle (a domain name, as HOST) or its DID.
-BLUESKY_DID = re.compile(r"^did:(plc:[a-z2-7]{24}|web:[a-z0-9.\-%:]{1,253})$")
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')\]]+")
-# Hosts where /@name is not a Mastodon profile.
-NOT_MASTODON = {"medium.com", "www.medium.com", "tiktok.com", "www.tiktok.com", "threads.net", "www.threads.net",
-                "youtube.com", "www.youtube.com", "m.youtube.com", "substack.com", "www.substack.com",
-                "pinterest.com", "www.pinterest.com", "dribbble.com", "vimeo.com"}
 # Sites linked so often that they are never someone's blog: no mention link, never crawled.
 NOT_BLOGS = {"t.me", "telegram.me", "vk.com", "m.vk.com", "youtube.com", "youtu.be", "bsky.app", "twitter.com",
              "x.com", "facebook.com", "instagram.com", "github.com", "google.com", "wikipedia.org", "linkedin.com",
@@ -87,13 +83,6 @@ def safe_url(base: str, href: str) -> str | None:
     return url
 
 
-def _host(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
-
-
 def profile_links(response, base: str) -> set[str]:
     """``same_as`` targets of a site page: links in its header, navigation, footer or profile blocks, and
     ``rel="me"`` links (see the module docstring)."""
@@ -119,46 +108,10 @@ def site_handle(url: str, feed: bool = False) -> str:
     return "/".join([host, *segments])
 
 
-#: Longest ``same_as`` target kept: the longest handle any platform allows, with room to spare.
-TARGET_MAX = 300
-
-
 def same_as_target(url: str) -> str | None:
-    """``<platform>:<handle>`` for a link to a profile on a platform pagescout knows, else ``None``."""
-    try:
-        target = _same_as_target(url)
-    except ValueError:  # a URL urlsplit cannot read
-        return None
-    # The handle comes from a stranger's link: it must be one a store and a later crawl can take.
-    return target if target and len(target) <= TARGET_MAX and clean_text(target, TARGET_MAX) == target else None
-
-
-def _same_as_target(url: str) -> str | None:
-    from crawler.spiders.telegram import handle_from_url
-    from crawler.spiders.vk import page_from_url
-    from crawler.spiders.youtube import channel_from_url
-
-    host = _host(url)
-    if not host:
-        return None
-    if host in ("t.me", "www.t.me", "telegram.me", "www.telegram.me", "telegram.dog"):
-        found = handle_from_url(url)
-        return f"telegram:{found[0]}" if found else None
-    if host.endswith(("vk.com", "vk.ru")):
-        found = page_from_url(url)
-        return f"vk:{found}" if found else None
-    if host in ("youtube.com", "www.youtube.com", "m.youtube.com"):
-        found = channel_from_url(url)
-        return f"youtube:{found}" if found else None
-    if host in ("bsky.app", "www.bsky.app"):
-        segments = [s for s in urlsplit(url).path.split("/") if s]
-        name = segments[1].lower() if len(segments) >= 2 and segments[0] == "profile" else ""
-        return f"bluesky:{name}" if BLUESKY_DID.fullmatch(name) or HOST.fullmatch(name) else None
-    segments = [s for s in urlsplit(url).path.split("/") if s]
-    if (host not in NOT_MASTODON and HOST.fullmatch(host) and len(segments) == 1
-            and re.fullmatch(r"@[A-Za-z0-9_]{1,30}", segments[0])):
-        return f"mastodon:{segments[0][1:].lower()}@{host}"
-    return None
+    """``<platform>:<handle>`` for a link to a profile on a platform pagescout knows, else ``None``
+    (``crawler.platforms.account_from_url``, where each platform's link rules are)."""
+    return account_from_url(url)
 
 
 def html_to_text(html: str | None) -> str:
@@ -187,27 +140,6 @@ def parse_date(value: str | None) -> datetime | None:
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
-# A character reference: lxml turns one to a lone surrogate (&#xD800;) into bytes it then cannot decode
-# itself (UnicodeDecodeError on reading the text), so references to what XML forbids go before parsing.
-_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
-
-
-def _xml_char_ref(match: re.Match) -> str:
-    hex_digits, digits = match.groups()
-    if len(hex_digits or digits) > 8:
-        return ""
-    code = int(hex_digits, 16) if hex_digits else int(digits)
-    allowed = (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
-               or 0x10000 <= code <= 0x10FFFF)
-    return match.group(0) if allowed else ""
-
-
-def feed_selector(response) -> scrapy.Selector:
-    """A feed's XML tree, leniently parsed (lxml recovers what it can of broken XML), from any response."""
-    text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
-    return scrapy.Selector(text=_CHAR_REF.sub(_xml_char_ref, text), type="xml")
 
 
 def hrefs(html: str | None, base: str) -> list[str]:

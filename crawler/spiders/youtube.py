@@ -38,11 +38,11 @@ from scrapy.http import TextResponse
 
 from crawler.apikeys import scrub, secret
 from crawler.basespider import InvalidAnswer, PlatformSpider, SeedError
+from crawler.feeds import feed_selector
 from crawler.fields import as_dict, as_list, clean_text
 from crawler.items import Account, Link, Post
 from crawler.sampling import AUDIENCE_LIMIT, AudienceSampler, known_fields
 from crawler.social import json_body
-from crawler.spiders.rss import feed_selector
 
 CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
 HANDLE = re.compile(r"^@[A-Za-z0-9_.\-·]{3,30}$")

@@ -1,0 +1,55 @@
+"""``pagescout history`` and ``similar``: one page's follower history, and the pages most like it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from commands.common import DbOption, OutOption, echo_table, say
+from crawler.platforms import find_account, parse_account, platform
+from crawler.store import load_frames
+from ranking.growth import follower_history
+from ranking.similar import similar as lookalikes
+from sheets.terminal import history_lines, similar_text
+from sheets.writers import write_similar
+
+
+def history(
+    account: Annotated[str, typer.Argument(help="The page as platform:handle (telegram:durov).", show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Print a page's follower history with a sparkline, its 30/90-day growth and the follower spikes found.
+
+    \b
+    Example: pagescout history telegram:durov
+    """
+    name = platform(parse_account(account)[0]).name
+    frames = load_frames(db, name, parts=("accounts", "snapshots"))
+    key = find_account(account, frames.account_keys() | frames.with_snapshots())
+    for line in history_lines(f"{key[0]}:{key[1]}", follower_history(frames.snapshots, key[1])):
+        echo_table(line)
+
+
+def similar(
+    account: Annotated[str, typer.Argument(help="The account to find lookalikes of, as platform:handle.",
+                                           show_default=False)],
+    top: Annotated[int, typer.Option("--top", "-n", min=1, help="Show the N most alike.")] = 20,
+    out: OutOption = None,
+    db: DbOption = None,
+) -> None:
+    """Find the pages most like a given one: shared audience, cited by the same pages, similar texts.
+
+    \b
+    Example: pagescout similar telegram:run_spb --top 10 --out lookalikes.xlsx
+    """
+    frames = load_frames(db, parts=("accounts", "posts", "links", "audience"))
+    key = find_account(account, frames.account_keys())
+    table = lookalikes(key, frames.accounts, frames.posts, frames.links, audience=frames.audience, top=top)
+    if table.empty:
+        say(f"no page shares an audience, a citer or words with {key[0]}:{key[1]} yet")
+    else:
+        echo_table(similar_text(table))
+    if out is not None:
+        write_similar(out, table)
+        say(f"wrote {len(table)} lookalikes to {out}")

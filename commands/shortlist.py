@@ -1,0 +1,134 @@
+"""``pagescout rank``, ``export`` and ``demo``: the ranked shortlist on the terminal, in a file, and the
+whole flow offline on bundled sample channels."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from commands.common import (DbOption, Format, PlatformOption, TopOption, echo_table, say, writable)
+from crawler.brief import load_brief
+from crawler.platforms import find_account, split_accounts
+from crawler.store import Store, load_frames
+from ranking.shortlist import ShortlistOptions, shortlist
+from sheets.terminal import shortlist_text, terminal_safe
+from sheets.writers import csv_text, json_text, write_shortlist
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample" / "telegram.json"
+DEMO_OUT = ROOT / "data" / "demo"
+
+BriefOption = Annotated[Path | None, typer.Option(
+    "--brief", help="Rank by a brief (TOML, see data/brief.toml): relevance to its keywords, its weights and "
+                    "filters; its targets are left out of the list.", show_default=False)]
+MaxBotShareOption = Annotated[float | None, typer.Option(
+    "--max-bot-share", min=0, max=1, help="Drop pages whose bot_share is above this (0.3 = 30%); pages whose bot "
+                                          "share is unknown stay.", show_default=False)]
+
+
+def ranked_pages(db: str | None, platform: str | None = None, top: int | None = None,
+                 targets: list[str] | None = None, max_bot_share: float | None = None,
+                 brief_path: Path | None = None):
+    """The shortlist table (a DataFrame) from the database: the brief read once, the frames loaded once, ``--target``
+    accounts resolved against what is stored, then ``ranking.shortlist``."""
+    brief = load_brief(brief_path) if brief_path is not None else None
+    frames = load_frames(db, platform)
+    known = frames.known_accounts()
+    resolved = tuple(find_account(text, known, "--target: ") for text in split_accounts(targets))
+    options = ShortlistOptions.from_brief(brief, platform=platform, top=top, max_bot_share=max_bot_share,
+                                          targets=resolved, now=datetime.now(timezone.utc))
+    return shortlist(frames, options)
+
+
+def nothing_ranked(db: str | None, platform: str | None) -> str:
+    with Store(db, create=False) as store:
+        present = sorted(store.platforms())
+    if platform and present:
+        return f"no {platform} pages to rank (the database has {', '.join(present)}); or the filters removed all"
+    return "no ranked pages: crawl or import some first (pagescout crawl telegram …, pagescout import …)"
+
+
+def rank(
+    platform: PlatformOption = None,
+    top: TopOption = 20,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, csv or json on stdout.")] = Format.table,
+    db: DbOption = None,
+    max_bot_share: MaxBotShareOption = None,
+    brief: BriefOption = None,
+) -> None:
+    """Rank the crawled pages and print the table.
+
+    \b
+    Example: pagescout rank --platform telegram --top 10
+    """
+    table = ranked_pages(db, platform, top, max_bot_share=max_bot_share, brief_path=brief)
+    if table.empty:
+        say(nothing_ranked(db, platform))
+    elif fmt is Format.table:
+        echo_table(shortlist_text(table))
+    elif fmt is Format.csv:
+        typer.echo(terminal_safe(csv_text(table), keep_newlines=True), nl=False)
+    else:
+        typer.echo(json_text(table))
+
+
+def export(
+    out: Annotated[Path, typer.Argument(help="Output file: .xlsx, .csv or .json.", show_default=False,
+                                        callback=writable)],
+    platform: PlatformOption = None,
+    top: TopOption = None,
+    db: DbOption = None,
+    target: Annotated[list[str] | None, typer.Option(
+        "--target", "-t", help="Add target_overlap and affinity with the audience of these accounts (platform:handle; "
+                               "repeat it or separate with commas).", show_default=False)] = None,
+    max_bot_share: MaxBotShareOption = None,
+    brief: BriefOption = None,
+) -> None:
+    """Write the ranked shortlist to a spreadsheet (.xlsx), .csv or .json.
+
+    \b
+    Example: pagescout export shortlist.xlsx --platform telegram --top 50
+    """
+    table = ranked_pages(db, platform, top, target, max_bot_share=max_bot_share, brief_path=brief)
+    write_shortlist(out, table)
+    say(f"wrote {len(table)} pages to {out}")
+    if table.empty:
+        say(nothing_ranked(db, platform))
+    for note in table.attrs.get("notes", []):  # e.g. a platform too small for the engagement anomaly model
+        say(f"note: {note}")
+
+
+def demo(
+    out: Annotated[Path, typer.Option(help="Where to write the shortlist.", callback=writable)]
+    = DEMO_OUT / "shortlist.xlsx",
+) -> None:
+    """The whole flow offline: crawl the bundled sample channels from a local server, rank, export.
+
+    The sample channels (data/sample/telegram.json) are synthetic, written to look like real ones.
+
+    \b
+    Example: pagescout demo --out /tmp/shortlist.xlsx
+    """
+    from crawler.run import crawl
+    from crawler.sample_site import SampleTelegram
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    db = out.parent / "demo.db"
+    for stale in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        stale.unlink(missing_ok=True)
+    spec = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    with SampleTelegram(spec) as site:
+        say(f"serving {len(spec['channels'])} sample channels at {site.url}")
+        summary = crawl("telegram", spec["seeds"], db=str(db), depth=2, max_posts=60, delay=0, base_url=site.url,
+                        progress=False, resume=False)
+    for line in summary.lines():
+        say(line)
+    table = ranked_pages(str(db))
+    write_shortlist(out, table)
+    echo_table(shortlist_text(table.head(10)))
+    say(f"\nwrote {len(table)} ranked channels to {out}")
+
