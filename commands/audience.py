@@ -13,7 +13,7 @@ import typer
 
 from commands.common import (DbOption, Kind, KindOption, MoreTargets, OutOption, TargetOption, echo_table, fail,
                              platform_option, say)
-from crawler.brief import load_brief
+from sheets.brief import load_brief
 from crawler.platforms import find_account, parse_account, platform, split_accounts
 from crawler.store import Store, load_frames
 from ranking.overlap import Audiences, affinity_table, compare_audiences, target_mask

@@ -11,7 +11,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from crawler.basespider import SeedError
-from crawler.brief import BriefError
+from sheets.brief import BriefError
 from crawler.platforms import AccountError, UnknownPlatform, platform
 from crawler.store import StoreError
 from ranking.overlap import AudienceError

@@ -313,7 +313,7 @@ def discover(
     \b
     Example: pagescout discover data/brief.toml --max-requests 800
     """
-    from crawler.brief import load_brief
+    from sheets.brief import load_brief
     from crawler.run import CrawlAlreadyRunning, discovery_plans, prepare_db, run_discovery
 
     brief = load_brief(brief_path)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from commands.common import (DbOption, Format, PlatformOption, TopOption, echo_table, say, writable)
-from crawler.brief import load_brief
+from sheets.brief import load_brief
 from crawler.platforms import find_account, split_accounts
 from crawler.store import Store, load_frames
 from ranking.shortlist import ShortlistOptions, shortlist

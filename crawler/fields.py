@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 INT64_MAX = 2**63 - 1
@@ -89,14 +90,19 @@ def clean_text(value, limit: int = TEXT_MAX) -> str | None:
 
 
 def as_date(value) -> datetime | None:
-    """An aware UTC datetime from a datetime or an ISO 8601 string, between 1990 and two days from now."""
+    """An aware UTC datetime from a datetime, an ISO 8601 string (APIs, Atom) or an RFC 822 one (RSS
+    ``pubDate``), between 1990 and two days from now."""
     if isinstance(value, datetime):
         when = value
-    elif isinstance(value, str) and 0 < len(value) <= 64:
+    elif isinstance(value, str) and 0 < len(text := value.strip()) <= 64:
         try:
-            when = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()).replace("Z", "+00:00"))
+            when = datetime.fromisoformat(_FRACTION.sub(r"\1", text).replace("Z", "+00:00"))
         except ValueError:
-            return None
+            try:
+                when = parsedate_to_datetime(text)
+            # OverflowError: a year or offset beyond what datetime holds ("Mon, 1 Jan 99999999 …").
+            except (TypeError, ValueError, IndexError, OverflowError):
+                return None
     else:
         return None
     try:

@@ -96,7 +96,7 @@ class Focus:
     The keywords' trigrams are built once, here. A match reads at most ``MATCH_CHARS`` characters
     (at most 2,500 words, and about as many trigram occurrences as characters), so it costs
     O(occurrences × distinct keyword lengths + keywords × runs) whatever the brief and the text. With
-    the largest brief allowed (``crawler.brief``: 500 keywords and 500 negative ones of 100 characters)
+    the largest brief allowed (``sheets.brief``: 500 keywords and 500 negative ones of 100 characters)
     a match of a 50,000-character text takes about 0.05 s for prose and 0.3 s for the worst text
     (one-letter words, keywords of every length up to 50 words), where comparing run by run took 55 s
     and 35 s; a few milliseconds for a few keywords or a short context.

@@ -23,7 +23,7 @@ from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 
 from crawler.basespider import PlatformSpider, SeedError
-from crawler.brief import Brief, BriefError
+from sheets.brief import Brief, BriefError
 from crawler.extensions import redact_logs
 from crawler.platforms import spider_class
 from crawler.store import Store, resolve_db

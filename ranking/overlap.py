@@ -150,14 +150,39 @@ _FEW_AUDIENCES = 24
 
 
 def shared_counts(matrix: sp.csr_array) -> np.ndarray:
-    """``S[i, j] = |Aᵢ ∩ Aⱼ|`` for every pair of rows of a 0/1 matrix (``S[i, i] = |Aᵢ|``), dense int64.
+    r"""``S[i, j] = |Aᵢ ∩ Aⱼ|`` for every pair of rows of a 0/1 matrix (``S[i, i] = |Aᵢ|``), dense int64.
 
-    ``S = M·Mᵀ``, computed member by member: a member in d of the k audiences adds 1 to each of its
+    .. math::
+
+        S = M M^\top, \qquad S_{ij} = \sum_m M_{im} M_{jm} = |A_i \cap A_j|, \qquad S_{ii} = |A_i|
+
+    Computed member by member: a member in d of the k audiences adds 1 to each of its
     d(d−1)/2 pairs of audiences. Members are grouped by d, so one gather yields a whole group's pairs as
     flat indices ``i·k + j`` (i < j), which ``bincount`` adds into a dense k×k array. That is the same
     Σ d² work as a sparse product, with a dense accumulator instead of a sparse one: several times
     faster than scipy's ``M @ M.T``. Memory: the k×k result (8·k² bytes, 8 MB for k = 1,000) plus a
     buffer of pair indices (32 MB, more only for a member in over 2,800 of the audiences).
+
+    Parameters
+    ----------
+    matrix : csr_array
+        0/1 incidence matrix, k audiences × members (``Audiences.matrix`` or some of its rows).
+
+    Returns
+    -------
+    ndarray
+        k × k int64, symmetric, the audience sizes on the diagonal.
+
+    Examples
+    --------
+    >>> # columns: members 1, 2, 3, 4, 5, 9
+    >>> M = sp.csr_array(np.array([[1, 1, 1, 1, 0, 0],    # A = {1, 2, 3, 4}
+    ...                            [0, 0, 1, 1, 1, 0],    # B = {3, 4, 5}
+    ...                            [0, 0, 0, 1, 0, 1]]))  # C = {4, 9}
+    >>> shared_counts(M)
+    array([[4, 2, 1],
+           [2, 3, 1],
+           [1, 1, 2]])
     """
     k = matrix.shape[0]
     by_member = sp.csc_array(matrix)
@@ -203,14 +228,79 @@ def shared_counts(matrix: sp.csr_array) -> np.ndarray:
 
 
 def jaccard_from_shared(shared: np.ndarray) -> np.ndarray:
-    """``J(A, B) = |A∩B| / |A∪B| = |A∩B| / (|A| + |B| − |A∩B|)``; 0 where both are empty."""
+    r"""Jaccard similarity of every pair of audiences from their shared counts; 0 where both are empty.
+
+    The sizes are the diagonal of ``shared`` (:func:`shared_counts`), so the union needs no second pass:
+
+    .. math::
+
+        J(A, B) = \frac{|A \cap B|}{|A \cup B|} = \frac{|A \cap B|}{|A| + |B| - |A \cap B|}
+
+    Parameters
+    ----------
+    shared : ndarray
+        k × k ``|Aᵢ ∩ Aⱼ|`` with ``|Aᵢ|`` on the diagonal (:func:`shared_counts`).
+
+    Returns
+    -------
+    ndarray
+        k × k float, 0–1, 1 on the diagonal of a non-empty audience.
+
+    Examples
+    --------
+    >>> S = np.array([[4, 2, 1], [2, 3, 1], [1, 1, 2]])  # |A| = 4, |B| = 3, |C| = 2
+    >>> jaccard_from_shared(S).round(2)  # J(A, B) = 2 / (4 + 3 − 2)
+    array([[1.  , 0.4 , 0.2 ],
+           [0.4 , 1.  , 0.25],
+           [0.2 , 0.25, 1.  ]])
+    >>> jaccard_from_shared(np.array([[0, 0], [0, 3]]))  # an empty audience
+    array([[0., 0.],
+           [0., 1.]])
+
+    References
+    ----------
+    .. [1] Jaccard, P. (1912). The distribution of the flora in the alpine zone. New Phytologist 11(2), 37–50.
+    """
     sizes = np.diag(shared).astype(np.float64)
     union = sizes[:, None] + sizes[None, :] - shared
     return np.divide(shared, union, out=np.zeros(shared.shape), where=union > 0)
 
 
 def overlap_from_shared(shared: np.ndarray) -> np.ndarray:
-    """influData's overlap ``O(A, B) = |A∩B| / min(|A|, |B|)``: 1 when one audience contains the other."""
+    r"""influData's overlap of every pair of audiences: 1 when one audience contains the other.
+
+    The share of the smaller audience that the larger one also reaches (the overlap coefficient),
+    from the shared counts with the sizes on their diagonal; 0 where either audience is empty:
+
+    .. math::
+
+        O(A, B) = \frac{|A \cap B|}{\min(|A|, |B|)}
+
+    Parameters
+    ----------
+    shared : ndarray
+        k × k ``|Aᵢ ∩ Aⱼ|`` with ``|Aᵢ|`` on the diagonal (:func:`shared_counts`).
+
+    Returns
+    -------
+    ndarray
+        k × k float, 0–1.
+
+    Examples
+    --------
+    >>> S = np.array([[4, 2, 1], [2, 3, 1], [1, 1, 2]])  # |A| = 4, |B| = 3, |C| = 2
+    >>> overlap_from_shared(S).round(2)  # O(A, B) = 2 / min(4, 3)
+    array([[1.  , 0.67, 0.5 ],
+           [0.67, 1.  , 0.5 ],
+           [0.5 , 0.5 , 1.  ]])
+
+    References
+    ----------
+    .. [1] influData, audience overlap of influencers: the share of the smaller audience that is also in
+       the other.
+    .. [2] Szymkiewicz, D. (1934). Une contribution statistique à la géographie floristique. Acta Societatis
+       Botanicorum Poloniae 11(3), 249–265 (the overlap coefficient).
+    """
     sizes = np.diag(shared).astype(np.float64)
     smaller = np.minimum(sizes[:, None], sizes[None, :])
     return np.divide(shared, smaller, out=np.zeros(shared.shape), where=smaller > 0)
@@ -228,19 +318,118 @@ def _rows(audiences: Audiences, accounts) -> np.ndarray:
 
 
 def shared(audiences: Audiences, accounts: Sequence[tuple[str, str]] | None = None) -> pd.DataFrame:
-    """``|A∩B|`` for every pair of the given (platform, handle) accounts (all when None), labelled ``platform:handle``."""
+    r"""Stored members shared by every pair of the given accounts, labelled ``platform:handle``.
+
+    .. math::
+
+        \mathrm{shared}(A, B) = |A \cap B|, \qquad \mathrm{shared}(A, A) = |A|
+
+    Parameters
+    ----------
+    audiences : Audiences
+        The stored audiences.
+    accounts : sequence of (platform, handle), optional
+        The accounts to compare, in this order (all when None); ``KeyError`` for one without a stored
+        audience.
+
+    Returns
+    -------
+    DataFrame
+        accounts × accounts, int, index named ``account``.
+
+    Examples
+    --------
+    >>> audiences = Audiences.from_frame(pd.DataFrame({"platform": "vk", "account": ["a"] * 4 + ["b"] * 3 + ["c"] * 2,
+    ...                                                "kind": "follower", "member_key": [1, 2, 3, 4, 3, 4, 5, 4, 9]}))
+    >>> shared(audiences)
+             vk:a  vk:b  vk:c
+    account
+    vk:a        4     2     1
+    vk:b        2     3     1
+    vk:c        1     1     2
+    """
     rows = _rows(audiences, accounts)
     return _square(audiences, rows, shared_counts(audiences.matrix[rows]))
 
 
 def jaccard(audiences: Audiences, accounts: Sequence[tuple[str, str]] | None = None) -> pd.DataFrame:
-    """``|A∩B| / |A∪B|`` for every pair of the given accounts (0–1, 1 on the diagonal)."""
+    r"""Jaccard similarity of the stored audiences of every pair of the given accounts (0–1, 1 on the diagonal).
+
+    .. math::
+
+        J(A, B) = \frac{|A \cap B|}{|A \cup B|}
+
+    (:func:`jaccard_from_shared` of :func:`shared_counts`).
+
+    Parameters
+    ----------
+    audiences : Audiences
+        The stored audiences.
+    accounts : sequence of (platform, handle), optional
+        The accounts to compare, in this order (all when None); ``KeyError`` for one without a stored
+        audience.
+
+    Returns
+    -------
+    DataFrame
+        accounts × accounts, float, labelled ``platform:handle``.
+
+    Examples
+    --------
+    >>> audiences = Audiences.from_frame(pd.DataFrame({"platform": "vk", "account": ["a"] * 4 + ["b"] * 3 + ["c"] * 2,
+    ...                                                "kind": "follower", "member_key": [1, 2, 3, 4, 3, 4, 5, 4, 9]}))
+    >>> jaccard(audiences).round(2)  # a, b share {3, 4} of {1, 2, 3, 4, 5}
+             vk:a  vk:b  vk:c
+    account
+    vk:a      1.0  0.40  0.20
+    vk:b      0.4  1.00  0.25
+    vk:c      0.2  0.25  1.00
+
+    References
+    ----------
+    .. [1] Jaccard, P. (1912). The distribution of the flora in the alpine zone. New Phytologist 11(2), 37–50.
+    """
     rows = _rows(audiences, accounts)
     return _square(audiences, rows, jaccard_from_shared(shared_counts(audiences.matrix[rows])))
 
 
 def overlap(audiences: Audiences, accounts: Sequence[tuple[str, str]] | None = None) -> pd.DataFrame:
-    """``|A∩B| / min(|A|, |B|)`` for every pair of the given accounts (influData's overlap, 0–1)."""
+    r"""influData's overlap of the stored audiences of every pair of the given accounts (0–1).
+
+    .. math::
+
+        O(A, B) = \frac{|A \cap B|}{\min(|A|, |B|)}
+
+    (:func:`overlap_from_shared` of :func:`shared_counts`): 1 when one audience contains the other.
+
+    Parameters
+    ----------
+    audiences : Audiences
+        The stored audiences.
+    accounts : sequence of (platform, handle), optional
+        The accounts to compare, in this order (all when None); ``KeyError`` for one without a stored
+        audience.
+
+    Returns
+    -------
+    DataFrame
+        accounts × accounts, float, labelled ``platform:handle``.
+
+    Examples
+    --------
+    >>> audiences = Audiences.from_frame(pd.DataFrame({"platform": "vk", "account": ["a"] * 4 + ["b"] * 3 + ["c"] * 2,
+    ...                                                "kind": "follower", "member_key": [1, 2, 3, 4, 3, 4, 5, 4, 9]}))
+    >>> overlap(audiences, [("vk", "a"), ("vk", "b")]).round(2)  # 2 of b's 3 members follow a
+             vk:a  vk:b
+    account
+    vk:a     1.00  0.67
+    vk:b     0.67  1.00
+
+    References
+    ----------
+    .. [1] influData, audience overlap of influencers: the share of the smaller audience that is also in
+       the other.
+    """
     rows = _rows(audiences, accounts)
     return _square(audiences, rows, overlap_from_shared(shared_counts(audiences.matrix[rows])))
 
@@ -250,13 +439,52 @@ PAIRWISE = {"shared": shared, "jaccard": jaccard, "overlap": overlap}
 
 # within a set of accounts -----------------------------------------------------------------------
 def set_audience(audiences: Audiences, accounts: Sequence[tuple[str, str]]) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Each account's audience against the rest of a set S (Modash), and the set's totals (Influencity).
+    r"""Each account's audience against the rest of a set S (Modash), and the set's totals (Influencity).
 
-    Per account A of S: ``unique = |A \\ ∪(S − A)|`` (members who are in no other audience of S),
-    ``unique_pct = 100 · unique / |A|`` and ``overlapping_pct = 100 − unique_pct`` (NaN for an empty
-    audience). Totals: ``total_audience = Σ |A|`` (people reached counting repeats) and
-    ``unique_audience = |∪ A|`` (distinct people). Returns (frame with platform, handle, account,
-    audience_size, unique, unique_pct, overlapping_pct; totals dict).
+    Per account A of S: ``unique`` (members who are in no other audience of S), ``unique_pct`` and
+    ``overlapping_pct`` (NaN for an empty audience); totals of S: ``total_audience`` (people reached
+    counting repeats) and ``unique_audience`` (distinct people):
+
+    .. math::
+
+        \mathrm{unique}(A) = \Big|A \setminus \bigcup_{B \in S,\ B \ne A} B\Big|, \qquad
+        \mathrm{unique\_pct}(A) = 100 \cdot \frac{\mathrm{unique}(A)}{|A|}, \qquad
+        \mathrm{overlapping\_pct}(A) = 100 - \mathrm{unique\_pct}(A)
+
+        \mathrm{total\_audience} = \sum_{A \in S} |A|, \qquad
+        \mathrm{unique\_audience} = \Big|\bigcup_{A \in S} A\Big|
+
+    Parameters
+    ----------
+    audiences : Audiences
+        The stored audiences.
+    accounts : sequence of (platform, handle)
+        The set S; ``KeyError`` for an account without a stored audience.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        A frame with platform, handle, account (``platform:handle``), audience_size, unique, unique_pct
+        and overlapping_pct, one row per account of S in its order; and the totals
+        ``{"total_audience": …, "unique_audience": …}``.
+
+    Examples
+    --------
+    >>> audiences = Audiences.from_frame(pd.DataFrame({"platform": "vk", "account": ["a"] * 4 + ["b"] * 3 + ["c"] * 2,
+    ...                                                "kind": "follower", "member_key": [1, 2, 3, 4, 3, 4, 5, 4, 9]}))
+    >>> per_account, totals = set_audience(audiences, [("vk", "a"), ("vk", "b")])
+    >>> per_account[["account", "audience_size", "unique", "unique_pct", "overlapping_pct"]].round(1)
+      account  audience_size  unique  unique_pct  overlapping_pct
+    0    vk:a              4       2        50.0             50.0
+    1    vk:b              3       1        33.3             66.7
+    >>> totals  # 4 + 3 members, 5 distinct: {1, 2, 3, 4, 5}
+    {'total_audience': 7, 'unique_audience': 5}
+
+    References
+    ----------
+    .. [1] Modash, audience overlap: unique and overlapping audience percentages of each influencer.
+    .. [2] Influencity, total audience (sum of the audiences) and unique audience (distinct people) of a
+       campaign's influencers.
     """
     rows = audiences.rows(accounts)
     sub = audiences.matrix[rows]
@@ -278,7 +506,32 @@ def set_audience(audiences: Audiences, accounts: Sequence[tuple[str, str]]) -> t
 
 # against a target audience ----------------------------------------------------------------------
 def target_from_accounts(audiences: Audiences, accounts: Sequence[tuple[str, str]]) -> np.ndarray:
-    """``T = ∪ A`` over the target accounts, as a boolean mask over the member columns."""
+    r"""The target audience ``T``: everyone in the stored audiences of the target accounts.
+
+    .. math::
+
+        T = \bigcup_{A \in \mathrm{targets}} A
+
+    Parameters
+    ----------
+    audiences : Audiences
+        The stored audiences.
+    accounts : sequence of (platform, handle)
+        The target accounts; ``KeyError`` for one without a stored audience.
+
+    Returns
+    -------
+    ndarray
+        bool, one per member column (``audiences.member_keys``): True for the members of T.
+
+    Examples
+    --------
+    >>> audiences = Audiences.from_frame(pd.DataFrame({"platform": "vk", "account": ["a"] * 4 + ["b"] * 3 + ["c"] * 2,
+    ...                                                "kind": "follower", "member_key": [1, 2, 3, 4, 3, 4, 5, 4, 9]}))
+    >>> target = target_from_accounts(audiences, [("vk", "b"), ("vk", "c")])
+    >>> audiences.member_keys[target].tolist()  # {3, 4, 5} ∪ {4, 9}
+    [3, 4, 5, 9]
+    """
     sub = audiences.matrix[audiences.rows(accounts)]
     mask = np.zeros(audiences.matrix.shape[1], dtype=bool)
     mask[sub.indices] = True
@@ -301,13 +554,52 @@ def target_from_keys(audiences: Audiences, platform: str, keys: Iterable[int]) -
 
 
 def target_metrics(audiences: Audiences, target: np.ndarray) -> pd.DataFrame:
-    """Every account's audience against a target audience T (a boolean mask over member columns).
+    r"""Every account's audience against a target audience T (a boolean mask over member columns).
 
-    Columns platform, handle, ``audience_size = |A|``, ``target_overlap = |A∩T|``,
-    ``target_share = |A∩T| / |T|``, ``target_density = |A∩T| / |A|``,
-    ``affinity = target_density / (|T ∩ U| / |U|) × 100`` with U every member stored for A's platform
-    (100 = the platform's base rate, 200 = twice it), and ``jaccard = |A∩T| / (|A| + |T| − |A∩T|)``.
+    Columns platform, handle, ``audience_size = |A|``, ``target_overlap = |A∩T|`` and, with U every
+    member stored for A's platform (affinity 100 = the platform's base rate, 200 = twice it):
+
+    .. math::
+
+        \mathrm{target\_share} = \frac{|A \cap T|}{|T|}, \qquad
+        \mathrm{target\_density} = \frac{|A \cap T|}{|A|}, \qquad
+        \mathrm{affinity} = 100 \cdot \frac{|A \cap T| / |A|}{|T \cap U| / |U|}, \qquad
+        \mathrm{jaccard} = \frac{|A \cap T|}{|A| + |T| - |A \cap T|}
+
     A ratio with a zero denominator is NaN.
+
+    Parameters
+    ----------
+    audiences : Audiences
+        The stored audiences.
+    target : array_like of bool
+        One per member column: True for the members of T (:func:`target_mask`).
+
+    Returns
+    -------
+    DataFrame
+        One row per row of ``audiences.accounts``: platform, handle, audience_size, target_overlap,
+        target_share, target_density, affinity, jaccard.
+
+    Examples
+    --------
+    >>> audiences = Audiences.from_frame(pd.DataFrame({"platform": "vk", "account": ["a"] * 4 + ["b"] * 3 + ["c"] * 2,
+    ...                                                "kind": "follower", "member_key": [1, 2, 3, 4, 3, 4, 5, 4, 9]}))
+    >>> target = target_from_accounts(audiences, [("vk", "c")])  # T = {4, 9}: 2 of the 6 members stored
+    >>> table = target_metrics(audiences, target)
+    >>> table[["handle", "target_overlap", "target_share", "target_density", "affinity", "jaccard"]].round(2)
+      handle  target_overlap  target_share  target_density  affinity  jaccard
+    0      a               1           0.5            0.25      75.0     0.20
+    1      b               1           0.5            0.33     100.0     0.25
+    2      c               2           1.0            1.00     300.0     1.00
+
+    a: density 1/4 against the base rate 2/6, affinity 100 · (1/4) / (1/3) = 75.
+
+    References
+    ----------
+    .. [1] Affinity index (аффинити-индекс) as VK's advertising audience tools report it: a segment's share
+       of an audience over its share of the whole population, × 100 (above 100 = over-represented).
+    .. [2] Jaccard, P. (1912). The distribution of the flora in the alpine zone. New Phytologist 11(2), 37–50.
     """
     target = np.asarray(target, dtype=bool)
     sizes = audiences.sizes
@@ -331,9 +623,29 @@ def target_metrics(audiences: Audiences, target: np.ndarray) -> pd.DataFrame:
 
 
 def audience_coverage(audience_size, followers) -> np.ndarray:
-    """``min(1, audience_size / followers)``: how much of the follower count the stored audience holds.
+    r"""How much of the follower count the stored audience holds, at most 1.
 
-    NaN where followers are unknown or 0. Below :data:`SAMPLE_BELOW` the audience is a sample.
+    .. math::
+
+        \mathrm{audience\_coverage} = \min\Big(1, \frac{\mathrm{audience\_size}}{\mathrm{followers}}\Big)
+
+    NaN where followers are unknown or 0. Below :data:`SAMPLE_BELOW` (0.95: platforms round follower
+    counts) the audience is a sample (:func:`is_sample`).
+
+    Parameters
+    ----------
+    audience_size, followers : array_like
+        Stored members ``|A|`` and the follower count the platform shows (broadcast together).
+
+    Returns
+    -------
+    ndarray
+        float, 0–1 or NaN.
+
+    Examples
+    --------
+    >>> audience_coverage([50, 200, 10], [100, 150, 0])  # a sample; more stored than shown; unknown
+    array([0.5, 1. , nan])
     """
     size = np.asarray(audience_size, dtype=np.float64)
     follow = np.asarray(followers, dtype=np.float64)
@@ -383,12 +695,50 @@ class AudienceError(ValueError):
 
 def target_mask(audiences: Audiences, targets: Sequence[tuple[str, str]], platform: str | None = None,
                 member_keys: Iterable[int] | None = None) -> tuple[np.ndarray, int]:
-    """The target audience ``T``: everyone in the stored audiences of the ``targets`` accounts, and the
+    r"""The target audience ``T``: everyone in the stored audiences of the ``targets`` accounts, and the
     stored members of ``platform`` whose keys are in ``member_keys`` (hashed ids a user listed).
 
-    Returns (mask over member columns, how many distinct ``member_keys`` matched a stored member).
-    Raises ``AudienceError`` when a target has no stored audience, or is of another platform than
-    ``platform`` (a member key means one person only within its platform).
+    .. math::
+
+        T = \bigcup_{A \in \mathrm{targets}} A \ \cup\ \{m \in U_p : \mathrm{key}(m) \in K\}
+
+    with ``U_p`` every member stored for ``platform`` and ``K`` the ``member_keys``: a listed key that no
+    stored member has cannot be found in any audience, so it is left out of T.
+
+    Parameters
+    ----------
+    audiences : Audiences
+        The stored audiences.
+    targets : sequence of (platform, handle)
+        Accounts whose stored audiences make up T.
+    platform : str, optional
+        The platform of ``member_keys`` and of every target.
+    member_keys : iterable of int, optional
+        Hashed member ids (an imported list) whose stored members join T.
+
+    Returns
+    -------
+    (ndarray, int)
+        The mask over member columns (True for T), and how many distinct ``member_keys`` matched a stored
+        member.
+
+    Raises
+    ------
+    AudienceError
+        When a target has no stored audience, or is of another platform than ``platform`` (a member key
+        means one person only within its platform).
+
+    Examples
+    --------
+    >>> audiences = Audiences.from_frame(pd.DataFrame({"platform": "vk", "account": ["a"] * 4 + ["b"] * 3 + ["c"] * 2,
+    ...                                                "kind": "follower", "member_key": [1, 2, 3, 4, 3, 4, 5, 4, 9]}))
+    >>> target, matched = target_mask(audiences, [("vk", "c")], "vk", member_keys=[5, 7])
+    >>> audiences.member_keys[target].tolist(), matched  # {4, 9} ∪ {5}; nobody stored has key 7
+    ([4, 5, 9], 1)
+    >>> target_mask(audiences, [("vk", "z")])
+    Traceback (most recent call last):
+    ...
+    ranking.overlap.AudienceError: --target vk:z has no stored audience: it cannot define a target audience
     """
     if platform and any(p != platform for p, _ in targets):
         other = next(f"{p}:{h}" for p, h in targets if p != platform)
@@ -408,10 +758,45 @@ def target_mask(audiences: Audiences, targets: Sequence[tuple[str, str]], platfo
 
 def target_columns(audience: pd.DataFrame, targets: Sequence[tuple[str, str]],
                    platform: str | None = None) -> pd.DataFrame:
-    """platform, handle, target_overlap and affinity of every account with a stored audience against the
+    r"""platform, handle, target_overlap and affinity of every account with a stored audience against the
     target accounts' audiences: what ``pagescout export --target`` adds to the shortlist.
 
-    ``audience`` is the store's audience frame; affinity's base population U is the targets' platform.
+    With T the union of the targets' audiences (:func:`target_mask`) and U every member stored for the
+    targets' platform (:func:`target_metrics`):
+
+    .. math::
+
+        \mathrm{target\_overlap} = |A \cap T|, \qquad
+        \mathrm{affinity} = 100 \cdot \frac{|A \cap T| / |A|}{|T \cap U| / |U|}
+
+    Parameters
+    ----------
+    audience : DataFrame
+        The store's audience frame (platform, account, kind, member_key).
+    targets : sequence of (platform, handle)
+        The target accounts (a brief's, or ``--target``).
+    platform : str, optional
+        Only this platform's audiences (default: the targets' platform, when they share one).
+
+    Returns
+    -------
+    DataFrame
+        platform, handle (str), target_overlap and affinity; the targets' own rows included.
+
+    Examples
+    --------
+    >>> audience = pd.DataFrame({"platform": "vk", "account": ["a"] * 4 + ["b"] * 3 + ["c"] * 2,
+    ...                          "kind": "follower", "member_key": [1, 2, 3, 4, 3, 4, 5, 4, 9]})
+    >>> target_columns(audience, [("vk", "c")]).round(1)  # T = {4, 9}, 2 of the 6 members stored
+      platform handle  target_overlap  affinity
+    0       vk      a               1      75.0
+    1       vk      b               1     100.0
+    2       vk      c               2     300.0
+
+    References
+    ----------
+    .. [1] Affinity index (аффинити-индекс) as VK's advertising audience tools report it: a segment's share
+       of an audience over its share of the whole population, × 100.
     """
     platforms = {platform} if platform else {p for p, _ in targets}
     if len(platforms) == 1:
@@ -447,9 +832,63 @@ class AudienceComparison:
 
 def compare_audiences(audiences: Audiences, accounts: pd.DataFrame, picked: Sequence[tuple[str, str]],
                       metric: str) -> AudienceComparison:
-    """The ``metric`` (a ``PAIRWISE`` key: shared, jaccard, overlap) for every pair of ``picked``
+    r"""The ``metric`` (a ``PAIRWISE`` key: shared, jaccard, overlap) for every pair of ``picked``
     accounts, each one's unique and overlapping share (``set_audience``), and their follower coverage
-    (``accounts`` is the store's accounts frame, for follower counts)."""
+    (``accounts`` is the store's accounts frame, for follower counts).
+
+    For A, B in the set S of ``picked`` accounts:
+
+    .. math::
+
+        \mathrm{shared} = |A \cap B|, \quad
+        \mathrm{jaccard} = \frac{|A \cap B|}{|A \cup B|}, \quad
+        \mathrm{overlap} = \frac{|A \cap B|}{\min(|A|, |B|)}, \quad
+        \mathrm{unique\_pct}(A) = 100 \cdot \frac{|A \setminus \bigcup_{B \ne A} B|}{|A|}, \quad
+        \mathrm{audience\_coverage}(A) = \min\Big(1, \frac{|A|}{\mathrm{followers}(A)}\Big)
+
+    Parameters
+    ----------
+    audiences : Audiences
+        The stored audiences.
+    accounts : DataFrame
+        The store's accounts frame (platform, handle, followers).
+    picked : sequence of (platform, handle)
+        The set S, in the order of the matrix; ``KeyError`` for one without a stored audience.
+    metric : {"shared", "jaccard", "overlap"}
+        The pairwise figure.
+
+    Returns
+    -------
+    AudienceComparison
+        ``matrix`` (S × S), ``per_account`` (:func:`set_audience`'s frame with followers and
+        audience_coverage), ``totals`` and ``notes`` (sampled audiences, mixed platforms).
+
+    Examples
+    --------
+    >>> audiences = Audiences.from_frame(pd.DataFrame({"platform": "vk", "account": ["a"] * 4 + ["b"] * 3 + ["c"] * 2,
+    ...                                                "kind": "follower", "member_key": [1, 2, 3, 4, 3, 4, 5, 4, 9]}))
+    >>> accounts = pd.DataFrame({"platform": "vk", "handle": ["a", "b", "c"], "name": ["A", "B", "C"],
+    ...                          "followers": [4, 30, 2]})
+    >>> comparison = compare_audiences(audiences, accounts, [("vk", "a"), ("vk", "b")], "overlap")
+    >>> comparison.matrix.round(2)
+             vk:a  vk:b
+    account
+    vk:a     1.00  0.67
+    vk:b     0.67  1.00
+    >>> comparison.per_account[["account", "unique_pct", "followers", "audience_coverage"]].round(1)
+      account  unique_pct  followers  audience_coverage
+    0    vk:a        50.0        4.0                1.0
+    1    vk:b        33.3       30.0                0.1
+    >>> comparison.totals
+    {'total_audience': 7, 'unique_audience': 5}
+    >>> comparison.notes  # b stores 3 of its 30 followers
+    ['note: the stored audience of vk:b is a sample of a larger follower count: these figures count ...']
+
+    References
+    ----------
+    .. [1] influData, audience overlap of influencers (|A∩B| / min(|A|, |B|)).
+    .. [2] Modash, unique and overlapping audience percentages; Influencity, total and unique audience.
+    """
     matrix = PAIRWISE[metric](audiences, picked)
     per_account, totals = set_audience(audiences, picked)
     followers, coverage = followers_and_coverage(per_account, accounts, per_account["audience_size"])
@@ -465,9 +904,58 @@ def compare_audiences(audiences: Audiences, accounts: pd.DataFrame, picked: Sequ
 def affinity_table(audiences: Audiences, accounts: pd.DataFrame, target: np.ndarray,
                    targets: Sequence[tuple[str, str]] = (), platform: str | None = None,
                    top: int | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Every stored account but the ``targets``, ranked by affinity with the target audience ``target``
+    r"""Every stored account but the ``targets``, ranked by affinity with the target audience ``target``
     (a mask, see ``target_mask``), then target_overlap and handle: the ``AUDIENCE_COLUMNS`` table, and
-    notes on sampled audiences. ``accounts`` is the store's accounts frame (names, follower counts)."""
+    notes on sampled audiences. ``accounts`` is the store's accounts frame (names, follower counts).
+
+    The figures are :func:`target_metrics`' (U every member stored for A's platform) and
+    :func:`audience_coverage`:
+
+    .. math::
+
+        \mathrm{affinity}(A) = 100 \cdot \frac{|A \cap T| / |A|}{|T \cap U| / |U|}, \qquad
+        \mathrm{audience\_coverage}(A) = \min\Big(1, \frac{|A|}{\mathrm{followers}(A)}\Big)
+
+    Parameters
+    ----------
+    audiences : Audiences
+        The stored audiences.
+    accounts : DataFrame
+        The store's accounts frame (platform, handle, name, followers).
+    target : ndarray of bool
+        The target audience T, one per member column (:func:`target_mask`).
+    targets : sequence of (platform, handle)
+        The accounts T was built from: left out of the table.
+    platform : str, optional
+        Only this platform's accounts.
+    top : int, optional
+        Rows to return (all when None).
+
+    Returns
+    -------
+    (DataFrame, list of str)
+        The ``AUDIENCE_COLUMNS`` table, highest affinity first; and the notes to print.
+
+    Examples
+    --------
+    >>> audiences = Audiences.from_frame(pd.DataFrame({"platform": "vk", "account": ["a"] * 4 + ["b"] * 3 + ["c"] * 2,
+    ...                                                "kind": "follower", "member_key": [1, 2, 3, 4, 3, 4, 5, 4, 9]}))
+    >>> accounts = pd.DataFrame({"platform": "vk", "handle": ["a", "b", "c"], "name": ["A", "B", "C"],
+    ...                          "followers": [4, 30, 2]})
+    >>> target, _ = target_mask(audiences, [("vk", "c")])  # T = {4, 9}
+    >>> table, notes = affinity_table(audiences, accounts, target, [("vk", "c")])
+    >>> table[["handle", "audience_size", "target_overlap", "affinity", "audience_coverage"]].round(2)
+      handle  audience_size  target_overlap  affinity  audience_coverage
+    0      b              3               1     100.0                0.1
+    1      a              4               1      75.0                1.0
+    >>> notes  # b stores 3 of its 30 followers
+    ['note: the stored audience of vk:b is a sample of a larger follower count: target_overlap and ...']
+
+    References
+    ----------
+    .. [1] Affinity index (аффинити-индекс) as VK's advertising audience tools report it: a segment's share
+       of an audience over its share of the whole population, × 100.
+    """
     table = target_metrics(audiences, target)
     is_target = pd.MultiIndex.from_frame(table[["platform", "handle"]].astype(str)).isin(list(targets))
     table = table[~is_target]

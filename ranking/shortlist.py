@@ -96,10 +96,35 @@ TARGET_COLUMNS: dict[str, str] = {
 
 
 def audience_sampled(audience: pd.DataFrame | None, index: pd.MultiIndex) -> pd.Series:
-    """Distinct followers stored per (platform, handle) in ``index``; NaN (``<NA>``) where none are.
+    r"""Distinct followers stored per (platform, handle) in ``index``; NaN (``<NA>``) where none are.
 
     ``audience`` is the store's audience frame (platform, account, kind, member_key); other kinds
     (likers, reposters) are not followers and are not counted.
+
+    .. math::
+
+        \mathrm{audience\_sampled}(a) = |\{m : (a, m, \mathrm{follower}) \in \mathrm{audience}\}|
+
+    Parameters
+    ----------
+    audience : DataFrame or None
+        The store's audience frame.
+    index : MultiIndex
+        (platform, handle) of the accounts to count.
+
+    Returns
+    -------
+    Series
+        Int64 over ``index``, ``<NA>`` where no follower is stored.
+
+    Examples
+    --------
+    >>> audience = pd.DataFrame({"platform": "vk", "account": ["a", "a", "a", "b", "b"],
+    ...                          "kind": ["follower", "follower", "liker", "follower", "follower"],
+    ...                          "member_key": [1, 2, 3, 4, 4]})
+    >>> index = pd.MultiIndex.from_tuples([("vk", "a"), ("vk", "b"), ("vk", "c")])
+    >>> audience_sampled(audience, index).tolist()  # a liker is no follower; b's member 4 counts once
+    [2, 1, <NA>]
     """
     if audience is None or audience.empty:
         return pd.Series(pd.NA, index=index, dtype="Int64")
@@ -115,6 +140,31 @@ def same_as_pages(links: pd.DataFrame, platforms: pd.Series, handles: pd.Series)
 
     A blog that links to ``t.me/durov`` gives the blog ``telegram:durov`` and the Telegram channel
     ``durov`` the blog (``rss:<site>``). Pure: reads only ``links`` (platform, src, dst, kind).
+
+    .. math::
+
+        \mathrm{same\_as}(p\!:\!h) = \{q\!:\!g : (p\!:\!h \to q\!:\!g) \in L\} \cup
+        \{q\!:\!g : (q\!:\!g \to p\!:\!h) \in L\}
+
+    with L the ``same_as`` links, listed sorted.
+
+    Parameters
+    ----------
+    links : DataFrame or None
+        The store's links (platform, src, dst, kind); a ``same_as`` link's dst is ``platform:handle``.
+    platforms, handles : Series
+        The pages to describe, pairwise.
+
+    Returns
+    -------
+    list of str or None
+        One per page.
+
+    Examples
+    --------
+    >>> links = pd.DataFrame({"platform": "rss", "src": ["blog.example"], "dst": ["telegram:durov"], "kind": "same_as"})
+    >>> same_as_pages(links, pd.Series(["rss", "telegram", "vk"]), pd.Series(["blog.example", "durov", "x"]))
+    ['telegram:durov', 'rss:blog.example', None]
     """
     pages: dict[tuple[str, str], set[str]] = {}
     if links is not None and not links.empty:
@@ -175,7 +225,7 @@ class ShortlistOptions:
 
     @classmethod
     def from_brief(cls, brief, **options) -> ShortlistOptions:
-        """The ranking parts of a brief (``crawler.brief.Brief``): keywords, negative keywords, weights,
+        """The ranking parts of a brief (``sheets.brief.Brief``): keywords, negative keywords, weights,
         filters (languages default to the brief's), and its targets as seeds and as accounts left out."""
         if brief is None:
             return cls(**options)
@@ -204,6 +254,52 @@ def shortlist(frames: Frames, options: ShortlistOptions = ShortlistOptions()) ->
     Targets: with ``options.targets`` the ``TARGET_COLUMNS`` are appended, and the targets are left out
     of the table unless ``exclude`` says otherwise. Without them, the ``exclude`` accounts (a brief's
     targets) that have a stored audience form the target audience.
+
+    The score it ranks by is ``ranking.score.score``'s: the weighted mean of the account's
+    within-platform percentiles ``p_i`` (``ranking.score.percentiles``) over the components K its
+    platform has,
+
+    .. math::
+
+        \mathrm{score}(a) = 100 \cdot \frac{\sum_{i \in K} w_i\, p_i(a)}{\sum_{i \in K} w_i}, \qquad
+        \mathrm{rank}(a) = 1 + |\{b : \mathrm{score}(b) > \mathrm{score}(a)\}| \text{ (ties: followers, handle)}
+
+    with the weights ``ranking.score.DEFAULT_WEIGHTS`` (v1: reach 0.40, engagement 0.35, citations 0.25,
+    quality 0.15) or ``ranking.score.V2_WEIGHTS`` / ``brief_weights`` (v2).
+
+    Parameters
+    ----------
+    frames : Frames
+        The store's frames; accounts need ``status``, posts the interaction columns (likes, comments,
+        reposts).
+    options : ShortlistOptions
+        Platform, top, filters, a brief's keywords, weights and targets.
+
+    Returns
+    -------
+    DataFrame
+        The ``SHORTLIST_COLUMNS`` (and ``TARGET_COLUMNS`` with targets), best first; ``attrs["notes"]``.
+
+    Examples
+    --------
+    >>> accounts = pd.DataFrame({"platform": "telegram", "handle": ["a", "b", "c"], "followers": [1000, 4000, 300],
+    ...                          "status": "ok"})
+    >>> posts = pd.DataFrame({"platform": "telegram", "account": ["a", "b", "c"], "post_id": "1", "views": [500, 800, 90],
+    ...                       "published_at": pd.Timestamp("2026-01-01"), "likes": [50, 20, 9], "comments": 0,
+    ...                       "reposts": 0})
+    >>> links = pd.DataFrame({"platform": "telegram", "src": ["b", "c"], "dst": "a", "kind": "forward"})
+    >>> table = shortlist(Frames(accounts, posts, links))
+    >>> table[["rank", "handle", "median_views", "er_views", "citations", "score"]]  # a: 100 · (0.4 · 2/3 + 0.35 · 5/6 + 0.25)
+       rank handle  median_views  er_views  citations  score
+    0     1      a           500     0.100          2   80.8
+    1     2      b           800     0.025          0   64.2
+    2     3      c            90     0.100          0   55.0
+
+    References
+    ----------
+    .. [1] TGStat, "ERR" and "Индекс цитирования" (reach rate and citation index of Telegram channels),
+       tgstat.ru/docs.
+    .. [2] Popsters, engagement rate by views (ERview).
     """
     targets, exclude = list(options.targets), list(options.exclude)
     if exclude and not targets:  # the brief's targets define the target audience where stored
@@ -262,9 +358,37 @@ DECIMALS = {"posts_per_week": 2, "citation_index": 2, "pagerank": 6, "relevance"
 
 
 def tidy_numbers(table: pd.DataFrame) -> pd.DataFrame:
-    """Counts as whole numbers (empty stays empty) and other figures rounded to what they can support,
+    r"""Counts as whole numbers (empty stays empty) and other figures rounded to what they can support,
     so a CSV shows ``71200`` and ``16.8`` rather than ``71200.0`` and ``16.799999999999997``.
-    Rates keep 6 decimals (0.0001% resolution)."""
+    Rates keep 6 decimals (0.0001% resolution).
+
+    .. math::
+
+        x' = \begin{cases} \operatorname{round}(x) \in \mathbb{Z} & x \text{ a count (WHOLE\_NUMBER\_COLUMNS)} \\
+        \operatorname{round}(x, d) & d = \text{DECIMALS}[x], \text{ or } 6 \text{ for a rate (RATE\_COLUMNS)}
+        \end{cases}
+
+    A count past what Int64 holds (``|x| ≥ 2⁶³``) becomes empty.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A shortlist-like table; columns it lacks are skipped.
+
+    Returns
+    -------
+    DataFrame
+        A copy, counts as ``Int64``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"followers": [71200.0, None], "posts_per_week": [16.799999999999997, 2.0],
+    ...                       "reach_rate": [0.123456789, None], "affinity": [123.456, None]})
+    >>> tidy_numbers(table)
+       followers  posts_per_week  reach_rate  affinity
+    0      71200            16.8    0.123457     123.5
+    1       <NA>             2.0         NaN       NaN
+    """
     out = table.copy()
     for col in WHOLE_NUMBER_COLUMNS:
         if col in out:

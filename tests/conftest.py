@@ -61,6 +61,21 @@ def invoke(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
+def app_commands(group=None, prefix=()):
+    """(command path, Click command) of every leaf command of the app, e.g. (("crawl", "telegram"), <Command>)."""
+    if group is None:
+        from typer.main import get_command
+
+        from cli import app
+
+        group = get_command(app)
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from app_commands(command, prefix + (name,))
+        else:
+            yield prefix + (name,), command
+
+
 def one_line_error(result, *words) -> str:
     """A user error as pagescout must show it: exit code 2, one line, no traceback, naming ``words``."""
     assert result.exit_code == 2, result.output

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 import cli  # noqa: F401  imported before any timing: the timings are of the refusals, not of loading pagescout
 import sheets.tables as tables
 from conftest import REPO, invoke, one_line_error, rows, run_cli
-from crawler.brief import KEYWORD_CHARS, MAX_BRIEF_BYTES, MAX_KEYWORDS, load_brief
+from sheets.brief import KEYWORD_CHARS, MAX_BRIEF_BYTES, MAX_KEYWORDS, load_brief
 from crawler.focus import MATCH_CHARS, Focus, FocusMiddleware, keyword_match, trigrams
 from crawler.sample_site import SampleTelegram
 from sheets.errors import SheetError

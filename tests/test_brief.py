@@ -7,7 +7,7 @@ import time
 import pytest
 
 from conftest import REPO
-from crawler.brief import (KEYWORD_CHARS, MAX_ITEMS, MAX_KEYWORDS, STRING_CHARS, BriefError, load_brief,
+from sheets.brief import (KEYWORD_CHARS, MAX_ITEMS, MAX_KEYWORDS, STRING_CHARS, BriefError, load_brief,
                            parse_brief)
 
 GOOD = """

@@ -9,22 +9,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from typer.main import get_command
 
-from cli import app
+from conftest import app_commands
 
 REPO = Path(__file__).resolve().parents[1]
 #: Lines a command's body may take besides its docstring: parse, call one library function, print or write.
 COMMAND_BODY_MAX = 40
-
-
-def commands(group=None, prefix=()):
-    group = group or get_command(app)
-    for name, command in group.commands.items():
-        if hasattr(command, "commands"):
-            yield from commands(command, prefix + (name,))
-        else:
-            yield prefix + (name,), command
 
 
 def python_files(*rooms: str):
@@ -48,7 +38,7 @@ def top_packages(path: Path) -> set[str]:
     return {name.split(".")[0] for name in imported_modules(path)}
 
 
-@pytest.mark.parametrize("path, command", list(commands()), ids=[" ".join(p) for p, _ in commands()])
+@pytest.mark.parametrize("path, command", list(app_commands()), ids=[" ".join(p) for p, _ in app_commands()])
 def test_a_command_function_is_named_after_its_command(path, command):
     """``pagescout crawl vk`` is ``crawl_vk``, ``pagescout plan`` is ``plan``; a Python keyword gets a
     trailing underscore (``import_``)."""
@@ -57,7 +47,7 @@ def test_a_command_function_is_named_after_its_command(path, command):
     assert command.callback.__name__ == expected
 
 
-@pytest.mark.parametrize("path, command", list(commands()), ids=[" ".join(p) for p, _ in commands()])
+@pytest.mark.parametrize("path, command", list(app_commands()), ids=[" ".join(p) for p, _ in app_commands()])
 def test_a_command_body_is_short(path, command):
     source = textwrap.dedent(inspect.getsource(command.callback))
     function = ast.parse(source).body[0]

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from typer.main import get_command
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import REPO, invoke
+from conftest import REPO, app_commands, invoke
 
 HELP_WIDTH = 100
 
@@ -30,25 +29,15 @@ COMMAND_HEADING = re.compile(r"^`pagescout ([^`]+)`$")
 OPTION_IN_TEXT = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*(?![\w-])")
 
 
-def commands(group=None, prefix=()):
-    """(command path, Click command) of every leaf command, e.g. (("crawl", "telegram"), <Command>)."""
-    group = group or get_command(app)
-    for name, command in group.commands.items():
-        if hasattr(command, "commands"):
-            yield from commands(command, prefix + (name,))
-        else:
-            yield prefix + (name,), command
-
-
 def command_paths(groups: bool = False) -> list[tuple[str, ...]]:
     """Every leaf command's path; with groups, also the app's and each group's own (pagescout crawl)."""
-    paths = {path for path, _ in commands()}
+    paths = {path for path, _ in app_commands()}
     if groups:
         paths |= {path[:i] for path in paths for i in range(len(path))}
     return sorted(paths)
 
 
-COMMANDS = dict(commands())
+COMMANDS = dict(app_commands())
 
 
 def long_options(command) -> dict[str, object]:

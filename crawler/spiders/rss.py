@@ -35,7 +35,6 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
@@ -121,25 +120,6 @@ def html_to_text(html: str | None) -> str:
     text = replace_entities(remove_tags(text))
     text = re.sub(r"[ \t\u00a0]+", " ", text)
     return re.sub(r"\s*\n\s*", "\n", text).strip()
-
-
-def parse_date(value: str | None) -> datetime | None:
-    """An ISO 8601 (Atom, ``dc:date``) or RFC 822 (RSS ``pubDate``) date; ``None`` if unreadable.
-
-    No range check here: the spider passes the result through ``fields.date``.
-    """
-    if not value or len(value) > 200:
-        return None
-    text = value.strip()
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        # OverflowError: a year or offset beyond what datetime holds ("Mon, 1 Jan 99999999 …").
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def hrefs(html: str | None, base: str) -> list[str]:
@@ -354,7 +334,7 @@ class RssSpider(PlatformSpider):
             post_id = hashlib.sha1(post_id.encode("utf-8")).hexdigest()
         text = "\n\n".join(t for t in (html_to_text(title), html_to_text(summary)) if t) or None
         post = Post(platform=self.platform, account=handle, post_id=post_id, url=link,
-                    published_at=self.read_date(date), text=self.fields.text(text, "text"),
+                    published_at=self.fields.date(date, "published_at"), text=self.fields.text(text, "text"),
                     comments=self.fields.count(get("slash:comments/text()"), "comments"))
         return post, hrefs(body, link or base) + (hrefs(summary, link or base) if summary != body else [])
 
@@ -368,16 +348,6 @@ class RssSpider(PlatformSpider):
             self.fields.invalid(field)
             return None
         return self.fields.url(url, field)
-
-    def read_date(self, value: str | None) -> datetime | None:
-        """A post's date through ``parse_date`` and then the range check; a date that is there but
-        unreadable counts as invalid like one out of range."""
-        when = parse_date(value)
-        if when is None:
-            if value and value.strip():
-                self.fields.invalid("published_at")
-            return None
-        return self.fields.date(when, "published_at")
 
     def parse_site_links(self, response, handle: str):
         if response.status != 200 or not isinstance(response, TextResponse):
