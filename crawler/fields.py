@@ -89,6 +89,28 @@ def clean_text(value, limit: int = TEXT_MAX) -> str | None:
     return text[:limit].rstrip() or None
 
 
+# Controls (escape sequences start with one), line and paragraph separators, bidi controls that reorder
+# text, and lone surrogates (not encodable): none may reach a message, a log line or a terminal.
+UNSAFE_IN_MESSAGE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+_WHITE_SPACE = re.compile(r"\s+")
+
+
+def quoted(value, limit: int = 80) -> str:
+    """A value (user input, a cell, a path) as a message quotes it: one printable line (a run of white
+    space, line breaks included, as one space), every other control, bidi or unencodable character shown
+    as ``?``, at most ``limit`` characters (a cut one ends in ``…``).
+
+    >>> quoted("many\\n lines\\u202e")
+    'many lines?'
+    >>> quoted("x" * 50, 10)
+    'xxxxxxxxx…'
+    """
+    text = UNSAFE_IN_MESSAGE.sub("?", _WHITE_SPACE.sub(" ", str(value)[: limit * 4]))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def as_date(value) -> datetime | None:
     """An aware UTC datetime from a datetime, an ISO 8601 string (APIs, Atom) or an RFC 822 one (RSS
     ``pubDate``), between 1990 and two days from now."""

@@ -30,10 +30,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawler.fields import clean_text
+from crawler.fields import clean_text, quoted
 
-# What a terminal would act on (C0 and C1 controls, DEL, bidi controls), shown as "?" as the CLI shows it.
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # A host name as links spell it (also localhost and IPv4 addresses).
 _HOST = re.compile(r"^(localhost|\d{1,3}(\.\d{1,3}){3}|([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*)$")
 # A Bluesky profile is named by its handle (a domain name, as _HOST) or its DID.
@@ -53,22 +51,12 @@ _IMPORTED_HANDLE = re.compile(r"[\w.\-]{1,100}")
 _ACCOUNT_MAX = 300
 
 
-def _echo(text, limit: int = 80) -> str:
-    """User input as a message quotes it: one line, nothing a terminal would act on, at most ``limit``
-    characters (the CLI's own cut, so it leaves the message as it is)."""
-    text = _UNSAFE.sub("?", str(text))
-    if len(text) <= limit:
-        return text
-    text = " ".join((clean_text(text, limit * 4) or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 class UnknownPlatform(ValueError):
     """A platform name the registry does not hold; the message lists the names it does."""
 
     def __init__(self, name: str):
         self.name = name
-        super().__init__(f"unknown platform '{_echo(name)}': choose from {', '.join(sorted(PLATFORMS))}")
+        super().__init__(f"unknown platform '{quoted(name)}': choose from {', '.join(sorted(PLATFORMS))}")
 
 
 class AccountError(ValueError):
@@ -129,7 +117,7 @@ class Platform:
             return handle
         from crawler.basespider import SeedError
 
-        raise SeedError(f"'{_echo(text)}' is not a {self.name} handle: use the handle, @handle or the profile URL")
+        raise SeedError(f"'{quoted(text)}' is not a {self.name} handle: use the handle, @handle or the profile URL")
 
     def handle_from_url(self, url: str) -> str | None:
         """The handle a link to a profile on this platform names, as the store spells it, else ``None``.
@@ -265,7 +253,7 @@ def parse_account(text: str) -> tuple[str, str]:
     The platform need not be one the registry holds (``find_account`` says which it is)."""
     name, sep, handle = text.partition(":")
     if not sep or not name.strip() or not handle.strip():
-        raise AccountError(f"'{_echo(text)}' is not an account: write platform:handle, e.g. telegram:durov")
+        raise AccountError(f"'{quoted(text)}' is not an account: write platform:handle, e.g. telegram:durov")
     return name.strip().lower(), handle.strip()
 
 
@@ -283,7 +271,7 @@ def find_account(text: str, known: Iterable[tuple[str, str]], where: str = "") -
     if not handles:
         stored = ", ".join(sorted({p for p, _ in known})) or "none yet"
         what = "no accounts of" if name in PLATFORMS else "unknown platform"
-        raise AccountError(f"{where}{what} '{_echo(name)}' in '{_echo(text)}': the database has accounts of "
+        raise AccountError(f"{where}{what} '{quoted(name)}' in '{quoted(text)}': the database has accounts of "
                            f"{stored}")
     candidates = [handle, handle.removeprefix("@")]
     if name in PLATFORMS:
@@ -299,5 +287,5 @@ def find_account(text: str, known: Iterable[tuple[str, str]], where: str = "") -
     folded = [h for h in handles if h.lower() == handle.removeprefix("@").lower()]
     if len(folded) == 1:
         return name, folded[0]
-    raise AccountError(f"{where}unknown account {_UNSAFE.sub('?', f'{name}:{handle}')}: it is not in the database "
+    raise AccountError(f"{where}unknown account {quoted(f'{name}:{handle}', 10**6)}: it is not in the database "
                        "(crawl it first, or check the spelling)")

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from crawler.fields import quoted
 from ranking.frames import PARTS, Frames
 
 SCHEMA_VERSION = 1
@@ -46,7 +47,6 @@ BUSY_TIMEOUT_SECONDS = 10.0
 #: How long one write keeps trying, those waits and the pauses between them together, before giving up loudly.
 BUSY_PATIENCE_SECONDS = 60.0
 #: The most characters of a user's path or URL a message repeats.
-SHOWN_MAX = 80
 SUPPORTED_DBS = "a file path, sqlite:///path, postgresql://… or postgresql+psycopg://…"
 
 metadata = sa.MetaData()
@@ -214,17 +214,9 @@ class _Refusal:
     reason: str
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
 # A value a database message quotes back: PostgreSQL's `invalid input syntax for type bigint: "abc"`,
 # Python's codec errors ('\ud800'). Cut out, so a refusal or a log line never carries a row's contents.
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^'\s]*'")
-
-
-def shown(text: object, limit: int = SHOWN_MAX) -> str:
-    """User input (a path, a URL) as a message repeats it: control characters and lone surrogates as ``?``
-    so the message stays one printable line, and at most ``limit`` characters so it stays readable."""
-    text = _UNPRINTABLE.sub("?", str(text))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _message(exc: BaseException) -> str:
@@ -232,7 +224,7 @@ def _message(exc: BaseException) -> str:
     database would add."""
     orig = getattr(exc, "orig", None) or exc
     lines = str(orig).strip().splitlines()
-    return shown(_QUOTED.sub("…", lines[0]) if lines else type(orig).__name__, 160)
+    return quoted(_QUOTED.sub("…", lines[0]) if lines else type(orig).__name__, 160)
 
 
 def _reason(exc: BaseException) -> str:
@@ -265,18 +257,18 @@ def _target(db: str) -> _Target:
         raise StoreError(f"--db (or $PAGESCOUT_DB) is empty: give {SUPPORTED_DBS}")
     if "://" not in db:
         path = _expanded(db)
-        return _Target(sa.URL.create("sqlite", database=str(path)), path, shown(path))
+        return _Target(sa.URL.create("sqlite", database=str(path)), path, quoted(path))
     try:
         url = sa.engine.make_url(db)
     except (sa.exc.ArgumentError, ValueError):
-        raise StoreError(f"database {shown(db)!r} is not a URL pagescout can use: give --db {SUPPORTED_DBS}") from None
+        raise StoreError(f"database {quoted(db)!r} is not a URL pagescout can use: give --db {SUPPORTED_DBS}") from None
     if url.drivername in ("sqlite", "sqlite+pysqlite") and url.database not in (None, "", ":memory:") \
             and not url.host:
         path = _expanded(url.database)
-        return _Target(sa.URL.create("sqlite", database=str(path)), path, shown(path))
+        return _Target(sa.URL.create("sqlite", database=str(path)), path, quoted(path))
     if url.drivername in ("postgresql", "postgresql+psycopg"):
-        return _Target(url.set(drivername="postgresql+psycopg"), None, shown(url.render_as_string(hide_password=True)))
-    raise StoreError(f"database {shown(url.render_as_string(hide_password=True))!r} is not supported: "
+        return _Target(url.set(drivername="postgresql+psycopg"), None, quoted(url.render_as_string(hide_password=True)))
+    raise StoreError(f"database {quoted(url.render_as_string(hide_password=True))!r} is not supported: "
                      f"give --db {SUPPORTED_DBS}")
 
 
@@ -299,7 +291,7 @@ def _check_sqlite_file(path: Path, create: bool, name: str) -> None:
         elif not create:
             raise StoreError(f"no database at {name}: run `pagescout crawl` first or pass --db")
         elif not path.parent.exists():
-            raise StoreError(f"cannot create database {name}: folder {shown(path.parent)} does not exist")
+            raise StoreError(f"cannot create database {name}: folder {quoted(path.parent)} does not exist")
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise StoreError(f"cannot open database {name}: {getattr(exc, 'strerror', None) or type(exc).__name__}") from None
 
@@ -452,7 +444,7 @@ def _busy(exc: BaseException) -> bool:
 
 
 def _row_key(row: Mapping, columns: Iterable[str]) -> str:
-    return shown("/".join("" if row.get(c) is None else str(row.get(c)) for c in columns), 512)
+    return quoted("/".join("" if row.get(c) is None else str(row.get(c)) for c in columns), 512)
 
 
 class Store:
@@ -679,7 +671,7 @@ class Store:
         at = datetime.now(timezone.utc)
         rows: dict[tuple, dict] = {}
         for refusal in refusals:  # one statement must not touch the same key twice (PostgreSQL refuses it)
-            row = {"platform": shown(refusal.platform, 32), "kind": refusal.kind, "key": refusal.key,
+            row = {"platform": quoted(refusal.platform, 32), "kind": refusal.kind, "key": refusal.key,
                    "reason": refusal.reason, "at": at}
             rows[(row["platform"], row["kind"], row["key"])] = row
         self._upsert(conn, refused_table, list(rows.values()), ["platform", "kind", "key"])

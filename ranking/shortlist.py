@@ -135,7 +135,7 @@ def audience_sampled(audience: pd.DataFrame | None, index: pd.MultiIndex) -> pd.
 
 
 def same_as_pages(links: pd.DataFrame, platforms: pd.Series, handles: pd.Series) -> list:
-    """The author's other pages for each (platform, handle): ``same_as`` links both ways, as
+    r"""The author's other pages for each (platform, handle): ``same_as`` links both ways, as
     ``platform:handle`` joined with ", " (``None`` where there are none).
 
     A blog that links to ``t.me/durov`` gives the blog ``telegram:durov`` and the Telegram channel
@@ -238,7 +238,7 @@ class ShortlistOptions:
 
 
 def shortlist(frames: Frames, options: ShortlistOptions = ShortlistOptions()) -> pd.DataFrame:
-    """Rank every usable account (optionally of one platform) and return the ``SHORTLIST_COLUMNS`` table.
+    r"""Rank every usable account (optionally of one platform) and return the ``SHORTLIST_COLUMNS`` table.
 
     ``frames.audience`` (optional) fills ``audience_sampled``; without it the column is empty. The
     ``QUALITY_COLUMNS`` come from ``frames.audience`` (all kinds), ``signals``, ``snapshots`` and
@@ -284,12 +284,13 @@ def shortlist(frames: Frames, options: ShortlistOptions = ShortlistOptions()) ->
     --------
     >>> accounts = pd.DataFrame({"platform": "telegram", "handle": ["a", "b", "c"], "followers": [1000, 4000, 300],
     ...                          "status": "ok"})
-    >>> posts = pd.DataFrame({"platform": "telegram", "account": ["a", "b", "c"], "post_id": "1", "views": [500, 800, 90],
-    ...                       "published_at": pd.Timestamp("2026-01-01"), "likes": [50, 20, 9], "comments": 0,
-    ...                       "reposts": 0})
+    >>> posts = pd.DataFrame({"platform": "telegram", "account": ["a", "b", "c"], "post_id": "1",
+    ...                       "views": [500, 800, 90], "likes": [50, 20, 9], "comments": 0, "reposts": 0,
+    ...                       "published_at": pd.Timestamp("2026-01-01")})
     >>> links = pd.DataFrame({"platform": "telegram", "src": ["b", "c"], "dst": "a", "kind": "forward"})
     >>> table = shortlist(Frames(accounts, posts, links))
-    >>> table[["rank", "handle", "median_views", "er_views", "citations", "score"]]  # a: 100 · (0.4 · 2/3 + 0.35 · 5/6 + 0.25)
+    >>> # a: 100 · (0.4 · 2/3 + 0.35 · 5/6 + 0.25 · 1) = 80.8 (percentiles of views, er_views, citations)
+    >>> table[["rank", "handle", "median_views", "er_views", "citations", "score"]]
        rank handle  median_views  er_views  citations  score
     0     1      a           500     0.100          2   80.8
     1     2      b           800     0.025          0   64.2

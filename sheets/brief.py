@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.platforms import CRAWLED
+from sheets.errors import shown
 
 FILTER_KEYS = {
     "min_followers": (int,), "max_followers": (int,), "min_engagement": (int, float),
@@ -93,7 +94,7 @@ def parse_brief(text: str, source: str = "brief.toml") -> Brief:
 
     def error(key: str, problem: str) -> BriefError:
         line = _line_of(text, key)
-        key = _shown(key, 80)  # the user's own key, maybe quoted with a newline in it
+        key = shown(key, 80)  # the user's own key, maybe quoted with a newline in it
         return BriefError(f"{source}:{line}: {key}: {problem}" if line else f"{source}: {key}: {problem}")
 
     if len(text) > MAX_BRIEF_BYTES:
@@ -121,7 +122,7 @@ def parse_brief(text: str, source: str = "brief.toml") -> Brief:
             raise error(key, f"{len(values):,} entries, more than the {most:,} it may have: keep the best {most:,}")
         for number, value in enumerate(values, start=1):
             if len(value.strip()) > chars:
-                raise error(key, f"entry {number} ('{_shown(value)}') has {len(value.strip()):,} characters, more "
+                raise error(key, f"entry {number} ('{shown(value)}') has {len(value.strip()):,} characters, more "
                                  f"than the {chars:,} it may have: shorten it")
         return [v.strip() for v in values]
 
@@ -132,7 +133,7 @@ def parse_brief(text: str, source: str = "brief.toml") -> Brief:
     platforms = [p.lower() for p in strings("platforms", data.get("platforms", []))]
     for platform in platforms:
         if platform not in CRAWLED:
-            raise error("platforms", f"'{_shown(platform)}' cannot be crawled (choose from {', '.join(CRAWLED)})")
+            raise error("platforms", f"'{shown(platform)}' cannot be crawled (choose from {', '.join(CRAWLED)})")
     per_platform = {}
     for table in ("seeds", "search"):
         per_platform[table] = {}
@@ -152,7 +153,7 @@ def parse_brief(text: str, source: str = "brief.toml") -> Brief:
     targets = strings("targets", data.get("targets", []))
     for target in targets:
         if ":" not in target:
-            raise error("targets", f"'{_shown(target)}' must be written platform:handle")
+            raise error("targets", f"'{shown(target)}' must be written platform:handle")
 
     filters = {}
     for key, value in data.get("filters", {}).items():
@@ -191,7 +192,7 @@ def parse_brief(text: str, source: str = "brief.toml") -> Brief:
     for key, values in (("languages", languages), ("filters.languages", filters.get("languages", []))):
         for code in values:
             if not re.fullmatch(r"[a-z]{2}", code):
-                raise error(key, f"'{_shown(code)}' is not a two-letter ISO 639-1 code "
+                raise error(key, f"'{shown(code)}' is not a two-letter ISO 639-1 code "
                                  "(ru, uk, en, cs, de, es, fr, …)")
 
     return Brief(
@@ -231,12 +232,6 @@ def load_brief(path: str | Path) -> Brief:
     if brief.prices is not None and not brief.prices.is_absolute():
         brief.prices = path.parent / brief.prices
     return brief
-
-
-def _shown(value, limit: int = 40) -> str:
-    """A value as an error message quotes it: one line without control characters, at most ``limit`` characters."""
-    text = " ".join(_CONTROL.sub(" ", str(value)[: limit * 4]).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _kind(t) -> str:

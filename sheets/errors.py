@@ -6,7 +6,7 @@ them) can raise or catch ``SheetError`` without importing the ranking the writer
 
 from __future__ import annotations
 
-from crawler.fields import clean_text
+from crawler.fields import quoted
 
 
 class SheetError(Exception):
@@ -15,25 +15,6 @@ class SheetError(Exception):
 
 
 def shown(value, limit: int = 40) -> str:
-    """A value as an error message quotes it: one line without control characters, at most ``limit`` characters.
-
-    Parameters
-    ----------
-    value
-        Anything a cell or a file name holds.
-    limit
-        The most characters shown; a longer value is cut and ends in ``…``.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> shown("many\\nmany")
-    'many many'
-    >>> shown("x" * 50, 10)
-    'xxxxxxxxx…'
-    """
-    text = " ".join((clean_text(str(value), limit * 4) or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A value of a user's file as an error message quotes it (``crawler.fields.quoted``), cut shorter:
+    a cell is quoted beside its file, row and column."""
+    return quoted(value, limit)

@@ -13,24 +13,22 @@ import re
 
 import pandas as pd
 
-from crawler.store import shown
+from crawler.fields import UNSAFE_IN_MESSAGE, quoted
 from ranking.overlap import is_sample
 
-# C0 and C1 controls (escape sequences start with one), DEL, and the bidi controls that reorder text.
-_UNSAFE_ON_TERMINAL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def terminal_safe(text: str, keep_newlines: bool = False) -> str:
     """``text`` with control, escape and bidi characters replaced by ``?`` (newlines kept if asked)."""
     if keep_newlines:
-        return "\n".join(_UNSAFE_ON_TERMINAL.sub("?", line) for line in text.split("\n"))
-    return _UNSAFE_ON_TERMINAL.sub("?", text)
+        return "\n".join(UNSAFE_IN_MESSAGE.sub("?", line) for line in text.split("\n"))
+    return UNSAFE_IN_MESSAGE.sub("?", text)
 
 
 def cut(text, limit: int = 80) -> str:
     """User input as an error message echoes it: at most ``limit`` characters, control characters shown
     as ``?`` so a pasted escape sequence cannot act on the terminal."""
-    return shown(terminal_safe(str(text)), limit)
+    return quoted(terminal_safe(str(text)), limit)
 
 
 def cut_echoes(message: str) -> str:

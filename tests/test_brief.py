@@ -108,7 +108,7 @@ def keyword_list(n, chars=10):
     (('name = "Test"', f'name = "{"T" * (STRING_CHARS + 1)}"'), "brief.toml:2: name: 1,001 characters"),
     (('name = "Test"', 'name = "Test"\nweights = ' + "[" * 5000 + "]" * 5000), "brief.toml: TOML syntax: arrays or tables"),
     (("relevance = 0.5", '"charis\\nma" = 0.5'), "brief.toml: weights.charis ma: unknown component"),
-    (('targets = ["telegram:client"]', 'targets = ["cli\\u001b[31ment\\nx"]'), "brief.toml:5: targets: 'cli [31ment x' must"),
+    (('targets = ["telegram:client"]', 'targets = ["cli\\u001b[31ment\\nx"]'), "brief.toml:5: targets: 'cli?[31ment x' must"),
 ])
 def test_limits_name_line_and_key_in_one_line(change, expected):
     assert len(brief_error(change, expected)) < 300
