@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from commands.common import DbOption, known_platform, say
-from crawler.imports import import_file
+from sheets.imports import import_file
 
 
 def import_(

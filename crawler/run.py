@@ -23,7 +23,6 @@ from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 
 from crawler.basespider import PlatformSpider, SeedError
-from sheets.brief import Brief, BriefError
 from crawler.extensions import redact_logs
 from crawler.platforms import spider_class
 from crawler.store import Store, resolve_db
@@ -316,11 +315,11 @@ def crawl(platform: str, seeds: list[str], *, db: str | None = None, **options) 
     return run_crawl(spider_cls, handles, db=prepare_db(db), **options)
 
 
-def discovery_plans(brief: Brief, *, roots: dict[str, str] | None = None, focused: bool = True, depth: int = 3,
+def discovery_plans(brief, *, roots: dict[str, str] | None = None, focused: bool = True, depth: int = 3,
                     max_posts: int = 30, audience_limit: int = 200) -> list[DiscoveryPlan]:
-    """A brief's seeds, targets and searches as one ``DiscoveryPlan`` per platform (a platform with
-    neither seeds nor searches is left out); its keywords steer the frontier. A seed that names no
-    account raises ``BriefError`` naming the brief and the platform's seeds."""
+    """A brief's (``sheets.brief.Brief``) seeds, targets and searches as one ``DiscoveryPlan`` per platform
+    (a platform with neither seeds nor searches is left out); its keywords steer the frontier. A seed that
+    names no account raises ``SeedError`` naming the brief and the platform's seeds."""
     plans = []
     for platform in brief.platforms:
         spider_cls = spider_class(platform)
@@ -329,7 +328,7 @@ def discovery_plans(brief: Brief, *, roots: dict[str, str] | None = None, focuse
         try:
             seeds = list(dict.fromkeys(spider_cls.parse_seed(seed) for seed in raw))
         except SeedError as exc:
-            raise BriefError(f"{brief.source}: seeds.{platform}: {exc}") from None
+            raise SeedError(f"{brief.source}: seeds.{platform}: {exc}") from None
         searches = brief.search.get(platform, [])
         if not seeds and not searches:
             continue

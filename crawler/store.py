@@ -682,7 +682,7 @@ class Store:
         A row already stored is skipped (the whole row is the key), so an import can run twice. Returns
         the number of rows offered. On SQLite the rows go straight to the driver's ``executemany`` as
         tuples: building a dict and a compiled upsert per row made 10M rows take minutes. Rows are checked
-        by the caller (``crawler.imports``): one the database refuses fails the whole call.
+        by the caller (``sheets.imports``): one the database refuses fails the whole call.
         """
         keys = ["platform", "account", "kind", "member_key"]
         replayable = isinstance(rows, (list, tuple))

@@ -1,5 +1,5 @@
 """Cells of the spreadsheets people hand pagescout, read as people type them: the one parser of cell
-values for every reader of user files (``crawler.imports``, ``sheets.readers``).
+values for every reader of user files (``sheets.imports``, ``sheets.readers``).
 
 Each function takes a cell as CSV or openpyxl gives it (``str``, ``int``, ``float``, ``bool``,
 ``date``, ``datetime`` or ``None``) and returns the parsed value, ``None`` for a blank cell, or raises

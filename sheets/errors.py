@@ -1,6 +1,6 @@
 """The one error of a bad user file, and how its message quotes what the file holds.
 
-Kept apart from the writers and readers so that anything reading a user's file (crawler.imports among
+Kept apart from the writers and readers so that anything reading a user's file (sheets.imports among
 them) can raise or catch ``SheetError`` without importing the ranking the writers explain.
 """
 

@@ -1,5 +1,5 @@
 """The bounded reader of the spreadsheets people hand pagescout (CSV or XLSX): ``pagescout import``'s
-files (crawler.imports), the prices of ``pagescout plan`` and the member ids of ``pagescout audience``
+files (sheets.imports), the prices of ``pagescout plan`` and the member ids of ``pagescout audience``
 (sheets.readers) all come through here. It gives the rows; the cells are read by ``sheets.cells``.
 
 Nothing a file holds can make reading it unbounded; the limits, each refused with a ``SheetError`` of one

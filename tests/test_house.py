@@ -84,13 +84,13 @@ def test_ranking_reads_no_files_network_or_database(path):
 
 
 @pytest.mark.parametrize("room, downstream", [
-    ("crawler", {"commands", "cli", "sheets.writers", "sheets.terminal"}),
+    ("crawler", {"commands", "cli", "sheets"}),
     ("sheets", {"commands", "cli"}),
 ])
 def test_data_flows_one_way(room, downstream):
     """spiders → items → pipelines → store → frames → ranking → exports: no room imports what comes after it.
-    The store builds ranking's ``Frames`` bundle (the hand-over point), and ``pagescout import`` reads the
-    user's file through sheets' readers; only the writers and the terminal come after everything."""
+    The store builds ranking's ``Frames`` bundle (the hand-over point); users' files, read or written, are
+    sheets' (a brief and an import are read there and handed to the crawler and the store)."""
     for path in python_files(room):
         modules = imported_modules(path)
         assert not (modules | {m.split(".")[0] for m in modules}) & downstream, path.relative_to(REPO)

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from conftest import REPO, invoke, one_line_error, rows
-from crawler.imports import detect_kind, find_columns, read_import
+from sheets.imports import detect_kind, find_columns, read_import
 from crawler.store import Store
 
 SAMPLES = REPO / "data" / "import"
