@@ -80,7 +80,7 @@ def overlap(
     frames = load_frames(db, next(iter(platforms)) if len(platforms) == 1 else None, parts=("accounts", "audience"),
                          audience_kind=kind.stored)
     known = frames.known_accounts()
-    picked = list(dict.fromkeys(find_account(text, known) for text in texts))
+    picked = list(dict.fromkeys(find_account(text, known, stored_platforms=frames.stored_platforms) for text in texts))
     if len(picked) < 2:
         fail("name at least two different accounts to compare")
     require_audiences(picked, frames, kind)
@@ -137,7 +137,7 @@ def audience(
         fail(f"no audience{kind.text} is stored for {', '.join(sorted(platforms))}: crawl with an audience "
              f"first (e.g. pagescout crawl bluesky … --audience-limit 1000)")
     known = frames.known_accounts()
-    target_accounts = [find_account(text, known, "--target: ") for text in targets]
+    target_accounts = [find_account(text, known, "--target: ", frames.stored_platforms) for text in targets]
     member_ids = read_member_ids(target_members) if target_members is not None else None
     keys = None
     if member_ids is not None:
@@ -217,7 +217,7 @@ def plan(
     audiences = Audiences.from_frame(frames.audience)
     known = frames.known_accounts()
     placements = read_prices(prices, lambda account, where: find_account(account, known, where))
-    own = [find_account(text, known, "--target") for text in targets]
+    own = [find_account(text, known, "--target: ") for text in targets]
     mask = target_mask(audiences, own)[0] if goal is Goal.target else None
     result = plan_placements(frames, audiences, placements, budget, mask, own, kind.text)
     what = "target audience members" if goal is Goal.target else "audience members"

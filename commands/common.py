@@ -16,7 +16,8 @@ from crawler.platforms import AccountError, UnknownPlatform, platform
 from crawler.store import StoreError
 from ranking.overlap import AudienceError
 from sheets.terminal import cut_echoes, terminal_safe
-from sheets.writers import SheetError, check_output
+from sheets.errors import SheetError
+from sheets.writers import check_output
 
 #: The errors of a user's input or files: the app answers each with ``Error: <message>`` and exit code 2.
 USER_ERRORS = (StoreError, BriefError, SheetError, SeedError, UnknownPlatform, AccountError, AudienceError)

@@ -26,7 +26,8 @@ def history(
     """
     name = platform(parse_account(account)[0]).name
     frames = load_frames(db, name, parts=("accounts", "snapshots"))
-    key = find_account(account, frames.account_keys() | frames.with_snapshots())
+    known = frames.account_keys() | frames.with_snapshots()
+    key = find_account(account, known, stored_platforms=frames.stored_platforms)
     for line in history_lines(f"{key[0]}:{key[1]}", follower_history(frames.snapshots, key[1])):
         echo_table(line)
 
@@ -43,8 +44,8 @@ def similar(
     \b
     Example: pagescout similar telegram:run_spb --top 10 --out lookalikes.xlsx
     """
-    frames = load_frames(db, parts=("accounts", "posts", "links", "audience"))
-    key = find_account(account, frames.account_keys())
+    frames = load_frames(db, parse_account(account)[0], parts=("accounts", "posts", "links", "audience"))
+    key = find_account(account, frames.account_keys(), stored_platforms=frames.stored_platforms)
     table = lookalikes(key, frames.accounts, frames.posts, frames.links, audience=frames.audience, top=top)
     if table.empty:
         say(f"no page shares an audience, a citer or words with {key[0]}:{key[1]} yet")

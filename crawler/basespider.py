@@ -13,6 +13,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from crawler.fields import FieldReader
 from crawler.focus import CONTEXT_WEIGHT, Focus, Frontier
 from crawler.items import Account, Snapshot, utcnow
+from crawler.platforms import platform
 
 
 # (exception classes, reason, stats code): Scrapy ≥ 2.14 wraps Twisted's network errors in its own.
@@ -67,7 +68,6 @@ class PlatformSpider(scrapy.Spider):
     default_base_url: str = ""
     #: Minimum seconds between requests to the platform (its documented limit, or a polite default).
     min_delay: float = 1.0
-    followers_kind: str = "followers"
     #: What a 200 answer must be: "html", "json", "xml" or "any"; a request may say otherwise in
     #: ``meta["answer_kind"]`` (checked by crawler.middlewares.AnswerCheckMiddleware).
     answer_kind: str = "html"
@@ -86,6 +86,11 @@ class PlatformSpider(scrapy.Spider):
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         # Scrapy's SpiderState extension replaces this with the saved dict when a crawl resumes.
         self.state: dict = {}
+
+    @property
+    def followers_kind(self) -> str:
+        """What the platform's follower count counts (the registry's ``Platform.followers_kind``)."""
+        return platform(self.platform).followers_kind
 
     @property
     def fields(self) -> FieldReader:

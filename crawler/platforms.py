@@ -143,7 +143,7 @@ PLATFORMS: dict[str, Platform] = {p.name: p for p in (
     Platform("vk", True, "members", "https://vk.com/{}", "crawler.spiders.vk:VkSpider"),
     Platform("youtube", True, "subscribers", "https://www.youtube.com/channel/{}",
              "crawler.spiders.youtube:YoutubeSpider"),
-    Platform("rss", True, "followers", None, "crawler.spiders.rss:RssSpider", "a blog lists no followers"),
+    Platform("rss", True, "followers", None, "crawler.spiders.rss:RssSpider"),
     Platform("instagram", False, "followers", "https://www.instagram.com/{}/"),
     Platform("tiktok", False, "followers", "https://www.tiktok.com/@{}"),
     Platform("facebook", False, "followers", "https://www.facebook.com/{}"),
@@ -257,10 +257,12 @@ def parse_account(text: str) -> tuple[str, str]:
     return name.strip().lower(), handle.strip()
 
 
-def find_account(text: str, known: Iterable[tuple[str, str]], where: str = "") -> tuple[str, str]:
+def find_account(text: str, known: Iterable[tuple[str, str]], where: str = "",
+                 stored_platforms: Iterable[str] = ()) -> tuple[str, str]:
     """``(platform, handle)`` among the ``known`` (platform, handle) pairs of an account written
     ``platform:handle``; ``AccountError`` when it names none of them. ``where`` starts the message
-    (``"--target: "``).
+    (``"--target: "``); ``stored_platforms`` are the platforms the database holds, for the message when
+    ``known`` is one platform's accounts only.
 
     The handle is matched as written, then without ``@``, then as the platform's ``normalise_handle``
     spells it (``@Durov`` → ``durov``), then case-insensitively when that names one account.
@@ -269,7 +271,7 @@ def find_account(text: str, known: Iterable[tuple[str, str]], where: str = "") -
     known = list(known)
     handles = {h for p, h in known if p == name}
     if not handles:
-        stored = ", ".join(sorted({p for p, _ in known})) or "none yet"
+        stored = ", ".join(sorted({p for p, _ in known} | set(stored_platforms))) or "none yet"
         what = "no accounts of" if name in PLATFORMS else "unknown platform"
         raise AccountError(f"{where}{what} '{quoted(name)}' in '{quoted(text)}': the database has accounts of "
                            f"{stored}")

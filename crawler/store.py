@@ -826,7 +826,7 @@ class Store:
                    "audience": lambda only: self.load_audience(only, audience_kind),
                    "signals": self.load_member_signals, "snapshots": self.load_snapshots,
                    "engagers": self.load_engagers}
-        return Frames(**{part: loaders[part](platform) for part in parts})
+        return Frames(**{part: loaders[part](platform) for part in parts}, stored_platforms=tuple(self.platforms()))
 
     def member_keys(self, member_ids: Iterable[str]) -> list[int]:
         """The keyed hashes of raw member ids (a target audience a user lists), in order: raw ids are

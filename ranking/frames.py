@@ -39,6 +39,8 @@ class Frames:
     signals: pd.DataFrame | None = None
     snapshots: pd.DataFrame | None = None
     engagers: pd.DataFrame | None = None
+    #: Every platform the database holds accounts of, whichever were loaded.
+    stored_platforms: tuple[str, ...] = ()
 
     def account_keys(self) -> set[tuple[str, str]]:
         """The (platform, handle) of every crawled or imported account."""
@@ -61,10 +63,7 @@ class Frames:
             return set()
         return set(zip(self.audience["platform"].astype(str), self.audience["account"].astype(str)))
 
-    def platforms(self) -> list[str]:
-        return sorted(set(self.accounts["platform"].astype(str)))
-
     def __repr__(self) -> str:
         sizes = ", ".join(f"{f.name}={len(getattr(self, f.name)):,}" for f in fields(self)
-                          if getattr(self, f.name) is not None)
+                          if isinstance(getattr(self, f.name), pd.DataFrame))
         return f"Frames({sizes})"

@@ -38,7 +38,6 @@ MAX_KEYWORDS = 500
 KEYWORD_CHARS = 100
 MAX_ITEMS = 1_000
 STRING_CHARS = 1_000
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class BriefError(ValueError):

@@ -135,3 +135,12 @@ def test_brief_that_is_not_utf8_is_one_line(tmp_path):
     path.write_bytes(GOOD.encode("utf-8").replace("běhání".encode(), "b\xe9h".encode("latin-1")))
     with pytest.raises(BriefError, match=r"latin\.toml: cannot read: not UTF-8 text \(byte \d+\): save it as UTF-8$"):
         load_brief(path)
+
+
+def test_the_brief_knows_the_filters_and_weights_the_ranking_takes():
+    """A brief is checked before ranking starts, so its keys are the ranking's: none missing, none extra."""
+    from ranking.score import DEFAULT_WEIGHTS, FILTERS, V2_WEIGHTS
+    from sheets.brief import FILTER_KEYS, WEIGHT_KEYS
+
+    assert set(FILTER_KEYS) == set(FILTERS)
+    assert set(WEIGHT_KEYS) == set(V2_WEIGHTS) | set(DEFAULT_WEIGHTS)

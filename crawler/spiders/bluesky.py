@@ -71,7 +71,6 @@ class BlueskySpider(AudienceSpider):
     default_base_url = "https://public.api.bsky.app"
     # Bluesky allows 3,000 requests per 5 minutes per IP (10 a second): 0.1 s apart is the floor.
     min_delay = 0.1
-    followers_kind = "followers"
     # Errors come back as 4xx with a JSON {error, message}: the callbacks read them.
     handle_httpstatus_list = [400, 401, 403, 404, 410]
     answer_kind = "json"

@@ -91,7 +91,6 @@ class MastodonSpider(AudienceSpider):
     default_base_url = "https://mastodon.social"
     # Mastodon's default limit is 300 requests per 5 minutes (one a second) per IP for anonymous calls.
     min_delay = 1.0
-    followers_kind = "followers"
     handle_httpstatus_list = [400, 401, 403, 404, 410, 422]
     answer_kind = "json"
 

@@ -138,7 +138,7 @@ class RssSpider(PlatformSpider):
     default_base_url = ""
     # Blogs publish no limit: one request a second per site is the polite floor.
     min_delay = 1.0
-    followers_kind = None
+    followers_kind = None  # a feed shows no follower count
     handle_httpstatus_list = [404, 410]
     # A seed may be a feed (XML) or the site's page (HTML), and either may name the other.
     answer_kind = "any"
@@ -147,12 +147,16 @@ class RssSpider(PlatformSpider):
     def parse_seed(cls, seed: str) -> str:
         text = seed.strip()
         url = text if "://" in text else f"https://{text}"
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if parts.scheme.lower() not in ("http", "https") or not HOST.match(host) or " " in text:
+        try:
+            parts = urlsplit(url)
+            port = parts.port  # raises ValueError for a port that is not a number in range
+        except ValueError:  # "http://[x", "blog.com:99999"
+            parts, port = None, None
+        host = (parts.hostname or "").lower() if parts else ""
+        if parts is None or parts.scheme.lower() not in ("http", "https") or not HOST.match(host) or " " in text:
             raise SeedError(f"'{seed}' is not a blog address: give its site or feed URL, "
                             "e.g. https://blog.example.com or https://example.org/feed.xml")
-        netloc = host + (f":{parts.port}" if parts.port else "")
+        netloc = host + (f":{port}" if port else "")
         return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
 
     async def start(self):

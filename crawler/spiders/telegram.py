@@ -78,7 +78,6 @@ class TelegramSpider(PlatformSpider):
     default_base_url = "https://t.me"
     # Telegram publishes no limit for t.me; one request a second per host is the polite floor.
     min_delay = 1.0
-    followers_kind = "subscribers"
     handle_httpstatus_list = [404, 410, *REDIRECTS]
     answer_kind = "html"
 

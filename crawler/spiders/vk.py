@@ -216,7 +216,6 @@ class VkSpider(AudienceSampler, PlatformSpider):
     default_base_url = "https://api.vk.com/method"
     # VK allows 3 requests a second per token: 0.34 s apart, not randomised below that.
     min_delay = 0.34
-    followers_kind = "members"
     answer_kind = "json"
     custom_settings = {"DOWNLOAD_DELAY_JITTER": 0}
 

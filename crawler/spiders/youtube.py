@@ -41,6 +41,7 @@ from crawler.basespider import InvalidAnswer, PlatformSpider, SeedError
 from crawler.feeds import feed_selector
 from crawler.fields import as_dict, as_list, clean_text
 from crawler.items import Account, Link, Post
+from crawler.platforms import platform
 from crawler.sampling import AUDIENCE_LIMIT, AudienceSampler, known_fields
 from crawler.social import json_body
 
@@ -116,7 +117,6 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
     default_api_url = "https://www.googleapis.com/youtube/v3"
     # No published limit for the feed or pages: one request a second is the polite floor.
     min_delay = 1.0
-    followers_kind = "subscribers"
     # API errors come back as 4xx with a JSON reason; feed and page 404s mean no such channel.
     handle_httpstatus_list = [400, 403, 404]
 
@@ -274,7 +274,7 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
         done.add(handle)
         yield Account(
             platform=self.platform, handle=handle, name=self.fields.text(title, "name"),
-            url=f"https://www.youtube.com/channel/{handle}", followers=None, followers_kind=self.followers_kind,
+            url=platform("youtube").profile_url.format(handle), followers=None, followers_kind=self.followers_kind,
             created_at=self.fields.date(feed.xpath("/atom:feed/atom:published/text()", namespaces=NS).get(),
                                         "created_at"),
         )
