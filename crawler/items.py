@@ -92,6 +92,26 @@ class AudienceMember:
     posts: int | None = None
     deactivated: bool | None = None  # suspended, moved away or memorialised
     last_seen: datetime | None = None  # day of the member's last public post the platform reports
+    # Profile signals for bot detection (VK's user fields, see crawler.spiders.vk). Only whether a thing
+    # is there is kept, never the thing: a status, site, city, nickname or maiden name is text that could
+    # name the member (or be searched for), so it would undo the hash. None = the platform did not show
+    # it; False = shown and absent or empty (never a default for a missing value).
+    can_message: bool | None = None  # others may write them a private message
+    can_post: bool | None = None  # others may post on their wall
+    has_status: bool | None = None
+    has_site: bool | None = None
+    is_closed: bool | None = None  # a closed (private) profile
+    has_mobile: bool | None = None  # gave a phone number (the number itself is never read)
+    has_birthday: bool | None = None
+    has_city: bool | None = None
+    has_occupation: bool | None = None
+    can_see_all_posts: bool | None = None
+    can_see_audio: bool | None = None
+    can_send_friend_request: bool | None = None
+    can_be_invited_group: bool | None = None
+    has_nickname: bool | None = None
+    has_maiden_name: bool | None = None
+    is_verified: bool | None = None
 
 
 @dataclass

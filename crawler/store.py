@@ -140,6 +140,23 @@ member_signals_table = sa.Table(
     sa.Column("posts", sa.BigInteger),
     sa.Column("deactivated", sa.Boolean),
     sa.Column("last_seen", sa.DateTime(timezone=True)),  # the day only
+    # Profile signals for bot detection: whether a thing is shown, never the thing (no status, site or city text).
+    sa.Column("can_message", sa.Boolean),
+    sa.Column("can_post", sa.Boolean),
+    sa.Column("has_status", sa.Boolean),
+    sa.Column("has_site", sa.Boolean),
+    sa.Column("is_closed", sa.Boolean),
+    sa.Column("has_mobile", sa.Boolean),
+    sa.Column("has_birthday", sa.Boolean),
+    sa.Column("has_city", sa.Boolean),
+    sa.Column("has_occupation", sa.Boolean),
+    sa.Column("can_see_all_posts", sa.Boolean),
+    sa.Column("can_see_audio", sa.Boolean),
+    sa.Column("can_send_friend_request", sa.Boolean),
+    sa.Column("can_be_invited_group", sa.Boolean),
+    sa.Column("has_nickname", sa.Boolean),
+    sa.Column("has_maiden_name", sa.Boolean),
+    sa.Column("is_verified", sa.Boolean),
 )
 MEMBER_SIGNALS = [c.name for c in member_signals_table.columns if c.name not in ("platform", "member_key")]
 

@@ -34,6 +34,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ranking.bots import ASSUMED_RULE_ERRORS, MIN_SIGNALS_SHOWN, VK_MODEL, corrected_share, signals_shown
 from ranking.growth import SPIKE_MAX_GAP_DAYS, follower_series, growth_table, spikes
 
 KEY = ["platform", "handle"]
@@ -69,8 +70,8 @@ QUALITY_WEIGHTS = {"audience": 0.5, "engagement": 0.3, "growth": 0.2}
 WARM_DAYS = 7
 COOLING_DAYS = 60
 #: The columns :func:`quality_columns` returns, in export order.
-QUALITY_OUTPUT_COLUMNS = ["bot_share", "bot_share_low", "bot_share_high", "quality", "quality_flags", "growth_30d",
-                          "growth_90d", "warm", "cooling", "cold"]
+QUALITY_OUTPUT_COLUMNS = ["bot_share", "bot_share_low", "bot_share_high", "quality", "quality_checked",
+                          "quality_flags", "growth_30d", "growth_90d", "warm", "cooling", "cold"]
 
 
 def _index(frame: pd.DataFrame) -> pd.MultiIndex:
@@ -243,16 +244,23 @@ def audience_members(audience: pd.DataFrame, keys=None) -> pd.DataFrame:
 
 
 def bot_share(audience: pd.DataFrame, signals: pd.DataFrame, now) -> pd.DataFrame:
-    r"""Share of suspicious members in each account's stored audience, with its 95% Wilson interval.
+    r"""The share of bots in each account's stored audience, corrected for the classifier's errors, with its
+    95% interval.
 
-    n = audience members (see :func:`audience_members`) with any signal shown, k = those suspicious
-    (:func:`member_flags`), d = those deactivated; ``bot_share_low`` / ``bot_share_high`` = Wilson 95%
-    interval for k of n (:func:`wilson`), so a small sample shows as a wide interval. Also
-    ``deactivated_share`` (and its interval) and ``checked`` = n.
+    n = audience members (see :func:`audience_members`) the platform's classifier could judge
+    (:func:`member_verdicts`), d = those deactivated (bots outright), k = the active ones it flags. The
+    share of bots among the n − d active members is the Rogan–Gladen estimate
+    (``ranking.bots.corrected_share``) with the classifier's sensitivity and specificity: measured for
+    VK's model, assumed for the Bluesky and Mastodon rule (``ranking.bots.ASSUMED_RULE_ERRORS``).
+    ``bot_errors`` says which. Also ``deactivated_share`` with its Wilson interval, ``checked`` = n and
+    ``suspicious`` = k + d (the raw verdicts).
 
     .. math::
 
-        \mathrm{bot\_share} = \frac{k}{n}, \qquad \mathrm{deactivated\_share} = \frac{d}{n}
+        \mathrm{bot\_share} = \frac{d + (n - d)\,\hat p\bigl(k / (n - d)\bigr)}{n}, \qquad
+        \hat p(q) = \frac{q + Sp - 1}{Se + Sp - 1}, \qquad \mathrm{deactivated\_share} = \frac{d}{n}
+
+    and the same with the ends of :math:`\hat p`'s interval for ``bot_share_low`` / ``bot_share_high``.
 
     Parameters
     ----------
@@ -282,35 +290,76 @@ def bot_share(audience: pd.DataFrame, signals: pd.DataFrame, now) -> pd.DataFram
     ...     ["checked", "suspicious", "bot_share", "bot_share_low", "bot_share_high"]].round(3)
                      checked  suspicious  bot_share  bot_share_low  bot_share_high
     platform handle
-    mastodon news        4.0         3.0       0.75          0.301           0.954
+    mastodon news        4.0         3.0      0.962           0.32             1.0
 
     References
     ----------
     .. [1] HypeAuditor, Audience Quality Score (share of suspicious accounts); Modash, follower
        credibility; Upfluence, audience confidence from the sample size.
     """
-    empty = pd.DataFrame(columns=["checked", "suspicious", "deactivated", "bot_share", "bot_share_low",
-                                  "bot_share_high", "deactivated_share", "deactivated_low", "deactivated_high"],
-                         index=pd.MultiIndex.from_tuples([], names=KEY), dtype="float64")
+    columns = ["checked", "suspicious", "deactivated", "bot_share", "bot_share_low", "bot_share_high",
+               "deactivated_share", "deactivated_low", "deactivated_high", "bot_errors"]
+    empty = pd.DataFrame({c: pd.Series(dtype=object if c == "bot_errors" else "float64") for c in columns},
+                         index=pd.MultiIndex.from_tuples([], names=KEY))
     if signals is None or signals.empty or audience is None or audience.empty:
         return empty
-    flags = member_flags(signals, now)
+    flags = member_verdicts(signals, now)
     flags = flags[flags["known"]].drop_duplicates(["platform", "member_key"])
     joined = audience_members(audience, keys=flags["member_key"].to_numpy()).merge(
         flags, on=["platform", "member_key"], how="inner")
     if joined.empty:
         return empty
+    joined["flagged_active"] = joined["suspicious"] & ~joined["deactivated"]
     grouped = joined.groupby(KEY)
     out = pd.DataFrame({
         "checked": grouped["member_key"].size().astype("float64"),
         "suspicious": grouped["suspicious"].sum().astype("float64"),
         "deactivated": grouped["deactivated"].sum().astype("float64"),
+        "flagged_active": grouped["flagged_active"].sum().astype("float64"),
     })
-    out["bot_share"] = out["suspicious"] / out["checked"]
-    out["bot_share_low"], out["bot_share_high"] = wilson(out["suspicious"], out["checked"])
+    platforms = out.index.get_level_values("platform")
+    out["bot_share"] = out["bot_share_low"] = out["bot_share_high"] = np.nan
+    out["bot_errors"] = None
+    for platform in pd.unique(platforms):
+        errors = VK_MODEL if platform == "vk" else ASSUMED_RULE_ERRORS
+        rows = platforms == platform
+        n, d, k = (out.loc[rows, c].to_numpy() for c in ("checked", "deactivated", "flagged_active"))
+        active = n - d
+        share, low, high = corrected_share(k, active, errors.sensitivity, errors.specificity,
+                                           errors.bots_measured, errors.people_measured)
+        # Deactivated members are bots outright; the estimate covers the active ones.
+        for col, part in (("bot_share", share), ("bot_share_low", low), ("bot_share_high", high)):
+            out.loc[rows, col] = np.where(active > 0, (d + np.nan_to_num(part) * active) / n, d / n)
+        out.loc[rows, "bot_errors"] = errors_text(errors)
     out["deactivated_share"] = out["deactivated"] / out["checked"]
     out["deactivated_low"], out["deactivated_high"] = wilson(out["deactivated"], out["checked"])
-    return out
+    return out[columns]
+
+
+def errors_text(errors) -> str:
+    """How far a classifier's verdicts are trusted: "sensitivity 97%, specificity 96% (measured on 1,612
+    bots and 1,663 people)", or the same "assumed" for a platform without labelled data."""
+    how = (f"measured on {errors.bots_measured:,} bots and {errors.people_measured:,} people" if errors.measured
+           else "assumed, not measured")
+    return f"sensitivity {errors.sensitivity:.0%}, specificity {errors.specificity:.0%} ({how})"
+
+
+def member_verdicts(signals: pd.DataFrame, now) -> pd.DataFrame:
+    """Which members the platform's classifier calls bots: the columns of :func:`member_flags`, with VK's
+    members judged by the VK model (``ranking.bots.VK_MODEL``) instead of the rule.
+
+    A VK member is ``known`` (judged) when deactivated or when it shows at least
+    ``ranking.bots.MIN_SIGNALS_SHOWN`` of the model's signals; a member list fetched without fields
+    judges nobody rather than everybody.
+    """
+    flags = member_flags(signals, now)
+    vk = (signals["platform"].astype(str) == "vk").to_numpy()
+    if vk.any():
+        own = signals[vk]
+        gone = flags.loc[vk, "deactivated"].to_numpy()
+        flags.loc[vk, "known"] = gone | (signals_shown(own) >= MIN_SIGNALS_SHOWN)
+        flags.loc[vk, "suspicious"] = gone | VK_MODEL.is_bot(own)
+    return flags
 
 
 # engagement anomalies -------------------------------------------------------------------------------
@@ -599,8 +648,8 @@ def _plus_minus(share: float, low: float, high: float) -> str:
 
 
 def audience_flags(row) -> list[str]:
-    """Words for the audience part: '31% deactivated members (±4%)', '45% suspicious members (±5%)',
-    'small sample: 40 members checked'."""
+    """Words for the audience part: '31% deactivated members (±4%)', '38% likely bots (29–47%), from 180
+    members', 'small sample: 40 members checked'; an estimate on assumed error rates says so."""
     flags = []
     if pd.isna(row.get("checked")) or not row.get("checked"):
         return flags
@@ -608,8 +657,9 @@ def audience_flags(row) -> list[str]:
         flags.append(f"{_pct(row['deactivated_share'])} deactivated members "
                      f"({_plus_minus(row['deactivated_share'], row['deactivated_low'], row['deactivated_high'])})")
     if row["bot_share"] >= BOT_SHARE_FLAG:
-        flags.append(f"{_pct(row['bot_share'])} suspicious members "
-                     f"({_plus_minus(row['bot_share'], row['bot_share_low'], row['bot_share_high'])})")
+        assumed = " (error rates assumed)" if "assumed" in str(row.get("bot_errors") or "") else ""
+        flags.append(f"{_pct(row['bot_share'])} likely bots ({_pct(row['bot_share_low']).rstrip('%')}–"
+                     f"{_pct(row['bot_share_high'])}), from {int(row['checked']):,} members{assumed}")
     if row["checked"] < SMALL_SAMPLE:
         flags.append(f"small sample: {int(row['checked'])} members checked")
     return flags
@@ -685,6 +735,19 @@ def quality_score(bots: pd.DataFrame, rules: pd.DataFrame, anomalies: pd.DataFra
     ----------
     .. [1] HypeAuditor, Audience Quality Score (audience quality, engagement authenticity, growth anomalies).
     """
+    parts = quality_parts(bots, rules, anomalies, spike_counts, growth_checked, index)
+    weights = np.array([QUALITY_WEIGHTS[part] for part in QUALITY_WEIGHTS])
+    known = ~np.isnan(parts)
+    total = (known * weights).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = 100 * (np.nan_to_num(parts) * weights).sum(axis=1) / np.where(total > 0, total, np.nan)
+    return pd.Series(np.round(value, 1), index=index, name="quality")
+
+
+def quality_parts(bots: pd.DataFrame, rules: pd.DataFrame, anomalies: pd.DataFrame, spike_counts: pd.Series,
+                  growth_checked: pd.Series, index: pd.MultiIndex) -> np.ndarray:
+    """The audience, engagement and growth parts of :func:`quality_score` (columns in ``QUALITY_WEIGHTS``
+    order), each 0–1, NaN where that part was not checked for the account."""
     audience_q = 1 - bots["bot_share"].reindex(index).to_numpy(dtype="float64")
     r = rules.reindex(index)
     a = anomalies.reindex(index)
@@ -697,13 +760,13 @@ def quality_score(bots: pd.DataFrame, rules: pd.DataFrame, anomalies: pd.DataFra
     spikes_n = spike_counts.reindex(index).fillna(0).to_numpy(dtype="float64")
     growth_known = growth_checked.reindex(index).fillna(False).astype(bool).to_numpy()
     growth_q = np.where(growth_known, np.maximum(0, 1 - 0.5 * spikes_n), np.nan)
-    parts = np.column_stack([audience_q, engagement_q, growth_q])
-    weights = np.array([QUALITY_WEIGHTS["audience"], QUALITY_WEIGHTS["engagement"], QUALITY_WEIGHTS["growth"]])
-    known = ~np.isnan(parts)
-    total = (known * weights).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = 100 * (np.nan_to_num(parts) * weights).sum(axis=1) / np.where(total > 0, total, np.nan)
-    return pd.Series(np.round(value, 1), index=index, name="quality")
+    return np.column_stack([audience_q, engagement_q, growth_q])
+
+
+def checked_parts(parts: np.ndarray) -> list[str | None]:
+    """The names of the quality parts checked per account ("audience, engagement"), ``None`` for none."""
+    names = np.array(list(QUALITY_WEIGHTS))
+    return [", ".join(names[~np.isnan(row)]) or None for row in parts]
 
 
 # temperature ---------------------------------------------------------------------------------------------
@@ -839,11 +902,11 @@ def quality_columns(metrics: pd.DataFrame, posts: pd.DataFrame, *, audience: pd.
     ...                          "member_key": [1, 2, 3, 4, 5]})
     >>> table = quality_columns(metrics, posts, audience=audience, signals=signals,
     ...                         now=pd.Timestamp("2026-06-01", tz="UTC"))
-    >>> table[["bot_share", "quality", "growth_30d", "warm"]]  # quality: the audience part alone
-       bot_share  quality  growth_30d  warm
-    0       0.75     25.0         NaN   NaN
+    >>> table[["bot_share", "quality", "quality_checked", "growth_30d"]].round(3)  # the audience part alone
+       bot_share  quality quality_checked  growth_30d
+    0      0.962      3.8        audience         NaN
     >>> table.loc[0, "quality_flags"]
-    '25% deactivated members (±45%); 75% suspicious members (±45%); small sample: 4 members checked'
+    '25% deactivated members (±45%); 96% likely bots (32–100%), from 4 members (error rates assumed); small sample: 4 members checked'
     """
     index = _index(metrics)
     out = pd.DataFrame(index=index)
@@ -867,6 +930,8 @@ def quality_columns(metrics: pd.DataFrame, posts: pd.DataFrame, *, audience: pd.
     gaps = series.groupby(KEY)["date"].diff().dt.days
     growth_checked = (gaps <= SPIKE_MAX_GAP_DAYS).groupby([series["platform"], series["handle"]]).any()
     out["quality"] = quality_score(bots, rules, anomalies, spike_counts, growth_checked, index).to_numpy()
+    out["quality_checked"] = pd.Series(checked_parts(quality_parts(bots, rules, anomalies, spike_counts,
+                                                                   growth_checked, index)), index=index, dtype=object)
 
     biggest = found.sort_values("rise", ascending=False).drop_duplicates(KEY).set_index(KEY) if len(found) else None
     texts = []

@@ -40,20 +40,27 @@ SHORTLIST_COLUMNS: dict[str, str] = {
 }
 #: Audience quality, growth and temperature (ranking/quality.py, ranking/growth.py), appended to ``SHORTLIST_COLUMNS``.
 QUALITY_COLUMNS: dict[str, str] = {
-    "bot_share": "Share of suspicious members among the stored audience members whose platform shows any signal: "
-                 "deactivated (VK deleted/banned, Mastodon suspended/moved), or ≥ 2 weak signals (no avatar, no bio, "
-                 "account < 30 days old, follows > 1,500, no posts, not seen for 6 months). HypeAuditor AQS / Modash "
-                 "credibility style; empty where no member signals are stored (Telegram, YouTube).",
-    "bot_share_low": "Lower end of the 95% Wilson interval of bot_share for the members checked: a small sample "
-                     "gives a wide interval.",
-    "bot_share_high": "Upper end of the 95% Wilson interval of bot_share.",
-    "quality": "0–100 = 100 × weighted mean of the parts known: audience 50% (1 − bot_share), engagement 30% "
-               "(1 − 0.5 per flag: views far above the engagement, reach far below the platform median, isolation-"
-               "forest outlier), growth 20% (1 − 0.5 per follower spike); empty where no part is known.",
-    "quality_flags": "What lowered quality, in plain words with the number: deactivated or suspicious members (±95% "
-                     "interval), small sample, views N× the platform's views per interaction, reach rate far below "
-                     "the platform median, engagement unlike other pages (isolation forest, only for platforms with "
-                     "≥ 20 pages), follower jumps (+40% followers in 2 days).",
+    "bot_share": "Estimated share of bots in the stored audience: the members the platform's classifier could "
+                 "judge, deactivated ones (VK deleted/banned, Mastodon suspended/moved) counted as bots, the "
+                 "others judged by VK's model fitted on labelled profiles (measured sensitivity and specificity) "
+                 "or, on Bluesky and Mastodon, by the two-weak-signals rule (assumed error rates), then corrected "
+                 "for the classifier's errors (Rogan–Gladen). HypeAuditor AQS / Modash credibility style; empty "
+                 "where no member signals are stored (Telegram, YouTube).",
+    "bot_share_low": "Lower end of the 95% interval of bot_share: it carries the number of members checked and "
+                     "the uncertainty of the classifier's error rates (delta method), so a small sample gives a "
+                     "wide interval.",
+    "bot_share_high": "Upper end of the 95% interval of bot_share.",
+    "quality": "0–100 = 100 × weighted mean of the parts checked (see quality_checked): audience 50% "
+               "(1 − bot_share), engagement 30% (1 − 0.5 per flag: views far above the engagement, reach far "
+               "below the platform median, isolation-forest outlier), growth 20% (1 − 0.5 per follower spike); "
+               "empty where no part was checked.",
+    "quality_checked": "The parts quality was computed from: audience, engagement, growth. A part not listed was "
+                       "not checked and does not count (Telegram lists no subscribers, so its audience never is).",
+    "quality_flags": "What lowered quality, in plain words with the number: deactivated members, likely bots with "
+                     "the 95% interval and the members checked, small sample, views N× the platform's views per "
+                     "interaction, reach rate far below the platform median, engagement unlike other pages "
+                     "(isolation forest, only for platforms with ≥ 20 pages), follower jumps (+40% followers in "
+                     "2 days).",
     "growth_30d": "Follower change vs the snapshot closest to 30 days before the latest (within ±7.5 days); empty "
                   "without that much history.",
     "growth_90d": "Follower change vs the snapshot closest to 90 days before the latest (within ±22.5 days); empty "

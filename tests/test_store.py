@@ -6,6 +6,7 @@ import sqlite3
 from datetime import datetime, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from crawler.store import Store, StoreError, member_key, resolve_db
 
@@ -115,3 +116,67 @@ def test_a_snapshot_without_a_count_keeps_the_days_count(tmp_path):
         store.write({"Snapshot": [{"platform": "vk", "account": "a", "date": "2026-11-01", "followers": 500}]})
         store.write({"Snapshot": [{"platform": "vk", "account": "a", "date": "2026-11-01", "followers": None}]})
         assert store.load_snapshots()["followers"].tolist() == [500]
+
+
+# Columns member_signals gained for bot detection (VK's profile signals): an older database has none of them.
+BOT_SIGNALS = ("can_message", "can_post", "has_status", "has_site", "is_closed", "has_mobile", "has_birthday",
+               "has_city", "has_occupation", "can_see_all_posts", "can_see_audio", "can_send_friend_request",
+               "can_be_invited_group", "has_nickname", "has_maiden_name", "is_verified")
+
+
+def member(key, **signals):
+    return {"platform": "vk", "account": "a", "kind": "member", "member_key": key, **signals}
+
+
+def test_bot_signal_columns_are_in_the_store():
+    from crawler.store import MEMBER_SIGNALS, member_signals_table
+
+    for name in BOT_SIGNALS:
+        assert name in MEMBER_SIGNALS
+        assert isinstance(member_signals_table.c[name].type, sa.Boolean) and member_signals_table.c[name].nullable
+
+
+def test_a_database_made_before_the_bot_signals_gets_them_on_open_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "old.db"
+    with Store(str(path)) as store:
+        store.write({"AudienceMember": [member(1, has_avatar=True, followers=10, last_seen=T),
+                                        member(2, deactivated=True)]})
+    conn = sqlite3.connect(path)
+    for name in BOT_SIGNALS:
+        conn.execute(f'ALTER TABLE member_signals DROP COLUMN "{name}"')
+    conn.commit()
+    conn.close()
+    assert not set(BOT_SIGNALS) & {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(member_signals)")}
+
+    with Store(str(path)) as store:
+        columns = {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(member_signals)")}
+        assert set(BOT_SIGNALS) <= columns
+        kept = store.load_member_signals().set_index("member_key")
+        assert (kept.loc[1, "has_avatar"], kept.loc[1, "followers"], kept.loc[1, "last_seen"]) == (True, 10, T)
+        assert kept.loc[2, "deactivated"] == True  # noqa: E712 (a numpy bool)
+        assert kept[list(BOT_SIGNALS)].isna().all().all()
+        # the new columns take values, and a later sighting without them keeps them (coalesce)
+        store.write({"AudienceMember": [member(1, has_status=True, is_closed=False, can_message=False)]})
+        store.write({"AudienceMember": [member(1, has_avatar=False)]})
+        row = store.load_member_signals().set_index("member_key").loc[1]
+        assert (row["has_status"], row["is_closed"], row["can_message"], row["has_avatar"], row["followers"]) == (
+            True, False, False, False, 10)
+        assert row[[n for n in BOT_SIGNALS if n not in ("has_status", "is_closed", "can_message")]].isna().all()
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM member_signals").fetchone() == (2,)
+
+
+def test_an_older_database_read_only_shows_the_bot_signals_as_not_shown(tmp_path):
+    path = tmp_path / "old.db"
+    with Store(str(path)) as store:
+        store.write({"AudienceMember": [member(1, has_avatar=True)]})
+    conn = sqlite3.connect(path)
+    for name in BOT_SIGNALS:
+        conn.execute(f'ALTER TABLE member_signals DROP COLUMN "{name}"')
+    conn.commit()
+    conn.close()
+    with Store(str(path), create=False) as store:
+        signals = store.load_member_signals()
+    assert signals["has_avatar"].tolist() == [True]
+    assert signals[list(BOT_SIGNALS)].isna().all().all()
+    # read-only: nothing added
+    assert not set(BOT_SIGNALS) & {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(member_signals)")}

@@ -3,6 +3,7 @@ for api.vk.com: offset paging, audience, every error code the spider acts on, an
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timezone
 
@@ -213,8 +214,280 @@ def test_member_signals(spider):
     signals = spider.member_signals(user)
     assert signals["has_avatar"] is False and signals["deactivated"] is False
     assert signals["last_seen"] == datetime(2014, 2, 18, tzinfo=timezone.utc)
-    assert spider.member_signals({"id": 2, "deactivated": "banned", "photo_100": "https://sun.userapi.com/x.jpg"}) == {
-        "has_avatar": True, "deactivated": True, "last_seen": None}
+    banned = spider.member_signals({"id": 2, "deactivated": "banned", "photo_100": "https://sun.userapi.com/x.jpg"})
+    assert (banned["has_avatar"], banned["deactivated"], banned["last_seen"]) == (True, True, None)
+
+
+# member signals for bot detection ---------------------------------------------------------------------------
+# A getMembers answer as VK gives it with every field asked for (``MEMBER_FIELDS``): one member showing
+# everything, one showing each field empty or off, one bare id object, one deleted. The texts are marked
+# SECRET so the privacy tests can look for them.
+EVERY_FIELD = {
+    "id": 501, "first_name": "SECRET-first", "last_name": "SECRET-last", "is_closed": False, "can_access_closed": True,
+    "photo_100": "https://sun1.userapi.com/s/v1/ig2/SECRET-photo.jpg?size=100x100", "has_photo": 1,
+    "can_write_private_message": 1, "can_post": 1, "status": "SECRET-status", "site": "https://SECRET-site.example",
+    "has_mobile": 1, "bdate": "12.3.1990", "city": {"id": 2, "title": "SECRET-city"},
+    "occupation": {"type": "work", "id": 7, "name": "SECRET-work"}, "can_see_all_posts": 1, "can_see_audio": 1,
+    "can_send_friend_request": 1, "can_be_invited_group": True, "nickname": "SECRET-nick",
+    "maiden_name": "SECRET-maiden", "verified": 1, "followers_count": 321, "last_seen": {"time": 1392710539, "platform": 7},
+}
+EMPTY_FIELDS = {
+    "id": 502, "first_name": "SECRET-empty", "last_name": "SECRET-empty", "is_closed": True, "can_access_closed": False,
+    "photo_100": "https://vk.com/images/camera_100.png", "has_photo": 0, "can_write_private_message": 0, "can_post": 0,
+    "status": "", "site": "", "has_mobile": 0, "bdate": "", "city": {"id": 0, "title": ""}, "occupation": {},
+    "can_see_all_posts": 0, "can_see_audio": 0, "can_send_friend_request": 0, "nickname": "", "maiden_name": "",
+    "verified": 0, "followers_count": 0,
+}
+BARE = {"id": 503}
+DELETED = {"id": 504, "first_name": "DELETED", "last_name": "", "deactivated": "deleted",
+           "photo_100": "https://vk.com/images/deactivated_100.png"}
+NEW_SIGNALS = ("can_message", "can_post", "has_status", "has_site", "is_closed", "has_mobile", "has_birthday",
+               "has_city", "has_occupation", "can_see_all_posts", "can_see_audio", "can_send_friend_request",
+               "can_be_invited_group", "has_nickname", "has_maiden_name", "is_verified", "followers")
+MEMBER_COLUMNS = ("has_avatar", *NEW_SIGNALS, "deactivated", "last_seen")
+SECRETS = ("SECRET", "sun1.userapi.com", "12.3.1990")
+
+
+def members_answer(*users) -> bytes:
+    return json.dumps({"response": {"count": len(users), "items": list(users)}}).encode()
+
+
+def parsed_members(spider, body: bytes) -> dict:
+    results = spider.parse_members(response("groups.getMembers", body), handle="apiclub", group_id=1, offset=0)
+    return {int(m.member_id): m for m in of(results, AudienceMember)}
+
+
+@pytest.fixture
+def members(spider):
+    return parsed_members(spider, members_answer(EVERY_FIELD, EMPTY_FIELDS, BARE, DELETED))
+
+
+@pytest.fixture
+def shown(members):
+    return members[501]
+
+
+@pytest.fixture
+def blank(members):
+    return members[502]
+
+
+def test_signal_has_avatar(members):
+    assert (members[501].has_avatar, members[502].has_avatar, members[503].has_avatar) == (True, False, None)
+
+
+def test_signal_has_avatar_from_photo_100_without_has_photo(spider):
+    own, camera = parsed_members(spider, members_answer(
+        {"id": 1, "photo_100": "https://sun1.userapi.com/x.jpg"},
+        {"id": 2, "photo_100": "https://vk.com/images/camera_100.png"})).values()
+    assert (own.has_avatar, camera.has_avatar) == (True, False)
+
+
+def test_signal_has_photo_wins_over_the_picture(spider):
+    (member,) = parsed_members(spider, members_answer(
+        {"id": 1, "has_photo": 0, "photo_100": "https://sun1.userapi.com/x.jpg"})).values()
+    assert member.has_avatar is False
+
+
+def test_signal_can_message(shown, blank):
+    assert (shown.can_message, blank.can_message) == (True, False)
+
+
+def test_signal_can_post(shown, blank):
+    assert (shown.can_post, blank.can_post) == (True, False)
+
+
+def test_signal_has_status(shown, blank):
+    assert (shown.has_status, blank.has_status) == (True, False)
+
+
+def test_signal_has_site(shown, blank):
+    assert (shown.has_site, blank.has_site) == (True, False)
+
+
+def test_signal_is_closed(shown, blank):
+    assert (shown.is_closed, blank.is_closed) == (False, True)
+
+
+def test_signal_has_mobile(shown, blank):
+    assert (shown.has_mobile, blank.has_mobile) == (True, False)
+
+
+def test_signal_has_birthday(shown, blank):
+    assert (shown.has_birthday, blank.has_birthday) == (True, False)
+
+
+def test_signal_has_city(shown, blank):
+    assert (shown.has_city, blank.has_city) == (True, False)
+
+
+def test_signal_has_occupation(shown, blank):
+    assert (shown.has_occupation, blank.has_occupation) == (True, False)
+
+
+def test_signal_can_see_all_posts(shown, blank):
+    assert (shown.can_see_all_posts, blank.can_see_all_posts) == (True, False)
+
+
+def test_signal_can_see_audio(shown, blank):
+    assert (shown.can_see_audio, blank.can_see_audio) == (True, False)
+
+
+def test_signal_can_send_friend_request(shown, blank):
+    assert (shown.can_send_friend_request, blank.can_send_friend_request) == (True, False)
+
+
+def test_signal_can_be_invited_group_is_never_read(shown, blank):
+    # groups.getMembers takes no such field (module docstring): not shown, even when an answer has it
+    assert (shown.can_be_invited_group, blank.can_be_invited_group) == (None, None)
+
+
+def test_signal_has_nickname(shown, blank):
+    assert (shown.has_nickname, blank.has_nickname) == (True, False)
+
+
+def test_signal_has_maiden_name(shown, blank):
+    assert (shown.has_maiden_name, blank.has_maiden_name) == (True, False)
+
+
+def test_signal_is_verified(shown, blank):
+    assert (shown.is_verified, blank.is_verified) == (True, False)
+
+
+def test_signal_followers(shown, blank):
+    assert (shown.followers, blank.followers) == (321, 0)
+
+
+def test_signal_last_seen_is_the_day(shown, blank):
+    assert shown.last_seen == datetime(2014, 2, 18, tzinfo=timezone.utc)
+    assert blank.last_seen is None
+
+
+def test_signal_deactivated(members):
+    assert (members[501].deactivated, members[502].deactivated, members[504].deactivated) == (False, False, True)
+    assert members[504].has_avatar is False  # VK's picture for deleted pages is no photo of theirs
+
+
+def test_signals_of_a_bare_user_object_are_none_not_false(members):
+    assert {name: getattr(members[503], name) for name in MEMBER_COLUMNS} == dict.fromkeys(MEMBER_COLUMNS)
+
+
+def test_signals_of_wrong_types_are_none_and_counted(spider):
+    (member,) = parsed_members(spider, members_answer(
+        {"id": 1, "first_name": "A", "can_post": 2, "status": 5, "city": "Moscow", "occupation": ["x"],
+         "followers_count": -1, "verified": "yes"})).values()
+    assert (member.can_post, member.has_status, member.has_city, member.has_occupation, member.followers,
+            member.is_verified) == (None,) * 6
+    stats = spider.crawler.stats
+    for signal in ("can_post", "has_status", "has_city", "has_occupation", "followers", "is_verified"):
+        assert stats.get_value(f"pagescout/invalid/vk/{signal}") == 1, signal
+
+
+def test_signals_of_the_real_member_list_without_fields(spider):
+    # the saved answer was asked without fields: only is_closed is shown; nothing else becomes False
+    body = fixture("vknet_Groups_GetMembers_NormalCaseAllInputParameters_ListOfUsesIds.json")
+    members = parsed_members(spider, body)
+    assert (members[5].is_closed, members[6].is_closed) == (False, True)
+    for member in members.values():
+        assert all(getattr(member, name) is None for name in MEMBER_COLUMNS if name not in ("is_closed", "deactivated"))
+
+
+@pytest.fixture
+def real_followers(spider):
+    # users.getFollowers with all fields: the same user objects a member list with fields carries
+    return parsed_members(spider, fixture("vknet_Users_GetFollowers_WithAllFields.json"))
+
+
+def test_signals_of_real_user_objects(real_followers):
+    first = real_followers[243663122]
+    assert (first.has_avatar, first.has_mobile, first.can_post, first.can_see_all_posts, first.can_see_audio,
+            first.can_message) == (True, True, False, True, True, True)
+    assert (first.has_status, first.has_site, first.has_nickname, first.has_birthday, first.has_city) == (
+        True, False, False, True, True)
+    assert first.last_seen == datetime(2014, 2, 18, tzinfo=timezone.utc) and first.deactivated is False
+
+
+def test_signals_the_real_user_objects_do_not_carry_stay_none(real_followers):
+    for member in real_followers.values():
+        assert (member.has_occupation, member.has_maiden_name, member.is_verified, member.followers, member.is_closed,
+                member.can_send_friend_request, member.can_be_invited_group) == (None,) * 7
+
+
+def only_flags_counts_and_days(member: AudienceMember) -> None:
+    for name, value in dataclasses.asdict(member).items():
+        if name not in ("platform", "account", "kind", "member_id"):
+            assert value is None or type(value) in (bool, int, datetime), (name, value)
+
+
+def test_no_member_text_reaches_the_item(members):
+    for member in members.values():
+        only_flags_counts_and_days(member)
+        assert not any(secret in repr(member) for secret in SECRETS), member
+
+
+def test_no_real_member_text_reaches_the_item(real_followers):
+    for member in real_followers.values():
+        only_flags_counts_and_days(member)
+        for text in ("Пусть ветер", "Вороново", "Радюна", "cs606327"):
+            assert text not in repr(member), text
+
+
+def test_no_member_text_reaches_the_database(spider, members, tmp_path):
+    from crawler.pipelines import HashMemberPipeline, NormalisePipeline, StorePipeline, ValidatePipeline
+    from scrapy.utils.test import get_crawler
+
+    db = tmp_path / "signals.db"
+    crawler = get_crawler(settings_dict={"PAGESCOUT_DB": str(db)})
+    crawler._apply_settings()
+    pipelines = [cls.from_crawler(crawler) for cls in (NormalisePipeline, ValidatePipeline, HashMemberPipeline,
+                                                         StorePipeline)]
+    for pipeline in pipelines:
+        getattr(pipeline, "open_spider", lambda: None)()
+    for member in members.values():
+        for pipeline in pipelines:
+            member = pipeline.process_item(member)
+    pipelines[-1].close_spider()
+    columns = ", ".join(MEMBER_COLUMNS)
+    stored = rows(db, f"SELECT member_key, {columns} FROM member_signals ORDER BY followers DESC, deactivated")
+    assert len(stored) == 4 - 1  # the bare id object shows no signal: no row
+    assert set(rows(db, "SELECT member_key FROM audience")) >= {(row[0],) for row in stored}
+    assert not {501, 502, 503, 504} & {row[0] for row in stored}  # keyed hashes, never raw ids
+    kinds = {typeof for (typeof,) in rows(db, " UNION ".join(
+        f"SELECT typeof({c}) FROM member_signals" for c in MEMBER_COLUMNS if c != "last_seen"))}
+    assert kinds <= {"integer", "null"}
+    assert rows(db, "SELECT DISTINCT last_seen FROM member_signals WHERE last_seen IS NOT NULL") == [
+        ("2014-02-18 00:00:00.000000",)]
+    every = dict(zip(("member_key", *MEMBER_COLUMNS), stored[0]))
+    assert every["followers"] == 321 and every["has_status"] == every["has_city"] == 1
+    raw = db.read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("signals.db-*"))
+    for secret in SECRETS:
+        assert secret.encode() not in raw, secret
+
+
+def test_members_request_asks_for_every_signal_field(spider):
+    from urllib.parse import parse_qs, urlsplit
+
+    request = spider.members_request("apiclub", 1)
+    (fields,) = parse_qs(urlsplit(request.url).query)["fields"]
+    asked = fields.split(",")
+    for field in ("photo_100", "has_photo", "can_write_private_message", "can_post", "status", "site", "has_mobile",
+                  "bdate", "city", "occupation", "can_see_all_posts", "can_see_audio", "can_send_friend_request",
+                  "nickname", "maiden_name", "verified", "followers_count", "last_seen"):
+        assert field in asked, field
+    assert len(asked) == len(set(asked))
+    # not in the schema's users_fields enum (see the module docstring)
+    assert not {"can_be_invited_group", "is_closed", "deactivated"} & set(asked)
+
+
+def test_members_fields_are_the_schemas():
+    schema = json.loads((shared_dir("fixtures", "vk") / "vkschema_groups_methods.json").read_text(encoding="utf-8"))
+    (method,) = [m for m in schema["methods"] if m["name"] == "groups.getMembers"]
+    (param,) = [p for p in method["parameters"] if p["name"] == "fields"]
+    # the parameter's type is the users_fields enum (users/objects.json of VKCOM/vk-api-schema), whose
+    # values MEMBER_FIELDS are; its prose list of "available values" is an older subset of that enum
+    assert param["type"] == "array" and param["items"]["$ref"].endswith("users/objects.json#/definitions/users_fields")
+    prose = {f.strip() for f in param["description"].split(":", 1)[1].strip(" .'").split(",")}
+    assert {"photo_100", "status", "site", "can_post", "can_write_private_message", "last_seen"} <= prose
 
 
 def test_likers_both_shapes(spider):

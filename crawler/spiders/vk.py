@@ -19,10 +19,21 @@ Per community:
   request, only counted (``pagescout/vk/user_links_dropped``). Later wall pages (``offset`` > 0) that fail
   are counted (``pagescout/errors/<code>``) and end the paging: only ``groups.getById`` and the first wall
   page mark a community unavailable.
-- ``groups.getMembers`` (≤ 1000 per call, ``offset``, fields ``deactivated, photo_100, last_seen``) up
-  to ``--audience-limit`` → audience ``member``; with their quality signals (avatar or not, deactivated,
-  the day last seen) where the items carry them. ``likes.getList`` on the 10 most recent posts →
-  audience ``liker``.
+- ``groups.getMembers`` (≤ 1000 per call, ``offset``, fields ``photo_100, has_photo,
+  can_write_private_message, can_post, status, site, has_mobile, bdate, city, occupation, can_see_all_posts,
+  can_see_audio, can_send_friend_request, nickname, maiden_name, verified, followers_count, last_seen``) up
+  to ``--audience-limit`` → audience ``member``, with the signals bot detection reads where the items
+  carry them (``member_signals``): has_avatar, can_message, can_post, has_status, has_site, is_closed,
+  has_mobile, has_birthday, has_city, has_occupation, can_see_all_posts, can_see_audio,
+  can_send_friend_request, has_nickname, has_maiden_name, is_verified, followers, deactivated and the day
+  last seen. Only booleans, the followers count and that day are kept: never a status, site, city or any
+  other text, only whether it is there (empty text is shown but absent: ``False``; a field not in the
+  answer is not shown: ``None``). The fields are those of the VK schema's ``users_fields`` enum, the type
+  of the method's ``fields`` parameter (its prose list of "available values" is older and shorter).
+  ``deactivated`` and ``is_closed`` are not in that enum: every user object carries them
+  (``users_user_min``), so they are read without being asked for. ``can_be_invited_group`` is not in it
+  either, nor in the basic user object: it is not asked for and that signal stays ``None``.
+  ``likes.getList`` on the 10 most recent posts → audience ``liker``.
 
 Handles: the community's screen name (``apiclub``), or ``club<ID>`` when it has none (VK then shows
 ``club<ID>``/``public<ID>``; both become ``club<ID>``). Only communities are crawled. A vk.com/<name> link
@@ -87,6 +98,20 @@ MARKUP = re.compile(r"\[(club|public|event|id)([0-9]{1,18})\|[^\]]*\]")
 VK_LINK = re.compile(r"(?:https?://)?(?:www\.|m\.)?vk\.(?:com|ru)/([A-Za-z0-9_.\-]+)")
 # VK's stand-in pictures for members without a photo, and for deleted or banned ones.
 DEFAULT_PHOTOS = ("camera_", "deactivated_", "community_", "/images/")
+# groups.getMembers ``fields``: the user fields the member signals read that the schema's ``users_fields``
+# enum has (``is_closed`` and ``deactivated`` come in every user object; ``can_be_invited_group`` is not
+# asked for, see the module docstring).
+MEMBER_FIELDS = ("photo_100", "has_photo", "can_write_private_message", "can_post", "status", "site", "has_mobile",
+                 "bdate", "city", "occupation", "can_see_all_posts", "can_see_audio", "can_send_friend_request",
+                 "nickname", "maiden_name", "verified", "followers_count", "last_seen")
+# Member signals that are VK's yes/no values (0/1, or a JSON bool for is_closed): signal ← user field.
+MEMBER_FLAGS = {"can_message": "can_write_private_message", "can_post": "can_post", "is_closed": "is_closed",
+                "has_mobile": "has_mobile", "can_see_all_posts": "can_see_all_posts", "can_see_audio": "can_see_audio",
+                "can_send_friend_request": "can_send_friend_request", "is_verified": "verified"}
+# Member signals that say only whether a text field has something in it: signal ← user field. The text
+# itself is read (to check it is text) and dropped.
+MEMBER_TEXTS = {"has_status": "status", "has_site": "site", "has_birthday": "bdate", "has_nickname": "nickname",
+                "has_maiden_name": "maiden_name"}
 WALL_PAGE = 100
 MEMBERS_PAGE = 1000
 LIKERS_POSTS = 10
@@ -284,7 +309,7 @@ class VkSpider(AudienceSampler, PlatformSpider):
     def members_request(self, handle: str, group_id: int, offset: int = 0) -> scrapy.Request | None:
         count = min(MEMBERS_PAGE, max(1, self.audience_room(handle, "member")))
         request = self.call("groups.getMembers", self.parse_members, handle, priority=-1, group_id=group_id,
-                            count=count, offset=offset or None, sort="id_asc", fields="deactivated,photo_100,last_seen")
+                            count=count, offset=offset or None, sort="id_asc", fields=",".join(MEMBER_FIELDS))
         if request is not None:
             request.cb_kwargs.update(group_id=group_id, offset=offset)
         return request
@@ -310,9 +335,10 @@ class VkSpider(AudienceSampler, PlatformSpider):
         return self.fields.count(as_dict(value).get("count"), field)
 
     def member_signals(self, item: dict) -> dict:
-        """Quality signals of a ``groups.getMembers`` user object (fields deactivated, photo_100, last_seen)."""
-        photo = item.get("photo_100")
-        url = self.fields.url(photo, "avatar")
+        """Bot-detection signals of a ``groups.getMembers`` user object (``MEMBER_FIELDS``; see the module
+        docstring): booleans, the followers count and the day last seen, nothing else. A field the object
+        lacks is ``None`` (not shown), never ``False``; a value of the wrong type is ``None`` too, counted in
+        ``pagescout/invalid/vk/<signal>``."""
         deactivated = item.get("deactivated")  # "deleted" or "banned"; absent for active users
         if deactivated is None:
             gone = False if ("deactivated" in item or "first_name" in item) else None
@@ -321,10 +347,57 @@ class VkSpider(AudienceSampler, PlatformSpider):
         else:
             gone = self.fields.flag(deactivated, "deactivated")
         return {
-            "has_avatar": None if url is None else not any(mark in url for mark in DEFAULT_PHOTOS),
+            "has_avatar": self.member_avatar(item),
+            **{signal: self.fields.flag(item.get(key), signal) for signal, key in MEMBER_FLAGS.items()},
+            **{signal: self.text_shown(item.get(key), signal) for signal, key in MEMBER_TEXTS.items()},
+            "has_city": self.city_shown(item.get("city")),
+            "has_occupation": self.occupation_shown(item.get("occupation")),
+            "can_be_invited_group": None,  # not a field groups.getMembers takes (module docstring)
+            "followers": self.fields.count(item.get("followers_count"), "followers"),
             "deactivated": gone,
             "last_seen": day_of(self.unix_date(as_dict(item.get("last_seen")).get("time"), "last_seen")),
         }
+
+    def member_avatar(self, item: dict) -> bool | None:
+        """``has_photo`` (0/1) where the answer has it, else whether ``photo_100`` is a picture of the member's
+        own rather than VK's stand-in (the camera, or the deleted/banned one)."""
+        has_photo = self.fields.flag(item.get("has_photo"), "has_avatar")
+        if has_photo is not None:
+            return has_photo
+        url = self.fields.url(item.get("photo_100"), "avatar")
+        return None if url is None else not any(mark in url for mark in DEFAULT_PHOTOS)
+
+    def text_shown(self, value, signal: str) -> bool | None:
+        """Whether a text field says something: ``True`` for text, ``False`` for an empty one (shown, but
+        blank), ``None`` when absent or no text at all (counted). The text is never returned."""
+        if value is None:
+            return None
+        if self.fields.text(value, signal) is not None:
+            return True
+        return False if isinstance(value, str) else None
+
+    def city_shown(self, city) -> bool | None:
+        """A city object with a city id → ``True``; id 0 (none set) → ``False``; absent, or no usable id → ``None``.
+        Neither the id nor the city's name is kept."""
+        if city is None:
+            return None
+        if not isinstance(city, dict):
+            self.fields.invalid("has_city")
+            return None
+        number = self.fields.count(city.get("id"), "has_city", INT64_MAX)
+        return None if number is None else number > 0
+
+    def occupation_shown(self, occupation) -> bool | None:
+        """An occupation object naming a type, a name or an id → ``True``; an empty one → ``False``; absent
+        → ``None``. What the occupation is, is not kept."""
+        if occupation is None:
+            return None
+        if not isinstance(occupation, dict):
+            self.fields.invalid("has_occupation")
+            return None
+        return bool(self.fields.text(occupation.get("type"), "has_occupation", limit=50)
+                    or self.fields.text(occupation.get("name"), "has_occupation")
+                    or self.fields.count(occupation.get("id"), "has_occupation", INT64_MAX))
 
     # errors ----------------------------------------------------------------------------------
     def answer(self, response):
