@@ -53,7 +53,10 @@ URL_FIELDS = ("url", "avatar")
 #: Item fields that are points in time.
 DATE_FIELDS = ("created_at", "published_at", "at", "last_seen", "fetched_at")
 #: Item fields that are yes/no.
-FLAG_FIELDS = ("verified", "has_avatar", "has_description", "deactivated")
+FLAG_FIELDS = ("verified", "has_avatar", "has_description", "deactivated", "can_message", "can_post", "has_status",
+               "has_site", "is_closed", "has_mobile", "has_birthday", "has_city", "has_occupation",
+               "can_see_all_posts", "can_see_audio", "can_send_friend_request", "can_be_invited_group",
+               "has_nickname", "has_maiden_name", "is_verified")
 
 
 def as_count(value, cap: int = AUDIENCE_CAP) -> int | None:

@@ -3,8 +3,8 @@ for the classifier's errors. Pure functions over the store's member signals.
 
 **Members.** VK members are judged by a logistic regression fitted on real labelled profiles (people
 against bots bought from bot sellers; ``bench/train_bots.py`` fits it and writes
-``ranking/bot_model_vk.py``): every signal a profile shows enters as its value and a flag saying whether
-the platform showed it, so a hidden field is information, not a zero. Bluesky and Mastodon have no
+``ranking/bot_model_vk.py``) over standardised inputs: each signal a profile shows, a hidden one counting
+as absent (see :func:`vk_design`), and a member showing too little is not judged. Bluesky and Mastodon have no
 labelled data here: their members are judged by the documented rule of ``ranking.quality.member_flags``
 (at least two weak signals), with a sensitivity and specificity that are *assumed*, not measured.
 
@@ -51,10 +51,11 @@ from ranking.bot_model_vk import MODEL
 
 Z95 = 1.959964
 
-#: Member signals the VK model reads (``crawler.items.AudienceMember``), booleans unless said.
+#: Member signals the VK model reads (``crawler.items.AudienceMember``), booleans unless said. Not
+#: ``can_be_invited_group``: the labelled data has it, but ``groups.getMembers`` cannot be asked for it.
 VK_SIGNALS = ("has_avatar", "can_message", "can_post", "has_status", "has_site", "is_closed", "has_mobile",
               "has_birthday", "has_city", "has_occupation", "can_see_all_posts", "can_see_audio",
-              "can_send_friend_request", "can_be_invited_group", "has_nickname", "has_maiden_name", "is_verified")
+              "can_send_friend_request", "has_nickname", "has_maiden_name", "is_verified")
 #: The one count it reads, as log(1 + followers).
 VK_COUNTS = ("followers",)
 
@@ -75,7 +76,6 @@ LABELLED_VK_COLUMNS = {
     "all_posts_visible": "can_see_all_posts",
     "audio_available": "can_see_audio",
     "can_add_as_friend": "can_send_friend_request",
-    "can_invite_to_group": "can_be_invited_group",
     "has_nickname": "has_nickname",
     "has_maiden_name": "has_maiden_name",
     "is_verified": "is_verified",
@@ -116,31 +116,34 @@ def labelled_vk_signals(labelled: pd.DataFrame) -> pd.DataFrame:
 
 
 def vk_design(signals: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
-    """The model's inputs for each member: per boolean signal its value (0 where not shown) and whether it
-    was shown; for followers, log(1 + followers) (0 where not shown) and whether it was shown.
+    """The model's inputs for each member: every boolean signal as 1 or 0, and log(1 + followers).
+
+    A signal the platform did not show counts as absent (0): the labelled profiles mark a hidden field
+    "Unknown", and which fields they hide follows how that data was collected (95% of its bots hide their
+    status, 6% of its people), not how a member list answers, so a "shown" input would learn the
+    collection rather than the bots. Members showing fewer than ``MIN_SIGNALS_SHOWN`` signals are not
+    judged at all (:func:`signals_shown`).
 
     Examples
     --------
     >>> X, names = vk_design(pd.DataFrame({"has_avatar": [True, None], "followers": [99, None]}))
-    >>> names[:2], names[-2:]
-    (['has_avatar', 'has_avatar_shown'], ['followers_log', 'followers_shown'])
-    >>> X[:, [0, 1, -2, -1]].round(2).tolist()
-    [[1.0, 1.0, 4.61, 1.0], [0.0, 0.0, 0.0, 0.0]]
+    >>> names[0], names[-1]
+    ('has_avatar', 'followers_log')
+    >>> X[:, [0, -1]].round(2).tolist()
+    [[1.0, 4.61], [0.0, 0.0]]
     """
     columns, names = [], []
     for name in VK_SIGNALS:
         raw = signals[name] if name in signals else pd.Series(np.nan, index=signals.index)
         value = pd.to_numeric(raw.astype(object).where(raw.notna()), errors="coerce").astype("float64").to_numpy()
-        shown = ~np.isnan(value)
-        columns += [np.where(shown, value, 0.0), shown.astype("float64")]
-        names += [name, f"{name}_shown"]
+        columns.append(np.nan_to_num(value, nan=0.0))
+        names.append(name)
     for name in VK_COUNTS:
         raw = signals[name] if name in signals else pd.Series(np.nan, index=signals.index)
         value = pd.to_numeric(raw, errors="coerce").astype("float64").to_numpy()
-        shown = ~np.isnan(value) & (value >= 0)
-        columns += [np.where(shown, np.log1p(np.where(shown, value, 0.0)), 0.0), shown.astype("float64")]
-        names += [f"{name}_log", f"{name}_shown"]
-    return np.column_stack(columns) if columns else np.empty((len(signals), 0)), names
+        columns.append(np.log1p(np.clip(np.nan_to_num(value, nan=0.0), 0, None)))
+        names.append(f"{name}_log")
+    return np.column_stack(columns), names
 
 
 def signals_shown(signals: pd.DataFrame) -> np.ndarray:
