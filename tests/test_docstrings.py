@@ -27,6 +27,7 @@ METRICS: dict[str, list[str]] = {
                         "target_columns", "compare_audiences", "affinity_table"],
     "ranking.plan": ["coverage", "greedy", "best_single", "choose_placements", "placement_table", "compare_strategies",
                      "expected_reach", "plan_placements"],
+    "ranking.bots": ["corrected_share"],
     "ranking.quality": ["member_flags", "wilson", "bot_share", "comments_per_like", "engagement_features",
                         "isolation_anomalies", "platform_norms", "engagement_rules", "quality_score", "temperature",
                         "quality_columns"],
