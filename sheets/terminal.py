@@ -52,7 +52,8 @@ def _names(values: pd.Series, width: int) -> pd.Series:
 
 #: The columns a shortlist is judged by; ``--format csv/json`` and export carry all of them.
 SHORTLIST_TERMINAL_COLUMNS = ["rank", "platform", "handle", "name", "followers", "median_views", "reach_rate",
-                              "er_views", "citations", "relevance", "bot_share", "quality", "score", "why"]
+                              "er_views", "citations", "relevance", "bot_share", "quality", "quality_checked",
+                              "score", "why"]
 
 
 def shortlist_text(table: pd.DataFrame) -> str:
@@ -68,6 +69,10 @@ def shortlist_text(table: pd.DataFrame) -> str:
         out["name"] = out["name"].fillna("").str.slice(0, 28)
     if "why" in out:
         out["why"] = out["why"].fillna("").str.slice(0, 60)
+    if "quality_checked" in out:  # "audience, engagement" → "aud+eng": which parts the quality figure stands on
+        out["quality_checked"] = out["quality_checked"].map(
+            lambda parts: "+".join(part.strip()[:3] for part in parts.split(",")) if isinstance(parts, str) else "")
+        out = out.rename(columns={"quality_checked": "of"})
     return out.fillna("").to_string(index=False)
 
 
