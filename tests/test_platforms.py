@@ -143,7 +143,8 @@ def test_not_a_handle_is_a_seed_error(name, text):
 
 
 # profile links ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("url, account", [
+#: Profile links and the account each names (None: no account); tests/test_rss.py checks same_as with them.
+PROFILE_LINKS = [
     ("https://t.me/Runner_Notes", "telegram:runner_notes"), ("https://t.me/share/url?url=x", None),
     ("https://vk.com/public42", "vk:club42"), ("https://vk.com/runner_club", "vk:runner_club"),
     ("https://www.youtube.com/channel/UCrunnerrunnerrunner0001", "youtube:UCrunnerrunnerrunner0001"),
@@ -156,7 +157,10 @@ def test_not_a_handle_is_a_seed_error(name, text):
     ("https://vk.com/@runner", "vk:runner"),
     ("https://www.instagram.com/runner/", None), ("https://example.org/", None),
     ("http://[bad/@runner", None), ("https://mastodon.example/@runner" + "x" * 400, None),
-])
+]
+
+
+@pytest.mark.parametrize("url, account", PROFILE_LINKS)
 def test_account_from_url(url, account):
     assert account_from_url(url) == account
 

@@ -15,6 +15,7 @@ from conftest import FILES, make_spider, run_cli
 from crawler.basespider import SeedError
 from crawler.items import Account, Link, Post
 from crawler.spiders.rss import RssSpider, same_as_target, site_handle
+from test_platforms import PROFILE_LINKS
 from ranking.shortlist import SHORTLIST_COLUMNS, same_as_pages
 
 SITE = "https://www.runner-blog.example/"
@@ -63,14 +64,7 @@ def test_site_handle(url, feed, handle):
     assert site_handle(url, feed=feed) == handle
 
 
-@pytest.mark.parametrize("url, target", [
-    ("https://t.me/Runner_Notes", "telegram:runner_notes"), ("https://t.me/share/url?url=x", None),
-    ("https://vk.com/public42", "vk:club42"), ("https://vk.com/runner_club", "vk:runner_club"),
-    ("https://www.youtube.com/channel/UCrunnerrunnerrunner0001", "youtube:UCrunnerrunnerrunner0001"),
-    ("https://www.youtube.com/@Runner", "youtube:@runner"),
-    ("https://bsky.app/profile/Runner.bsky.social", "bluesky:runner.bsky.social"),
-    ("https://mastodon.example/@runner", "mastodon:runner@mastodon.example"),
-    ("https://medium.com/@runner", None), ("https://example.org/@page/post", None), ("https://github.com/x", None)])
+@pytest.mark.parametrize("url, target", PROFILE_LINKS)
 def test_same_as_targets(url, target):
     assert same_as_target(url) == target
 
