@@ -7,7 +7,7 @@ Then it builds audiences of 200 held-out members at bot shares 5%…80% and prin
 and for the old two-weak-signals rule side by side: mean absolute error of the bot share and how often
 the 95% interval covers the truth.
 
-    python bench/train_bots.py [--check]   # --check: compare with the committed model, write nothing
+    python bench/train_bots.py [--check]   # --check: compare with the committed model (exit 1 if it differs)
 """
 
 from __future__ import annotations
@@ -94,12 +94,13 @@ def write_model(model: dict) -> None:
 
 
 def audiences(held_out: pd.DataFrame, rng: np.random.Generator):
-    """(fraction, audience signals) for REPETITIONS audiences of AUDIENCE members per fraction."""
+    """(fraction, audience signals) for REPETITIONS audiences of AUDIENCE members per fraction, each member
+    a bot with probability ``fraction``."""
     signals = labelled_vk_signals(held_out)
     bots, people = signals[signals["bot"] == 1], signals[signals["bot"] == 0]
     for fraction in FRACTIONS:
-        n_bots = int(round(AUDIENCE * fraction))
         for _ in range(REPETITIONS):
+            n_bots = int(rng.binomial(AUDIENCE, fraction))  # an audience drawn at random, not an exact mix
             picked = pd.concat([bots.sample(n_bots, random_state=rng.integers(2**32)),
                                 people.sample(AUDIENCE - n_bots, random_state=rng.integers(2**32))])
             yield fraction, picked
@@ -118,6 +119,22 @@ def old_rule(picked: pd.DataFrame) -> tuple[float, float, float]:
     return k / n, float(low[0]), float(high[0])
 
 
+def print_hidden_fields(classifier, held_out: pd.DataFrame) -> None:
+    """Sensitivity and specificity on held-out profiles that show a field a member list always returns
+    (can_see_all_posts) and on those that hide it: in the labelled data, hiding it marks most bots."""
+    signals = labelled_vk_signals(held_out)
+    signals = signals[signals_shown(signals) >= MIN_SIGNALS_SHOWN]
+    flagged = classifier.is_bot(signals)
+    bot = signals["bot"].to_numpy() == 1
+    print("\nHeld-out profiles by whether they show can_see_all_posts (a live member list always does):")
+    for name, rows in (("shown", signals["can_see_all_posts"].notna().to_numpy()),
+                       ("hidden", signals["can_see_all_posts"].isna().to_numpy())):
+        sens = flagged[rows & bot].mean() if (rows & bot).any() else float("nan")
+        spec = (~flagged[rows & ~bot]).mean() if (rows & ~bot).any() else float("nan")
+        print(f"  {name:>6}: {(rows & bot).sum():>4} bots, sensitivity {sens:.3f}; {(rows & ~bot).sum():>4} people, "
+              f"specificity {spec:.3f}")
+
+
 def main() -> int:
     if not DATA.is_file():
         print(f"skipped: {DATA} is absent (the labelled VK profiles live in ../shared/datasets/vk_bots/)")
@@ -125,7 +142,14 @@ def main() -> int:
     labelled = pd.read_csv(DATA, low_memory=False)
     train, held_out = labelled_split(labelled)
     model, figures = fit(train)
-    if "--check" not in sys.argv:
+    if "--check" in sys.argv:
+        from ranking.bot_model_vk import MODEL
+
+        differ = [key for key in model if model[key] != MODEL.get(key)]
+        print(f"{MODEL_FILE.relative_to(ROOT)}: " + (f"differs in {', '.join(differ)}" if differ else "as fitted"))
+        if differ:
+            return 1
+    else:
         write_model(model)
         print(f"wrote {MODEL_FILE.relative_to(ROOT)}")
     from ranking.bots import MemberModel
@@ -136,6 +160,7 @@ def main() -> int:
     print(f"  sensitivity {model['sensitivity']:.3f} (folds {min(figures['sens_folds']):.3f}–"
           f"{max(figures['sens_folds']):.3f}), specificity {model['specificity']:.3f} (folds "
           f"{min(figures['spec_folds']):.3f}–{max(figures['spec_folds']):.3f})")
+    print_hidden_fields(classifier, held_out)
     rng = np.random.default_rng(1)
     rows = []
     for fraction, picked in audiences(held_out, rng):
@@ -144,16 +169,16 @@ def main() -> int:
         p, low, high = (float(v[0]) for v in corrected_share(
             [flagged], [len(judged)], model["sensitivity"], model["specificity"], model["bots_measured"],
             model["people_measured"]))
-        truth = float(judged["bot"].mean())
+        truth = fraction  # the share of bots in the audience the stored members were drawn from
         old, old_low, old_high = old_rule(picked)
         rows.append({"fraction": fraction, "error": abs(p - truth), "covered": low <= truth <= high,
-                     "width": high - low, "old_error": abs(old - fraction),
-                     "old_covered": old_low <= fraction <= old_high})
+                     "width": high - low, "old_error": abs(old - truth), "old_covered": old_low <= truth <= old_high})
     table = pd.DataFrame(rows).groupby("fraction").agg(
         mae=("error", "mean"), worst=("error", "max"), coverage=("covered", "mean"), width=("width", "mean"),
         old_mae=("old_error", "mean"), old_coverage=("old_covered", "mean"))
-    print(f"\nAudiences of {AUDIENCE} held-out members, {REPETITIONS} per bot share: the bot share's mean absolute "
-          "error and the 95% interval's coverage, new estimator vs. the old two-weak-signals rule")
+    print(f"\nAudiences of {AUDIENCE} held-out members drawn at random, {REPETITIONS} per bot share: the bot share's "
+          "mean absolute error and the 95% interval's coverage, new estimator vs. the old two-weak-signals rule "
+          "(which gets one of its two signals from this data, so it flags nobody)")
     print(f"{'bot share':>9} {'MAE':>7} {'worst':>7} {'coverage':>9} {'width':>7} | {'old MAE':>8} {'old coverage':>13}")
     for fraction, r in table.iterrows():
         print(f"{fraction:>9.0%} {r['mae']:>7.3f} {r['worst']:>7.3f} {r['coverage']:>9.1%} {r['width']:>7.3f} | "

@@ -16,7 +16,7 @@ from commands.common import (DbOption, Kind, KindOption, MoreTargets, OutOption,
 from sheets.brief import load_brief
 from crawler.platforms import find_account, parse_account, platform, split_accounts
 from crawler.store import Store, load_frames
-from ranking.overlap import Audiences, affinity_table, compare_audiences, target_mask
+from ranking.overlap import PAIRWISE, Audiences, affinity_table, compare_audiences, target_mask
 from ranking.plan import GREEDY_GUARANTEE, plan_placements
 from sheets.readers import read_member_ids, read_prices
 from sheets.terminal import (audience_text, comparison_text, matrix_text, overlap_accounts_text, plan_summary,
@@ -24,10 +24,8 @@ from sheets.terminal import (audience_text, comparison_text, matrix_text, overla
 from sheets.writers import write_audience, write_overlap, write_plan
 
 
-class Metric(str, Enum):
-    shared = "shared"
-    jaccard = "jaccard"
-    overlap = "overlap"
+#: The pairwise measures ranking.overlap computes, as the --metric choices.
+Metric = Enum("Metric", {name: name for name in PAIRWISE}, type=str)
 
 
 class Goal(str, Enum):

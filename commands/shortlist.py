@@ -13,7 +13,7 @@ import typer
 from commands.common import (DbOption, Format, PlatformOption, TopOption, echo_table, say, writable)
 from sheets.brief import load_brief
 from crawler.platforms import find_account, split_accounts
-from crawler.store import Store, load_frames
+from crawler.store import load_frames
 from ranking.shortlist import ShortlistOptions, shortlist
 from sheets.terminal import shortlist_text, terminal_safe
 from sheets.writers import csv_text, json_text, write_shortlist
@@ -44,9 +44,9 @@ def ranked_pages(db: str | None, platform: str | None = None, top: int | None = 
     return shortlist(frames, options)
 
 
-def nothing_ranked(db: str | None, platform: str | None) -> str:
-    with Store(db, create=False) as store:
-        present = sorted(store.platforms())
+def nothing_ranked(table, platform: str | None) -> str:
+    """Why the table is empty: the platforms the database holds are in its ``attrs``."""
+    present = sorted(table.attrs.get("stored_platforms", []))
     if platform and present:
         return f"no {platform} pages to rank (the database has {', '.join(present)}); or the filters removed all"
     return "no ranked pages: crawl or import some first (pagescout crawl telegram …, pagescout import …)"
@@ -67,7 +67,7 @@ def rank(
     """
     table = ranked_pages(db, platform, top, max_bot_share=max_bot_share, brief_path=brief)
     if table.empty:
-        say(nothing_ranked(db, platform))
+        say(nothing_ranked(table, platform))
     elif fmt is Format.table:
         echo_table(shortlist_text(table))
     elif fmt is Format.csv:
@@ -97,7 +97,7 @@ def export(
     write_shortlist(out, table)
     say(f"wrote {len(table)} pages to {out}")
     if table.empty:
-        say(nothing_ranked(db, platform))
+        say(nothing_ranked(table, platform))
     for note in table.attrs.get("notes", []):  # e.g. a platform too small for the engagement anomaly model
         say(f"note: {note}")
 

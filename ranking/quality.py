@@ -329,7 +329,8 @@ def bot_share(audience: pd.DataFrame, signals: pd.DataFrame, now) -> pd.DataFram
                                            errors.bots_measured, errors.people_measured)
         # Deactivated members are bots outright; the estimate covers the active ones.
         for col, part in (("bot_share", share), ("bot_share_low", low), ("bot_share_high", high)):
-            out.loc[rows, col] = np.where(active > 0, (d + np.nan_to_num(part) * active) / n, d / n)
+            # a NaN estimate (a classifier no better than chance) leaves the share empty, not d / n
+            out.loc[rows, col] = np.where(active > 0, (d + part * active) / n, d / n)
         out.loc[rows, "bot_errors"] = errors_text(errors)
     out["deactivated_share"] = out["deactivated"] / out["checked"]
     out["deactivated_low"], out["deactivated_high"] = wilson(out["deactivated"], out["checked"])
@@ -735,7 +736,11 @@ def quality_score(bots: pd.DataFrame, rules: pd.DataFrame, anomalies: pd.DataFra
     ----------
     .. [1] HypeAuditor, Audience Quality Score (audience quality, engagement authenticity, growth anomalies).
     """
-    parts = quality_parts(bots, rules, anomalies, spike_counts, growth_checked, index)
+    return quality_from_parts(quality_parts(bots, rules, anomalies, spike_counts, growth_checked, index), index)
+
+
+def quality_from_parts(parts: np.ndarray, index: pd.MultiIndex) -> pd.Series:
+    """:func:`quality_score` of the parts :func:`quality_parts` gives (NaN where a part was not checked)."""
     weights = np.array([QUALITY_WEIGHTS[part] for part in QUALITY_WEIGHTS])
     known = ~np.isnan(parts)
     total = (known * weights).sum(axis=1)
@@ -929,9 +934,9 @@ def quality_columns(metrics: pd.DataFrame, posts: pd.DataFrame, *, audience: pd.
     series = follower_series(snapshots)
     gaps = series.groupby(KEY)["date"].diff().dt.days
     growth_checked = (gaps <= SPIKE_MAX_GAP_DAYS).groupby([series["platform"], series["handle"]]).any()
-    out["quality"] = quality_score(bots, rules, anomalies, spike_counts, growth_checked, index).to_numpy()
-    out["quality_checked"] = pd.Series(checked_parts(quality_parts(bots, rules, anomalies, spike_counts,
-                                                                   growth_checked, index)), index=index, dtype=object)
+    parts = quality_parts(bots, rules, anomalies, spike_counts, growth_checked, index)
+    out["quality"] = quality_from_parts(parts, index).to_numpy()
+    out["quality_checked"] = pd.Series(checked_parts(parts), index=index, dtype=object)
 
     biggest = found.sort_values("rise", ascending=False).drop_duplicates(KEY).set_index(KEY) if len(found) else None
     texts = []

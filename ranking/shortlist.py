@@ -357,6 +357,7 @@ def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | No
         table["affinity"] = found["affinity"].reindex(index).to_numpy(dtype="float64")
     table = tidy_numbers(table.head(options.top) if options.top else table)
     table.attrs["notes"] = notes
+    table.attrs["stored_platforms"] = list(frames.stored_platforms)
     return table
 
 

@@ -21,7 +21,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawler.platforms import CRAWLED
+from crawler.platforms import CRAWLED, AccountError, parse_account
 from sheets.errors import shown
 
 FILTER_KEYS = {
@@ -63,11 +63,7 @@ class Brief:
     @property
     def target_accounts(self) -> list[tuple[str, str]]:
         """The targets as (platform, handle): the platform lower-cased, the handle without ``@``."""
-        accounts = []
-        for text in self.targets:
-            platform, _, handle = text.partition(":")
-            accounts.append((platform.strip().lower(), handle.strip().removeprefix("@")))
-        return accounts
+        return [(platform, handle.removeprefix("@")) for platform, handle in map(parse_account, self.targets)]
 
 
 def _line_of(text: str, dotted: str) -> int:
@@ -151,8 +147,10 @@ def parse_brief(text: str, source: str = "brief.toml") -> Brief:
 
     targets = strings("targets", data.get("targets", []))
     for target in targets:
-        if ":" not in target:
-            raise error("targets", f"'{shown(target)}' must be written platform:handle")
+        try:
+            parse_account(target)
+        except AccountError:
+            raise error("targets", f"'{shown(target)}' must be written platform:handle") from None
 
     filters = {}
     for key, value in data.get("filters", {}).items():

@@ -111,8 +111,9 @@ def sampled_audience(platform: str, members: pd.DataFrame, n: int, rng) -> pd.Da
 @pytest.mark.parametrize("platform", ["bluesky", "mastodon"])
 @pytest.mark.parametrize("fraction", [0.05, 0.3, 0.6])
 def test_interval_covers_the_injected_bot_fraction(platform, fraction):
-    """The rule misses bots and flags people at the assumed rates: the corrected share still finds the truth
-    (the VK model is checked on real labelled profiles, tests/test_bots.py)."""
+    """The correction's algebra: where the rule errs at exactly the assumed rates, the corrected share finds
+    the truth. It cannot check the assumption itself (no labelled Bluesky or Mastodon data); the VK model
+    is checked on real labelled profiles, tests/test_bots.py."""
     rng = np.random.default_rng(7)
     members = population(platform, fraction, rng)
     result = bot_share(sampled_audience(platform, members, 500, rng), members, NOW).loc[(platform, "page")]
