@@ -3,12 +3,15 @@ for the classifier's errors. Pure functions over the store's member signals.
 
 **Members.** VK members are judged by a logistic regression fitted on real labelled profiles (people
 against bots bought from bot sellers; ``bench/train_bots.py`` fits it and writes
-``ranking/bot_model_vk.py``) over standardised inputs: each signal a profile shows, a hidden one counting
-as absent (see :func:`vk_design`), and a member showing too little is not judged. Bluesky and Mastodon have no
-labelled data here: their members are judged by the documented rule of ``ranking.quality.member_flags``
-(at least two weak signals), with a sensitivity and specificity that are *assumed*, not measured.
+``ranking/bot_model_vk.py``) over standardised inputs, a hidden signal counting as absent (see
+:func:`vk_design`). It judges only the members that show what a live profile shows (:func:`judgeable`),
+the population it was fitted and measured on; deactivated members (VK's deleted or banned "dogs",
+Mastodon's suspended accounts) are not people whatever else they show, and count as bots outright.
+Bluesky and Mastodon have no labelled data here: their members are judged by the documented rule of
+``ranking.quality.member_flags`` (at least two weak signals), with a sensitivity and specificity that
+are *assumed*, not measured.
 
-**Audiences.** A classifier that flags ``q`` of ``n`` members is not saying that ``q`` are bots: it
+**Audiences.** A classifier that flags ``q`` of the active members is not saying that ``q`` are bots: it
 misses some bots (sensitivity ``Se`` < 1) and flags some people (specificity ``Sp`` < 1). The
 Rogan–Gladen estimator undoes both,
 
@@ -16,19 +19,10 @@ Rogan–Gladen estimator undoes both,
 
     \hat p = \frac{q + Sp - 1}{Se + Sp - 1}, \quad \text{clipped to } [0, 1],
 
-and its variance (delta method) carries the sample of members and the uncertainty of ``Se`` and ``Sp``
-(measured on ``n_{Se}`` bots and ``n_{Sp}`` people in cross-validation):
-
-.. math::
-
-    \operatorname{Var}(\hat p) = \frac{q(1-q)/n + \hat p^2\, Se(1-Se)/n_{Se}
-    + (1-\hat p)^2\, Sp(1-Sp)/n_{Sp}}{(Se + Sp - 1)^2}.
-
-The 95% interval is :math:`\hat p \pm 1.96 \sqrt{\operatorname{Var}}`, clipped to [0, 1], with
-``q``'s part taken at least at ``0.5 / n`` so an audience where nobody was flagged still gets an interval
-as wide as its sample. Deactivated members (VK's deleted or banned "dogs", Mastodon's suspended
-accounts) are not people whatever the classifier says: they count as bots outright, and the estimate
-covers the others.
+and the audience's share adds the deactivated share δ: :math:`\hat B = \delta + (1 - \delta)\hat p`.
+Its 95% interval (:func:`corrected_share`) carries the sample of members, the uncertainty of ``Se`` and
+``Sp`` (measured on ``n_{Se}`` bots and ``n_{Sp}`` people in cross-validation) and that of δ: Lang and
+Reiczigel's adjusted Wald interval for :math:`\hat p`, combined with δ's by the delta method.
 
 References
 ----------
@@ -81,9 +75,11 @@ LABELLED_VK_COLUMNS = {
     "is_verified": "is_verified",
     "subscribers_count": "followers",
 }
-#: A member the model may judge shows at least this many of its signals; fewer (a bare id, a member list
-#: asked without fields) is not checked at all.
-MIN_SIGNALS_SHOWN = 3
+#: Fields VK answers 0 or 1 for every live profile on a member list asked for them. The model judges only
+#: members that show all of them: 83% of the labelled bots (and 4% of the people) lack every one, show no
+#: more than a deleted or banned page does, and on a crawl arrive marked ``deactivated`` and count as
+#: bots outright; the model is fitted, measured and applied on the others alone.
+LIVE_PROFILE_SIGNALS = ("has_mobile", "can_see_all_posts", "can_see_audio", "can_send_friend_request", "is_verified")
 
 
 def labelled_vk_signals(labelled: pd.DataFrame) -> pd.DataFrame:
@@ -118,11 +114,11 @@ def labelled_vk_signals(labelled: pd.DataFrame) -> pd.DataFrame:
 def vk_design(signals: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     """The model's inputs for each member: every boolean signal as 1 or 0, and log(1 + followers).
 
-    A signal the platform did not show counts as absent (0): the labelled profiles mark a hidden field
-    "Unknown", and which fields they hide follows how that data was collected (95% of its bots hide their
-    status, 6% of its people), not how a member list answers, so a "shown" input would learn the
-    collection rather than the bots. Members showing fewer than ``MIN_SIGNALS_SHOWN`` signals are not
-    judged at all (:func:`signals_shown`).
+    A signal the platform did not show counts as absent (0): VK leaves out a birthday, city or
+    occupation the member did not give and sends an empty status, site or nickname, where the labelled
+    profiles say "Unknown"; which of those fields the data hides follows how it was collected (72% of
+    its live bots hide their status, 2% of its people), not how a member list answers, so a "shown"
+    input would learn the collection rather than the bots. Only :func:`judgeable` members are judged.
 
     Examples
     --------
@@ -146,10 +142,19 @@ def vk_design(signals: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     return np.column_stack(columns), names
 
 
-def signals_shown(signals: pd.DataFrame) -> np.ndarray:
-    """How many of the VK model's signals each member shows."""
-    present = [signals[name].notna().to_numpy() for name in (*VK_SIGNALS, *VK_COUNTS) if name in signals]
-    return np.sum(present, axis=0) if present else np.zeros(len(signals), dtype=int)
+def judgeable(signals: pd.DataFrame) -> np.ndarray:
+    """Which members the VK model may judge: those showing every ``LIVE_PROFILE_SIGNALS`` field, the
+    profiles it was fitted and measured on. A member list asked without fields judges nobody.
+
+    Examples
+    --------
+    >>> live = dict.fromkeys(LIVE_PROFILE_SIGNALS, False)
+    >>> judgeable(pd.DataFrame([live, {**live, "has_mobile": None}, {"has_avatar": True}])).tolist()
+    [True, False, False]
+    """
+    shown = [signals[name].notna().to_numpy() if name in signals else np.zeros(len(signals), dtype=bool)
+             for name in LIVE_PROFILE_SIGNALS]
+    return np.logical_and.reduce(shown)
 
 
 @dataclass(frozen=True)
@@ -206,26 +211,57 @@ ASSUMED_RULE_ERRORS = RuleErrors(sensitivity=0.7, specificity=0.95, bots_measure
 
 
 def corrected_share(flagged, checked, sensitivity: float, specificity: float, bots_measured: int,
-                    people_measured: int, z: float = Z95):
-    r"""Rogan–Gladen prevalence from ``flagged`` of ``checked`` members, with its delta-method interval.
+                    people_measured: int, deactivated=0, z: float = Z95):
+    r"""Bot share of ``checked`` members: the ``deactivated`` ones as bots outright, the Rogan–Gladen
+    prevalence among the active ones of which the classifier ``flagged`` some, with a 95% interval.
+
+    Among the :math:`m = n - d` active members, :math:`q = k / m` and
 
     .. math::
 
         \hat p = \operatorname{clip}\Bigl(\frac{q + Sp - 1}{Se + Sp - 1}\Bigr), \qquad
-        \hat p \pm z \frac{\sqrt{q'(1-q')/n + \hat p^2 Se(1-Se)/n_{Se} + (1-\hat p)^2 Sp(1-Sp)/n_{Sp}}}
-        {Se + Sp - 1}
+        \hat B = \delta + (1 - \delta)\,\hat p, \qquad \delta = d / n.
 
-    with :math:`q = k/n` and :math:`q' = \min(\max(q, 0.5/n), 1 - 0.5/n)`. NaN where ``checked`` is 0
-    or the classifier is no better than chance (``Se + Sp ≤ 1``).
+    The interval is Lang and Reiczigel's (2014) adjusted Wald interval for :math:`\hat p`: add
+    :math:`z^2/2` flagged and :math:`z^2/2` unflagged members to the sample, one success and one failure
+    to each error rate's :math:`n_{Se}` bots and :math:`n_{Sp}` people (Agresti–Coull), then with the
+    adjusted :math:`\tilde q, \widetilde{Se}, \widetilde{Sp}, \tilde p, \tilde\jmath = \widetilde{Se} +
+    \widetilde{Sp} - 1`:
+
+    .. math::
+
+        \operatorname{Var}(\tilde p) = \frac{\tilde q(1-\tilde q)/(m + z^2)
+        + \tilde p^2\,\widetilde{Se}(1-\widetilde{Se})/(n_{Se}+2)
+        + (1-\tilde p)^2\,\widetilde{Sp}(1-\widetilde{Sp})/(n_{Sp}+2)}{\tilde\jmath^{\,2}},
+
+    .. math::
+
+        \Delta = 2z^2\Bigl(\tilde p\,\frac{\widetilde{Se}(1-\widetilde{Se})}{n_{Se}+2}
+        - (1-\tilde p)\,\frac{\widetilde{Sp}(1-\widetilde{Sp})}{n_{Sp}+2}\Bigr), \qquad
+        c = \tilde p + \Delta .
+
+    The deactivated share is a sample too: with the Agresti–Coull :math:`\tilde\delta = (d + z^2/2)/(n + z^2)`,
+    the delta method gives
+
+    .. math::
+
+        \hat B_{\mathrm{low,\,high}} = \delta + (1 - \delta)\,c \mp
+        z\sqrt{(1 - c)^2\,\frac{\tilde\delta(1-\tilde\delta)}{n + z^2} + (1 - \delta)^2 \operatorname{Var}(\tilde p)},
+
+    clipped to [0, 1] and widened to hold :math:`\hat B`. NaN where nobody was checked or the classifier is
+    no better than chance (:math:`Se + Sp \le 1`); where every checked member is deactivated,
+    :math:`\hat B = 1` with the interval of ``d`` of ``n``.
 
     Parameters
     ----------
     flagged, checked : array-like
-        Members the classifier flagged, and members it judged.
+        Active members the classifier flagged, and all members it judged (deactivated ones included).
     sensitivity, specificity : float
         Its error rates.
     bots_measured, people_measured : int
         Labelled bots and people the rates were measured on.
+    deactivated : array-like, default 0
+        Deactivated members among ``checked``.
 
     Returns
     -------
@@ -235,27 +271,49 @@ def corrected_share(flagged, checked, sensitivity: float, specificity: float, bo
     --------
     >>> p, low, high = corrected_share([90], [200], 0.85, 0.95, 1000, 1000)
     >>> round(float(p[0]), 3), round(float(low[0]), 3), round(float(high[0]), 3)
-    (0.5, 0.412, 0.588)
-    >>> [round(float(v[0]), 3) for v in corrected_share([0], [200], 0.85, 0.95, 1000, 1000)]
-    [0.0, 0.0, 0.019]
+    (0.5, 0.414, 0.589)
+    >>> [round(float(v[0]), 3) for v in corrected_share([15], [200], 0.85, 0.95, 1000, 1000)]
+    [0.031, 0.0, 0.092]
+    >>> [round(float(v[0]), 3) for v in corrected_share([45], [200], 0.85, 0.95, 1000, 1000, deactivated=[100])]
+    [0.75, 0.682, 0.821]
 
     References
     ----------
     .. [1] Rogan, W. J. and Gladen, B. (1978). Am. J. Epidemiol. 107(1), 71–76.
-    .. [2] Greenland, S. (1996). Basic methods for sensitivity analysis of biases. Int. J. Epidemiol. 25(6).
+    .. [2] Lang, Z. and Reiczigel, J. (2014). Confidence limits for prevalence of disease adjusted for
+       estimated sensitivity and specificity. Prev. Vet. Med. 113(1), 13–22; as in R's ``asht::prevSeSp``.
+    .. [3] Agresti, A. and Coull, B. A. (1998). Approximate is better than "exact" for interval estimation
+       of binomial proportions. Am. Stat. 52(2), 119–126.
     """
     k = np.asarray(flagged, dtype="float64")
     n = np.asarray(checked, dtype="float64")
-    youden = sensitivity + specificity - 1
+    d = np.broadcast_to(np.asarray(deactivated, dtype="float64"), n.shape)
+    active = n - d
+    z2 = z * z
+    se_n, sp_n = bots_measured + 2, people_measured + 2
+    se_adj = (bots_measured * sensitivity + 1) / se_n
+    sp_adj = (people_measured * specificity + 1) / sp_n
+    youden, youden_adj = sensitivity + specificity - 1, se_adj + sp_adj - 1
     with np.errstate(invalid="ignore", divide="ignore"):
-        q = np.where(n > 0, k / n, np.nan)
-        estimate = np.clip((q + specificity - 1) / youden, 0, 1) if youden > 0 else np.full_like(q, np.nan)
-        floor = np.where(n > 0, 0.5 / n, np.nan)
-        q_var = np.clip(q, floor, 1 - floor)
-        variance = (q_var * (1 - q_var) / n + estimate ** 2 * sensitivity * (1 - sensitivity) / bots_measured
-                    + (1 - estimate) ** 2 * specificity * (1 - specificity) / people_measured) / youden ** 2
-    half = z * np.sqrt(variance)
-    return estimate, np.clip(estimate - half, 0, 1), np.clip(estimate + half, 0, 1)
+        q = np.where(active > 0, k / active, np.nan)
+        p = np.clip((q + specificity - 1) / youden, 0, 1) if youden > 0 else np.full_like(q, np.nan)
+        q_adj = (k + z2 / 2) / (active + z2)
+        p_adj = (q_adj + sp_adj - 1) / youden_adj
+        se_part, sp_part = se_adj * (1 - se_adj) / se_n, sp_adj * (1 - sp_adj) / sp_n
+        p_var = (q_adj * (1 - q_adj) / (active + z2) + p_adj ** 2 * se_part + (1 - p_adj) ** 2 * sp_part) / youden_adj ** 2
+        centre = p_adj + 2 * z2 * (p_adj * se_part - (1 - p_adj) * sp_part)
+        dead = np.where(n > 0, d / n, np.nan)
+        dead_adj = (d + z2 / 2) / (n + z2)
+        # all deactivated: no active member to classify, the share is d of n exactly
+        p, centre, p_var = (np.where(active > 0, v, fill) for v, fill in ((p, 0.0), (centre, 0.0), (p_var, 0.0)))
+        estimate = dead + (1 - dead) * p
+        half = z * np.sqrt((1 - centre) ** 2 * dead_adj * (1 - dead_adj) / (n + z2) + (1 - dead) ** 2 * p_var)
+        middle = dead + (1 - dead) * centre
+        low = np.fmin(np.clip(middle - half, 0, 1), estimate)
+        high = np.fmax(np.clip(middle + half, 0, 1), estimate)
+    if youden <= 0:
+        estimate = low = high = np.full_like(n, np.nan)
+    return estimate, np.where(np.isnan(estimate), np.nan, low), np.where(np.isnan(estimate), np.nan, high)
 
 
 #: Share of the labelled profiles held out of training, for the audiences the estimate is tested on.

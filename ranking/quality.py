@@ -34,7 +34,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ranking.bots import ASSUMED_RULE_ERRORS, MIN_SIGNALS_SHOWN, VK_MODEL, corrected_share, signals_shown
+from ranking.bots import ASSUMED_RULE_ERRORS, VK_MODEL, corrected_share, judgeable
 from ranking.growth import SPIKE_MAX_GAP_DAYS, follower_series, growth_table, spikes
 
 KEY = ["platform", "handle"]
@@ -248,19 +248,18 @@ def bot_share(audience: pd.DataFrame, signals: pd.DataFrame, now) -> pd.DataFram
     95% interval.
 
     n = audience members (see :func:`audience_members`) the platform's classifier could judge
-    (:func:`member_verdicts`), d = those deactivated (bots outright), k = the active ones it flags. The
-    share of bots among the n − d active members is the Rogan–Gladen estimate
-    (``ranking.bots.corrected_share``) with the classifier's sensitivity and specificity: measured for
-    VK's model, assumed for the Bluesky and Mastodon rule (``ranking.bots.ASSUMED_RULE_ERRORS``).
-    ``bot_errors`` says which. Also ``deactivated_share`` with its Wilson interval, ``checked`` = n and
-    ``suspicious`` = k + d (the raw verdicts).
+    (:func:`member_verdicts`), d = those deactivated (bots outright), k = the active ones it flags.
+    ``ranking.bots.corrected_share`` turns them into the bot share: the deactivated share plus the
+    Rogan–Gladen estimate among the n − d active members, with the classifier's sensitivity and
+    specificity (measured for VK's model, assumed for the Bluesky and Mastodon rule,
+    ``ranking.bots.ASSUMED_RULE_ERRORS``; ``bot_errors`` says which) and a 95% interval that carries the
+    sample, both error rates and the deactivated share. Also ``deactivated_share`` with its Wilson
+    interval, ``checked`` = n and ``suspicious`` = k + d (the raw verdicts).
 
     .. math::
 
-        \mathrm{bot\_share} = \frac{d + (n - d)\,\hat p\bigl(k / (n - d)\bigr)}{n}, \qquad
-        \hat p(q) = \frac{q + Sp - 1}{Se + Sp - 1}, \qquad \mathrm{deactivated\_share} = \frac{d}{n}
-
-    and the same with the ends of :math:`\hat p`'s interval for ``bot_share_low`` / ``bot_share_high``.
+        \mathrm{bot\_share} = \delta + (1 - \delta)\,\hat p\Bigl(\frac{k}{n - d}\Bigr), \qquad
+        \hat p(q) = \frac{q + Sp - 1}{Se + Sp - 1}, \qquad \delta = \mathrm{deactivated\_share} = \frac{d}{n}
 
     Parameters
     ----------
@@ -290,7 +289,7 @@ def bot_share(audience: pd.DataFrame, signals: pd.DataFrame, now) -> pd.DataFram
     ...     ["checked", "suspicious", "bot_share", "bot_share_low", "bot_share_high"]].round(3)
                      checked  suspicious  bot_share  bot_share_low  bot_share_high
     platform handle
-    mastodon news        4.0         3.0      0.962           0.32             1.0
+    mastodon news        4.0         3.0      0.962          0.401             1.0
 
     References
     ----------
@@ -324,13 +323,10 @@ def bot_share(audience: pd.DataFrame, signals: pd.DataFrame, now) -> pd.DataFram
         errors = VK_MODEL if platform == "vk" else ASSUMED_RULE_ERRORS
         rows = platforms == platform
         n, d, k = (out.loc[rows, c].to_numpy() for c in ("checked", "deactivated", "flagged_active"))
-        active = n - d
-        share, low, high = corrected_share(k, active, errors.sensitivity, errors.specificity,
-                                           errors.bots_measured, errors.people_measured)
-        # Deactivated members are bots outright; the estimate covers the active ones.
-        for col, part in (("bot_share", share), ("bot_share_low", low), ("bot_share_high", high)):
-            # a NaN estimate (a classifier no better than chance) leaves the share empty, not d / n
-            out.loc[rows, col] = np.where(active > 0, (d + part * active) / n, d / n)
+        estimate = corrected_share(k, n, errors.sensitivity, errors.specificity, errors.bots_measured,
+                                   errors.people_measured, deactivated=d)
+        for col, values in zip(("bot_share", "bot_share_low", "bot_share_high"), estimate):
+            out.loc[rows, col] = values
         out.loc[rows, "bot_errors"] = errors_text(errors)
     out["deactivated_share"] = out["deactivated"] / out["checked"]
     out["deactivated_low"], out["deactivated_high"] = wilson(out["deactivated"], out["checked"])
@@ -338,8 +334,8 @@ def bot_share(audience: pd.DataFrame, signals: pd.DataFrame, now) -> pd.DataFram
 
 
 def errors_text(errors) -> str:
-    """How far a classifier's verdicts are trusted: "sensitivity 97%, specificity 96% (measured on 1,612
-    bots and 1,663 people)", or the same "assumed" for a platform without labelled data."""
+    """How far a classifier's verdicts are trusted: "sensitivity 89%, specificity 94% (measured on 288
+    bots and 1,617 people)", or the same "assumed" for a platform without labelled data."""
     how = (f"measured on {errors.bots_measured:,} bots and {errors.people_measured:,} people" if errors.measured
            else "assumed, not measured")
     return f"sensitivity {errors.sensitivity:.0%}, specificity {errors.specificity:.0%} ({how})"
@@ -349,8 +345,8 @@ def member_verdicts(signals: pd.DataFrame, now) -> pd.DataFrame:
     """Which members the platform's classifier calls bots: the columns of :func:`member_flags`, with VK's
     members judged by the VK model (``ranking.bots.VK_MODEL``) instead of the rule.
 
-    A VK member is ``known`` (judged) when deactivated or when it shows at least
-    ``ranking.bots.MIN_SIGNALS_SHOWN`` of the model's signals; a member list fetched without fields
+    A VK member is ``known`` (judged) when deactivated or ``ranking.bots.judgeable`` (it shows what a live
+    profile shows, as the model's labelled profiles did); a member list fetched without fields
     judges nobody rather than everybody.
     """
     flags = member_flags(signals, now)
@@ -358,7 +354,7 @@ def member_verdicts(signals: pd.DataFrame, now) -> pd.DataFrame:
     if vk.any():
         own = signals[vk]
         gone = flags.loc[vk, "deactivated"].to_numpy()
-        flags.loc[vk, "known"] = gone | (signals_shown(own) >= MIN_SIGNALS_SHOWN)
+        flags.loc[vk, "known"] = gone | judgeable(own)
         flags.loc[vk, "suspicious"] = gone | VK_MODEL.is_bot(own)
     return flags
 
@@ -911,7 +907,7 @@ def quality_columns(metrics: pd.DataFrame, posts: pd.DataFrame, *, audience: pd.
        bot_share  quality quality_checked  growth_30d
     0      0.962      3.8        audience         NaN
     >>> table.loc[0, "quality_flags"]
-    '25% deactivated members (±45%); 96% likely bots (32–100%), from 4 members (error rates assumed); small sample: 4 members checked'
+    '25% deactivated members (±45%); 96% likely bots (40–100%), from 4 members (error rates assumed); small sample: 4 members checked'
     """
     index = _index(metrics)
     out = pd.DataFrame(index=index)
