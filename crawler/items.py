@@ -120,3 +120,49 @@ class Snapshot:
     account: str
     date: str  # ISO date; one snapshot per account per day
     followers: int | None = None
+
+
+@dataclass
+class Follow:
+    """A sampled member of a gather's target audience follows ``page``: a staging row, hashed like every
+    member (``pipelines.HashMemberPipeline``), kept only until the gather ends. The store then turns the
+    rows of pages that at least ``GatherRun.min_members`` of the sample follow into audience rows and
+    deletes the rest, so no member's own follow list is kept (see ``Store.finish_gather``)."""
+
+    platform: str
+    run: str
+    page: str
+    member_id: str | None = None
+    member_key: int | None = None
+
+
+#: What became of a sampled member's follow list.
+FOLLOW_LIST_OUTCOMES = ("read", "hidden", "failed")
+
+
+@dataclass
+class GatherMember:
+    """A sampled member of a gather's target audience and what became of their follow list: read (its
+    pages counted), hidden (private, empty or refused) or failed. The member as a keyed hash only."""
+
+    platform: str
+    run: str
+    outcome: str
+    member_id: str | None = None
+    member_key: int | None = None
+
+
+@dataclass
+class GatherRun:
+    """One gather: its targets and how its sample was drawn. ``finished`` (set by the last item of the
+    crawl) tells the store to keep the pages at least ``min_members`` sampled members follow."""
+
+    platform: str
+    run: str
+    targets: str  # the target handles, comma-separated
+    sampling: str  # "random" (uniform over the audience) or "first" (the first N the platform lists)
+    members_sampled: int | None = None
+    pages_found: int | None = None
+    min_members: int | None = None
+    finished: bool = False
+    at: datetime = field(default_factory=utcnow)

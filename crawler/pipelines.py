@@ -15,9 +15,12 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from crawler.fields import FieldReader
-from crawler.items import ACCOUNT_STATUSES, AUDIENCE_KINDS, FOLLOWERS_KINDS, LINK_KINDS
+from crawler.items import ACCOUNT_STATUSES, AUDIENCE_KINDS, FOLLOW_LIST_OUTCOMES, FOLLOWERS_KINDS, LINK_KINDS
 from crawler.store import Store, StoreError, member_key
 
+
+#: Items that carry a raw member id until it is hashed.
+MEMBER_ITEMS = ("AudienceMember", "Follow", "GatherMember")
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +91,19 @@ class ValidatePipeline(_CountingPipeline):
         elif kind == "Snapshot":
             if not adapter.get("account") or not adapter.get("date"):
                 self.drop("snapshot without account or date")
+        elif kind in ("Follow", "GatherMember"):
+            if adapter.get("member_id") in (None, "") and adapter.get("member_key") is None:
+                self.drop("gathered member without id")
+            if kind == "Follow" and not adapter.get("page"):
+                self.drop("follow without page")
+            if kind == "GatherMember" and adapter.get("outcome") not in FOLLOW_LIST_OUTCOMES:
+                self.drop("unknown follow list outcome")
         return item
 
 
 class HashMemberPipeline(_CountingPipeline):
-    """Replaces raw audience member ids with the database's keyed hash; the raw id goes no further."""
+    """Replaces raw member ids (audience members, and a gather's sampled members) with the database's keyed
+    hash; the raw id goes no further."""
 
     label = "hash"
 
@@ -101,7 +112,7 @@ class HashMemberPipeline(_CountingPipeline):
             self.secret = store.secret
 
     def process_item(self, item, spider=None):
-        if type(item).__name__ == "AudienceMember" and item.member_id is not None:
+        if type(item).__name__ in MEMBER_ITEMS and item.member_id is not None:
             item.member_key = member_key(self.secret, str(item.member_id))
             item.member_id = None
             self.count("members")

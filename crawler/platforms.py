@@ -85,6 +85,8 @@ class Platform:
     #: Why no page of it can have a crawled audience (who follows a page), where the platform shows none;
     #: None where crawls store one (or an imported file may hold one).
     no_audience: str | None = None
+    #: Why ``pagescout gather`` cannot read whom its members follow; None where it can.
+    no_follow_lists: str | None = None
 
     def spider_class(self) -> type:
         """The spider that crawls the platform, imported on the first call."""
@@ -137,13 +139,18 @@ class Platform:
 
 PLATFORMS: dict[str, Platform] = {p.name: p for p in (
     Platform("telegram", True, "subscribers", "https://t.me/{}", "crawler.spiders.telegram:TelegramSpider",
-             "Telegram shows no subscriber lists"),
+             "Telegram shows no subscriber lists",
+             "Telegram shows neither a channel's subscribers nor what a subscriber reads"),
     Platform("bluesky", True, "followers", "https://bsky.app/profile/{}", "crawler.spiders.bluesky:BlueskySpider"),
     Platform("mastodon", True, "followers", None, "crawler.spiders.mastodon:MastodonSpider"),
-    Platform("vk", True, "members", "https://vk.com/{}", "crawler.spiders.vk:VkSpider"),
+    Platform("vk", True, "members", "https://vk.com/{}", "crawler.spiders.vk:VkSpider",
+             no_follow_lists="not yet: a VK member's communities (users.getSubscriptions) are not read by pagescout "
+                             "yet; use pagescout audience on crawled communities"),
     Platform("youtube", True, "subscribers", "https://www.youtube.com/channel/{}",
-             "crawler.spiders.youtube:YoutubeSpider"),
-    Platform("rss", True, "followers", None, "crawler.spiders.rss:RssSpider"),
+             "crawler.spiders.youtube:YoutubeSpider",
+             no_follow_lists="YouTube shows whom a viewer subscribes to only with that viewer's own sign-in (OAuth)"),
+    Platform("rss", True, "followers", None, "crawler.spiders.rss:RssSpider",
+             no_follow_lists="a blog has no list of followers to sample"),
     Platform("instagram", False, "followers", "https://www.instagram.com/{}/"),
     Platform("tiktok", False, "followers", "https://www.tiktok.com/@{}"),
     Platform("facebook", False, "followers", "https://www.facebook.com/{}"),
@@ -151,6 +158,8 @@ PLATFORMS: dict[str, Platform] = {p.name: p for p in (
     Platform("ok", False, "members", "https://ok.ru/{}"),
 )}
 CRAWLED: tuple[str, ...] = tuple(name for name, p in PLATFORMS.items() if p.crawled)
+#: Platforms ``pagescout gather`` reads follow lists on.
+GATHERED: tuple[str, ...] = tuple(name for name in CRAWLED if PLATFORMS[name].no_follow_lists is None)
 IMPORTED: tuple[str, ...] = tuple(name for name, p in PLATFORMS.items() if not p.crawled)
 
 

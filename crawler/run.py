@@ -340,3 +340,33 @@ def discovery_plans(brief, *, roots: dict[str, str] | None = None, focused: bool
             arguments["search"] = searches
         plans.append(DiscoveryPlan(spider_cls, seeds, arguments))
     return plans
+
+
+def gather_run_key(platform: str, handles: list[str], members: int, min_share: float) -> str:
+    """The name of one gather in the store: the same targets, sample size and threshold are the same run,
+    so the same command again resumes it (or, once finished, reads it again)."""
+    text = json.dumps([platform, sorted(handles), members, round(min_share, 6)])
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def gather(platform: str, targets: list[str], *, db: str | None = None, members: int = 1000,
+           min_share: float = 0.05, **options) -> tuple[CrawlSummary, str]:
+    """``pagescout gather``'s crawl (crawler.gather): the targets' profiles and up to ``members`` of their
+    followers each, then every sampled member's follow list. Returns the crawl's summary and the run's
+    name in the store (``Store.load_gather``)."""
+    spider_cls = spider_class(platform)
+    handles = list(dict.fromkeys(spider_cls.parse_seed(target) for target in targets))
+    run = gather_run_key(platform, handles, members, min_share)
+    summary = run_crawl(spider_cls, handles, db=prepare_db(db), depth=0, max_posts=20, audience_limit=members,
+                        gather_run=run, gather_min_share=min_share, **options)
+    return summary, run
+
+
+def crawl_in_child(platform: str, seeds: list[str], **options) -> CrawlSummary:
+    """``crawl`` in a fresh process: Twisted's reactor runs once per process, so a command that has crawled
+    already (``gather --crawl-top``) crawls again there. Ctrl-C reaches both; the child's summary says so."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(crawl, platform, seeds, **options).result()

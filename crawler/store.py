@@ -36,7 +36,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from crawler.fields import quoted
-from ranking.frames import PARTS, Frames
+from ranking.frames import PARTS, Frames, Gathered
 
 SCHEMA_VERSION = 1
 APP_ID = "pagescout"
@@ -175,6 +175,47 @@ refused_table = sa.Table(
 
 sa.Index("links_dst", links_table.c.platform, links_table.c.dst)
 
+# A gather (``pagescout gather``): its run, its sampled members' outcomes, and the pages it kept. While
+# it runs, ``gather_follows`` holds which hashed member follows which page; when it ends, the pages enough
+# of the sample follow become audience rows and every staging row of the run is deleted (finish_gather),
+# so a member's own list of follows, rare pages and all, is never kept.
+gathers_table = sa.Table(
+    "gathers",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("run", sa.String(64), primary_key=True),
+    sa.Column("targets", sa.Text, nullable=False),
+    sa.Column("sampling", sa.String(16), nullable=False),
+    sa.Column("members_sampled", sa.BigInteger),
+    sa.Column("pages_found", sa.BigInteger),
+    sa.Column("min_members", sa.BigInteger),
+    sa.Column("finished", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("at", sa.DateTime(timezone=True)),
+)
+gather_members_table = sa.Table(
+    "gather_members",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("run", sa.String(64), primary_key=True),
+    sa.Column("member_key", sa.BigInteger, primary_key=True),
+    sa.Column("outcome", sa.String(16), nullable=False),
+)
+gather_follows_table = sa.Table(
+    "gather_follows",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("run", sa.String(64), primary_key=True),
+    sa.Column("page", sa.String(255), primary_key=True),
+    sa.Column("member_key", sa.BigInteger, primary_key=True),
+)
+gather_pages_table = sa.Table(
+    "gather_pages",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("run", sa.String(64), primary_key=True),
+    sa.Column("page", sa.String(255), primary_key=True),
+)
+
 
 @dataclass(frozen=True)
 class _ItemTable:
@@ -201,6 +242,12 @@ ITEM_TABLES = {
     # A page read without its counter (hidden, or a lookup that failed) must not blank the day's count.
     "Snapshot": _ItemTable(snapshots_table, ("platform", "account", "date"), ("platform", "account", "date"),
                            coalesce=("followers",)),
+    "Follow": _ItemTable(gather_follows_table, ("platform", "run", "page", "member_key"), ("platform", "run"),
+                         do_nothing=True),
+    "GatherMember": _ItemTable(gather_members_table, ("platform", "run", "member_key"), ("platform", "run")),
+    # Last: a finished run's pages are kept once every follow of the batch is in (Store.finish_gather).
+    "GatherRun": _ItemTable(gathers_table, ("platform", "run"), ("platform", "run"),
+                            coalesce=("members_sampled", "pages_found", "min_members")),
 }
 # A NULL signal (not shown this time) keeps what an earlier sighting of the member learned.
 _SIGNALS = _ItemTable(member_signals_table, ("platform", "member_key"), ("platform",), coalesce=tuple(MEMBER_SIGNALS))
@@ -681,8 +728,33 @@ class Store:
                             raise
                         refusals.append(_Refusal(str(row.get("platform") or ""), unit.kind,
                                                  _row_key(row, unit.spec.named_by), _reason(exc)))
+            for unit in units:
+                if unit.kind == "GatherRun":
+                    for row in unit.rows:
+                        if row.get("finished"):
+                            self._finish_gather(conn, row)
             self._record_refusals(conn, refusals)
         return WriteCounts(stored=dict(+stored), refused=dict(Counter(refusal.kind for refusal in refusals)))
+
+    def _finish_gather(self, conn, run: Mapping) -> None:
+        """Keep the pages at least ``min_members`` of the run's sampled members follow: their follows become
+        audience rows (kind follower) and the pages are listed in ``gather_pages``; then every staging row
+        of the run goes, so no member's own list of follows, with its rare and revealing pages, stays."""
+        f = gather_follows_table.c
+        where = (f.platform == run["platform"]) & (f.run == run["run"])
+        kept = (sa.select(f.page).where(where).group_by(f.page)
+                .having(sa.func.count() >= max(1, int(run.get("min_members") or 1))))
+        pages = self._insert(gather_pages_table).from_select(
+            ["platform", "run", "page"], sa.select(f.platform, f.run, f.page).where(where, f.page.in_(kept))
+            .distinct()).on_conflict_do_nothing()
+        conn.execute(pages)
+        follows = self._insert(audience_table).from_select(
+            ["platform", "account", "kind", "member_key", "at"],
+            sa.select(f.platform, f.page, sa.literal("follower"), f.member_key,
+                      sa.literal(run.get("at"), type_=audience_table.c.at.type))
+            .where(where, f.page.in_(kept))).on_conflict_do_nothing()
+        conn.execute(follows)
+        conn.execute(sa.delete(gather_follows_table).where(where))
 
     def _record_refusals(self, conn, refusals: list[_Refusal]) -> None:
         at = datetime.now(timezone.utc)
@@ -845,6 +917,20 @@ class Store:
                    "engagers": self.load_engagers}
         return Frames(**{part: loaders[part](platform) for part in parts}, stored_platforms=tuple(self.platforms()))
 
+    def load_gather(self, platform: str, run: str) -> Gathered:
+        """One gather's run, its sampled members' outcomes, the pages it kept with their audience rows
+        (kind follower), and the platform's accounts. ``run`` is None in the bundle when it is not stored."""
+        g, m, p = gathers_table.c, gather_members_table.c, gather_pages_table.c
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(gathers_table).where(g.platform == platform, g.run == run)).mappings().first()
+            members = pd.read_sql_query(sa.select(m.member_key, m.outcome).where(m.platform == platform, m.run == run), conn)
+            pages = list(conn.execute(sa.select(p.page).where(p.platform == platform, p.run == run)).scalars())
+        audience = self.load_audience(platform, "follower")
+        audience = audience[audience["account"].astype(str).isin(pages)].reset_index(drop=True)
+        members["member_key"] = _whole_numbers(members["member_key"]).astype("int64")
+        return Gathered(run=dict(found) if found else None, members=members, pages=tuple(pages), audience=audience,
+                        accounts=self.load_accounts(platform))
+
     def member_keys(self, member_ids: Iterable[str]) -> list[int]:
         """The keyed hashes of raw member ids (a target audience a user lists), in order: raw ids are
         compared through their hashes only and never kept."""
@@ -869,6 +955,12 @@ def load_frames(db: str | None, platform: str | None = None, parts: Iterable[str
     ``Store.load_frames``). Raises ``StoreError`` for a missing or unusable database."""
     with Store(db, create=False) as store:
         return store.load_frames(platform, parts, audience_kind)
+
+
+def load_gather(db: str | None, platform: str, run: str) -> Gathered:
+    """One read-only opening of the database for one gather's results (see ``Store.load_gather``)."""
+    with Store(db, create=False) as store:
+        return store.load_gather(platform, run)
 
 
 # PostgreSQL advisory lock taken while the schema is created (any fixed 64-bit number; this one spells "pagescou").

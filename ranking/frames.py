@@ -67,3 +67,17 @@ class Frames:
         sizes = ", ".join(f"{f.name}={len(getattr(self, f.name)):,}" for f in fields(self)
                           if isinstance(getattr(self, f.name), pd.DataFrame))
         return f"Frames({sizes})"
+
+
+@dataclass
+class Gathered:
+    """One gather (``pagescout gather``) as the store hands it over: the run (platform, run, targets,
+    sampling, members_sampled, pages_found, min_members, finished, at; ``None`` when not stored), its
+    sampled members (member_key, outcome: read, hidden or failed), the pages it kept, their audience rows
+    (kind follower) and the platform's accounts."""
+
+    run: dict | None
+    members: pd.DataFrame
+    pages: tuple[str, ...]
+    audience: pd.DataFrame
+    accounts: pd.DataFrame

@@ -124,6 +124,36 @@ def audience_text(table: pd.DataFrame) -> str:
     return out.to_string(index=False)
 
 
+def gather_text(table: pd.DataFrame) -> str:
+    out = table.drop(columns=["platform", "url", "lists_read"]).copy()
+    out["name"] = _names(out["name"], 24)
+    for col in ("target_members", "followers"):
+        out[col] = _whole(out[col])
+    out["target_share"] = [f"{s:.1%} ({lo:.1%}–{hi:.1%})" for s, lo, hi in
+                           zip(out["target_share"], out["target_share_low"], out["target_share_high"])]
+    out = out.drop(columns=["target_share_low", "target_share_high"])
+    for col in ("affinity", "affinity_low"):
+        out[col] = _formatted(out[col], "{:,.0f}")
+    return out.to_string(index=False)
+
+
+def gather_summary(summary: dict) -> list[str]:
+    """The lines under the gather table: the sample, the lists, the pages, the margin of error."""
+    sampled = summary.get("members_sampled")
+    how = ("the first members the platform lists, not a random sample" if summary.get("sampling") == "first"
+           else "a uniform random sample")
+    lines = [f"members sampled: {sampled if sampled is not None else '—'} ({how})",
+             f"follow lists read {summary['lists_read']:,}, hidden or empty {summary['lists_hidden']:,}, "
+             f"failed or not asked {summary['lists_failed']:,}",
+             f"pages found: {summary['pages_found'] if summary.get('pages_found') is not None else '—'}"]
+    margin = summary.get("margin_at_min_share")
+    if margin == margin and margin is not None:
+        lines.append(f"margin of error at --min-share {summary['min_share']:.0%}: ±{margin:.1%} "
+                     f"(95%, from {summary['lists_read']:,} lists)")
+    lines.append(f"affinity against a platform of {summary['platform_size']:,.0f} accounts (--platform-size)")
+    return lines
+
+
 def plan_text(table: pd.DataFrame) -> str:
     out = table.copy()
     for col in ("price", "cumulative_cost", "cost_per_1000_unique"):

@@ -294,6 +294,14 @@ def write_audience(out: Path, table: pd.DataFrame) -> None:
         "audience_coverage": "0%", "audience_size": "#,##0", "target_overlap": "#,##0"})
 
 
+def write_gather(out: Path, table: pd.DataFrame) -> None:
+    from ranking.gather import GATHER_COLUMNS
+
+    write_table(out, table, "Gather", GATHER_COLUMNS, {
+        "target_share": "0.0%", "target_share_low": "0.0%", "target_share_high": "0.0%", "affinity": "#,##0",
+        "affinity_low": "#,##0", "followers": "#,##0", "target_members": "#,##0", "lists_read": "#,##0"})
+
+
 def write_overlap(out: Path, comparison, formula: str, counts: bool) -> None:
     """The pairwise matrix (``ranking.overlap.AudienceComparison``): square, first column ``account``; an
     .xlsx is a heat map with the per-account figures beside it. ``counts``: shared members, not shares."""

@@ -258,6 +258,7 @@ class MastodonWorld:
     accounts: dict = field(default_factory=dict)  # username → Account
     statuses: dict = field(default_factory=dict)  # account id → statuses, newest first
     followers: dict = field(default_factory=dict)  # account id → Accounts
+    following: dict = field(default_factory=dict)  # account id → Accounts it follows
     favourited_by: dict = field(default_factory=dict)  # status id → Accounts
     reblogged_by: dict = field(default_factory=dict)
     lookup_needs_token: set = field(default_factory=set)  # usernames whose lookup answers 401
@@ -305,6 +306,11 @@ class MastodonWorld:
                 return 200, {}, items[:min(int(query.get("limit", 20)), 40)]
             if what == "followers":
                 return self.list_page(self.followers.get(account_id, []), path, query, server)
+            if what == "following":
+                account = self.by_id(account_id)
+                if account is not None and account.get("hide_collections"):
+                    return 403, {}, {"error": "This action is not allowed"}
+                return self.list_page(self.following.get(account_id, []), path, query, server)
         if segments[:3] == ["api", "v1", "statuses"] and len(segments) == 5:
             status_id, what = segments[3], segments[4]
             source = self.favourited_by if what == "favourited_by" else self.reblogged_by

@@ -36,6 +36,12 @@ Paging: statuses are paged until ``--max-posts`` own posts, within the budget of
 max(3, ceil(max_posts / 40)) + 2 pages). A failing later page (``max_id``) is counted in
 ``pagescout/errors/<code>`` and ends the paging; only the lookup and the first statuses page mark an account
 unavailable. The account itself is never counted among its own likers or reposters.
+
+Gather (``pagescout gather``, crawler.gather): each sampled follower's ``/api/v1/accounts/:id/following``
+is read on their home instance (a remote member is looked up there first, their ``acct`` checked like any
+other), paged through the ``Link`` header; a member hiding it (``hide_collections``, HTTP 401/403) or
+following nobody counts as hidden. Every account is a page on Mastodon, and the lists carry each page's
+name and ``followers_count``.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ import scrapy
 
 from crawler.basespider import InvalidAnswer, SeedError
 from crawler.fields import INTERACTION_CAP, as_count, as_dict, as_list, as_url
+from crawler.gather import FollowGatherer
 from crawler.items import Account, Link, Post
 from crawler.social import (SEARCH_RESULTS, AudienceSpider, day_of, html_text, json_body, link_header_next,
                             more_pages)
@@ -85,7 +92,7 @@ def well_formed(handle: str | None) -> bool:
     return bool(at) and bool(USER.match(user)) and bool(HOST.match(host))
 
 
-class MastodonSpider(AudienceSpider):
+class MastodonSpider(FollowGatherer, AudienceSpider):
     name = "mastodon"
     platform = "mastodon"
     default_base_url = "https://mastodon.social"
@@ -94,8 +101,10 @@ class MastodonSpider(AudienceSpider):
     handle_httpstatus_list = [400, 401, 403, 404, 410, 422]
     answer_kind = "json"
 
-    def __init__(self, *args, discover_follows: bool = False, **kwargs):
+    def __init__(self, *args, discover_follows: bool = False, gather_run: str | None = None,
+                 gather_min_share: float = 0.05, **kwargs):
         super().__init__(*args, **kwargs)
+        self.setup_gather(gather_run, gather_min_share)
         # Discovery also walks the accounts each page follows (one page of them).
         self.discover_follows = bool(discover_follows)
         self.base_host = (urlsplit(self.base_url).hostname or "").lower()
@@ -334,6 +343,8 @@ class MastodonSpider(AudienceSpider):
         hidden = self.fields.flag(data.get("hide_collections"), "hide_collections")
         yield account
         yield self.snapshot(account)
+        if self.gathering and hop == 0:
+            yield self.gather_started()
         host = handle.partition("@")[2]
         instance = self.instance_url(host)
         yield self.statuses_request(handle, instance, account_id, hop)
@@ -444,6 +455,69 @@ class MastodonSpider(AudienceSpider):
             found.append((other, bio, self.fields.count(account.get("followers_count"), "followers")))
         yield from self.expand(handle, hop, found)
 
+    # gather ------------------------------------------------------------------------------------
+    def follows_request(self, member: dict):
+        """The first page of a sampled member's follow list, on their home instance: straight there when
+        the list that named them was served by it, else after a lookup there."""
+        if member.get("hidden"):
+            return "hidden"
+        handle = self.checked(member.get("acct"))
+        if handle is None:
+            return "failed"
+        home = handle.partition("@")[2]
+        if home == member.get("served_by") and member.get("account_id"):
+            return self.follows_page(member["id"], f"{self.instance_url(home)}/api/v1/accounts/"
+                                     f"{member['account_id']}/following?{urlencode({'limit': ACCOUNTS_PAGE})}")
+        user = handle.partition("@")[0]
+        return scrapy.Request(f"{self.instance_url(home)}/api/v1/accounts/lookup?acct={quote(user)}",
+                              callback=self.parse_member_lookup, errback=self.follows_failed,
+                              cb_kwargs={"member_id": member["id"]}, priority=-2)
+
+    def follows_page(self, member_id: str, url: str, pages_read: int = 0) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_follows, errback=self.follows_failed, priority=-2,
+                              cb_kwargs={"member_id": member_id, "pages_read": pages_read})
+
+    def parse_member_lookup(self, response, member_id: str):
+        data = json_body(response)
+        account_id = object_id(data.get("id")) if response.status == 200 and isinstance(data, dict) else None
+        if account_id is None:
+            yield self.list_done(member_id, "hidden" if response.status in (401, 403) else "failed")
+            return
+        if self.fields.flag(data.get("hide_collections"), "hide_collections"):
+            yield self.list_done(member_id, "hidden")
+            return
+        home = urlsplit(response.url).hostname
+        yield self.follows_page(member_id, f"{self.instance_url(home)}/api/v1/accounts/{account_id}/following?"
+                                           f"{urlencode({'limit': ACCOUNTS_PAGE})}")
+
+    def parse_follows(self, response, member_id: str, pages_read: int):
+        """One page of a sampled member's follow list: the pages counted, the next page while allowed."""
+        page = json_body(response)
+        if response.status in (401, 403):
+            yield self.list_done(member_id, "hidden")
+            return
+        if response.status != 200 or not isinstance(page, list):
+            yield self.list_done(member_id, "failed")
+            return
+        if not page and pages_read == 0:
+            yield self.list_done(member_id, "hidden")  # follows nobody, or shows nobody
+            return
+        served_by = urlsplit(response.url).hostname
+        found = []
+        for account in page:
+            if isinstance(account, dict) and (handle := self.acct_of(account, served_by)):
+                found.append((handle, {
+                    "name": self.fields.text(account.get("display_name"), "name"),
+                    "url": self.fields.url(account.get("url"), "url"),
+                    "description": self.html_field(account.get("note"), "description"),
+                    "followers": self.fields.count(account.get("followers_count"), "followers")}))
+        yield from self.followed(member_id, found)
+        following = link_header_next(response)
+        if page and following and self.may_page_on(pages_read + 1):
+            yield self.follows_page(member_id, following, pages_read + 1)
+        else:
+            yield self.list_done(member_id, "read")
+
     def parse_status(self, status: dict, handle: str, served_by: str) -> tuple[Post | None, list[Link]]:
         """``(Post or None, links)`` for one status of ``handle``'s timeline; ``(None, [])`` when it
         cannot be read (no usable id), counted in ``pagescout/invalid/mastodon/post_id``."""
@@ -531,6 +605,11 @@ class MastodonSpider(AudienceSpider):
             member = self.member(handle, kind, member_id, **self.member_signals(account))
             if member is not None:
                 yield member
+                if self.gathering and kind == "follower" and handle in self.seeds:
+                    self.join_sample(handle, {"id": member_id, "account_id": object_id(account.get("id")),
+                                              "acct": acct_handle(account.get("acct"), served_by), "served_by": served_by,
+                                              "hidden": self.fields.flag(account.get("hide_collections"),
+                                                                         "hide_collections")})
         following = link_header_next(response)
         if page and following and self.audience_room(handle, kind) > 0:
             yield self.audience_request(following, kind, handle, expected=expected, first=False)

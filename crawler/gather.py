@@ -1,0 +1,199 @@
+"""A gather (``pagescout gather``): read the follow lists of a sample of a target's audience, and hand the
+store which sampled member follows which page.
+
+The phases run in one crawl, each starting when Scrapy runs out of requests (``spider_idle``):
+
+1. **Sample.** The targets' profiles and followers are crawled as usual, up to ``--members`` each (the
+   platform's first N, or random offsets where its paging allows); each follower also joins the sample.
+2. **Follow lists.** Each sampled member's public follow list is read, a bounded number of pages. A
+   ``Follow`` item per (member, page) goes to the store's staging table, hashed like every member;
+   a ``GatherMember`` item says whether the list was read, hidden (private, refused or empty) or
+   failed. Only counts per page stay in the spider.
+3. **Profiles.** Pages that at least ``min_members`` of the read members follow (``min_share`` of
+   them) are the candidates; a platform whose lists carry no follower counts looks them up in batches.
+4. **Finish.** The candidates' accounts, then a finished ``GatherRun``: the store keeps the candidates'
+   follows as audience rows and deletes every staging row (``Store.finish_gather``).
+
+``--max-requests`` holds for the whole gather: the last requests are kept for phases 3 and 4, and a list
+still paging when the budget runs low counts with the pages read so far. Ctrl-C keeps the phase, the
+sample not yet asked and the counts in the job folder (Scrapy's ``spider.state``) until the gather ends.
+"""
+
+from __future__ import annotations
+
+import math
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+
+from crawler.items import Account, Follow, GatherMember, GatherRun
+
+#: Pages of one member's follow list read at most (80 or 100 accounts a page).
+FOLLOW_PAGES = 5
+#: Requests kept back from ``--max-requests`` for the candidates' profiles and the finish.
+FINISH_RESERVE = 21
+#: Candidates whose profiles are looked up at most (the reserve's batches).
+MAX_PROFILE_LOOKUPS = 500
+#: Meta of the ``data:`` requests that carry a phase's items: no platform answer to check.
+LOCAL = {"answer_kind": "any"}
+
+
+class FollowGatherer:
+    """Mixin for an ``AudienceSpider``: gather mode when ``gather_run`` is given.
+
+    A platform provides ``follows_request(member)`` (the first request for a sampled member's follow
+    list, or the outcome, "hidden" or "failed", when it need not or cannot be asked), calls ``join_sample`` for each follower of a target,
+    ``followed`` for each page of a list, ``list_done`` when a list ends, and may override
+    ``profile_requests(handles)`` when its lists carry no follower counts.
+    """
+
+    def setup_gather(self, gather_run: str | None = None, gather_min_share: float = 0.05,
+                     gather_follow_pages: int = FOLLOW_PAGES) -> None:
+        self.gather_run = gather_run or None
+        self.gather_min_share = float(gather_min_share)
+        self.gather_follow_pages = max(1, int(gather_follow_pages))
+        self.gather_budget = 0  # --max-requests, read from the settings (from_crawler)
+        if self.gather_run:
+            self.engagers_posts = 0  # likers and reposters of the targets' posts are not the sample
+            self.depth = 0
+
+    @property
+    def gathering(self) -> bool:
+        return bool(getattr(self, "gather_run", None))
+
+    @property
+    def tally(self) -> dict:
+        """The gather's resumable state: phase, sample not yet asked, counts per page, pages' public
+        details from the lists, and the outcome counts."""
+        return self.state.setdefault("gather", {"phase": "sample", "queue": [], "counts": {}, "pages": {},
+                                                "sampled": 0, "read": 0, "hidden": 0, "failed": 0})
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.gather_budget = crawler.settings.getint("PAGESCOUT_MAX_REQUESTS")
+        crawler.signals.connect(spider.gather_on_idle, signal=signals.spider_idle)
+        return spider
+
+    # what the platform reports ------------------------------------------------------------------
+    def gather_started(self):
+        """The run's row, so an interrupted gather is on record."""
+        return GatherRun(self.platform, self.gather_run, ",".join(self.seeds), self.sampling)
+
+    def join_sample(self, target: str, member: dict) -> None:
+        """A follower of ``target`` joins the sample: ``member`` holds what ``follows_request`` needs."""
+        self.tally["queue"].append(member)
+        self.tally["sampled"] += 1
+        self.crawler.stats.inc_value("pagescout/gather/sampled")
+
+    def followed(self, member_id: str, pages) -> list[Follow]:
+        """``member_id`` follows ``pages`` (handle, or (handle, details) with details a dict of an Account's
+        fields the list shows): staging items, and one more follower of each page counted."""
+        tally, items, seen = self.tally, [], set()
+        for page in pages:
+            handle, details = (page, None) if isinstance(page, str) else page
+            if not handle or handle in seen or handle in self.seeds:
+                continue
+            seen.add(handle)
+            tally["counts"][handle] = tally["counts"].get(handle, 0) + 1
+            if details:
+                tally["pages"][handle] = details
+            items.append(Follow(self.platform, self.gather_run, handle, member_id=member_id))
+        return items
+
+    def list_done(self, member_id: str, outcome: str) -> GatherMember:
+        self.tally[outcome] += 1
+        self.crawler.stats.inc_value(f"pagescout/gather/lists_{outcome}")
+        return GatherMember(self.platform, self.gather_run, outcome, member_id=member_id)
+
+    def may_page_on(self, pages_read: int) -> bool:
+        """Whether a list may be read one page further: within its bound and the request budget."""
+        return pages_read < self.gather_follow_pages and self.requests_left() > FINISH_RESERVE
+
+    def requests_left(self) -> float:
+        if not self.gather_budget:
+            return math.inf
+        return self.gather_budget - int(self.crawler.stats.get_value("downloader/request_count", 0))
+
+    # the phases -----------------------------------------------------------------------------------
+    @property
+    def min_members(self) -> int:
+        return max(1, math.ceil(self.gather_min_share * self.tally["read"] - 1e-9))
+
+    def candidates(self) -> list[str]:
+        """Pages at least ``min_members`` read members follow, most followed first."""
+        floor = self.min_members
+        counts = self.tally["counts"]
+        return sorted((h for h, c in counts.items() if c >= floor), key=lambda h: (-counts[h], h))
+
+    def profile_requests(self, handles: list[str]) -> list[scrapy.Request]:
+        """Requests for candidates' follower counts; none where the lists carried them."""
+        return []
+
+    def gather_on_idle(self, spider=None) -> None:
+        if not self.gathering:
+            return
+        tally = self.tally
+        engine = self.crawler.engine
+        if tally["phase"] == "sample":
+            tally["phase"] = "lists"
+            queue, tally["queue"] = tally["queue"], []
+            room = self.requests_left() - FINISH_RESERVE
+            for position, member in enumerate(queue):
+                request = self.follows_request(member) if position < room else "failed"
+                if isinstance(request, str):  # no request needed, or none possible: the outcome is known
+                    request = scrapy.Request(f"data:,{position}", callback=self.not_asked, dont_filter=True,
+                                             meta=LOCAL, cb_kwargs={"member_id": member["id"], "outcome": request})
+                engine.crawl(request)
+            raise DontCloseSpider
+        if tally["phase"] == "lists":
+            tally["phase"] = "profiles"
+            missing = [h for h in self.candidates() if h not in tally["pages"]][:MAX_PROFILE_LOOKUPS]
+            requests = self.profile_requests(missing)
+            if requests:
+                for request in requests:
+                    engine.crawl(request)
+                raise DontCloseSpider
+        if tally["phase"] == "profiles":
+            tally["phase"] = "finish"
+            engine.crawl(scrapy.Request("data:,finish", callback=self.finish_gather, dont_filter=True, meta=LOCAL))
+            raise DontCloseSpider
+
+    def not_asked(self, response, member_id: str, outcome: str):
+        """A sampled member whose list was not asked: hidden (the member hides it), or failed (the budget
+        or the platform left it unasked)."""
+        yield self.list_done(member_id, outcome)
+
+    def follows_failed(self, failure):
+        """Errback of a follow-list request: the list counts as failed, and the gather goes on."""
+        yield self.list_done(failure.request.cb_kwargs["member_id"], "failed")
+
+    def page_details(self, handle: str, details: dict) -> None:
+        """A candidate's follower count and name from a profile lookup."""
+        self.tally["pages"][handle] = details
+
+    def finish_gather(self, response):
+        """The candidates' accounts, then the finished run: the store keeps what enough members follow."""
+        tally = self.tally
+        for handle in self.candidates():
+            details = tally["pages"].get(handle) or {}
+            yield Account(self.platform, handle, followers_kind=self.followers_kind,
+                          **{k: v for k, v in details.items() if k in ("name", "url", "description", "followers")})
+        self.crawler.stats.set_value("pagescout/summary/gather", (
+            f"{tally['sampled']} members sampled ({self.sampling_text}); follow lists read {tally['read']}, "
+            f"hidden or empty {tally['hidden']}, failed or not asked {tally['failed']}; "
+            f"{len(tally['counts'])} pages found, {len(self.candidates())} followed by at least "
+            f"{self.min_members} of them"))
+        yield GatherRun(self.platform, self.gather_run, ",".join(self.seeds), self.sampling,
+                        members_sampled=tally["sampled"], pages_found=len(tally["counts"]),
+                        min_members=self.min_members, finished=True)
+
+    @property
+    def sampling(self) -> str:
+        return "first"
+
+    @property
+    def sampling_text(self) -> str:
+        return ("the first members the platform lists, not a random sample" if self.sampling == "first"
+                else "a uniform random sample")
