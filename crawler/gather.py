@@ -77,9 +77,15 @@ class FollowGatherer:
         return spider
 
     # what the platform reports ------------------------------------------------------------------
-    def gather_started(self):
-        """The run's row, so an interrupted gather is on record."""
-        return GatherRun(self.platform, self.gather_run, ",".join(self.seeds), self.sampling)
+    def gather_started(self, target: str) -> GatherRun:
+        """A target's page was read: the run's row, so an interrupted gather is on record."""
+        targets = self.tally.setdefault("targets", [])
+        if target not in targets:
+            targets.append(target)
+        return GatherRun(self.platform, self.gather_run, ",".join(targets), self.sampling)
+
+    def is_target(self, handle: str) -> bool:
+        return handle in self.tally.get("targets", ()) or handle in self.seeds
 
     def join_sample(self, target: str, member: dict) -> None:
         """A follower of ``target`` joins the sample: ``member`` holds what ``follows_request`` needs."""
@@ -93,7 +99,7 @@ class FollowGatherer:
         tally, items, seen = self.tally, [], set()
         for page in pages:
             handle, details = (page, None) if isinstance(page, str) else page
-            if not handle or handle in seen or handle in self.seeds:
+            if not handle or handle in seen or self.is_target(handle):
                 continue
             seen.add(handle)
             tally["counts"][handle] = tally["counts"].get(handle, 0) + 1
@@ -149,7 +155,8 @@ class FollowGatherer:
             raise DontCloseSpider
         if tally["phase"] == "lists":
             tally["phase"] = "profiles"
-            missing = [h for h in self.candidates() if h not in tally["pages"]][:MAX_PROFILE_LOOKUPS]
+            missing = [h for h in self.candidates()
+                       if (tally["pages"].get(h) or {}).get("followers") is None][:MAX_PROFILE_LOOKUPS]
             requests = self.profile_requests(missing)
             if requests:
                 for request in requests:
@@ -185,7 +192,7 @@ class FollowGatherer:
             f"hidden or empty {tally['hidden']}, failed or not asked {tally['failed']}; "
             f"{len(tally['counts'])} pages found, {len(self.candidates())} followed by at least "
             f"{self.min_members} of them"))
-        yield GatherRun(self.platform, self.gather_run, ",".join(self.seeds), self.sampling,
+        yield GatherRun(self.platform, self.gather_run, ",".join(tally.get("targets", [])), self.sampling,
                         members_sampled=tally["sampled"], pages_found=len(tally["counts"]),
                         min_members=self.min_members, finished=True)
 

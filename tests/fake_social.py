@@ -49,7 +49,8 @@ class FakeSocial(LocalServer):
             status, headers = fault
             return status, {"error": "RateLimitExceeded", "message": "slow down"}, headers
         parts = urlsplit(path)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        # one value per key, or the list where a key repeats (getProfiles?actors=a&actors=b)
+        query = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(parts.query).items()}
         status, headers, body = self.app(parts.path, query, self)
         # Always JSON, as the real APIs answer: null and bare strings too.
         return status, json.dumps(body), {"Content-Type": "application/json; charset=utf-8", **headers}
@@ -122,6 +123,7 @@ class BlueskyWorld:
     profiles: dict = field(default_factory=dict)  # actor (handle or DID) → profileViewDetailed
     feeds: dict = field(default_factory=dict)  # DID → feed entries, newest first
     followers: dict = field(default_factory=dict)  # DID → profileViews
+    follows: dict = field(default_factory=dict)  # DID → profileViews it follows
     likes: dict = field(default_factory=dict)  # post URI → like records
     reposted_by: dict = field(default_factory=dict)  # post URI → profileViews
     profile_errors: dict = field(default_factory=dict)  # actor → (status, body)
@@ -160,6 +162,19 @@ class BlueskyWorld:
             chunk, cursor = page_of(self.followers.get(actor, []), query, self.page_size)
             subject = bsky_basic(self.profiles[actor])
             return 200, {}, {"followers": chunk, "subject": subject, **({"cursor": cursor} if cursor else {})}
+        if method == "app.bsky.graph.getFollows":
+            actor = query.get("actor", "")
+            if actor not in self.profiles:
+                return 400, {}, {"error": "InvalidRequest", "message": "Profile not found"}
+            chunk, cursor = page_of(self.follows.get(actor, []), query, self.page_size)
+            subject = bsky_basic(self.profiles[actor])
+            return 200, {}, {"follows": chunk, "subject": subject, **({"cursor": cursor} if cursor else {})}
+        if method == "app.bsky.actor.getProfiles":
+            actors = query.get("actors", [])
+            actors = [actors] if isinstance(actors, str) else actors
+            if len(actors) > 25:
+                return 400, {}, {"error": "InvalidRequest", "message": "actors must not have more than 25 elements"}
+            return 200, {}, {"profiles": [self.profiles[a] for a in actors if a in self.profiles]}
         if method == "app.bsky.feed.getLikes":
             chunk, cursor = page_of(self.likes.get(query["uri"], []), query, self.page_size)
             return 200, {}, {"uri": query["uri"], "likes": chunk, **({"cursor": cursor} if cursor else {})}

@@ -43,6 +43,7 @@ import scrapy
 
 from crawler.basespider import InvalidAnswer, SeedError
 from crawler.fields import INTERACTION_CAP, as_count, as_dict, as_list, clean_text
+from crawler.gather import FollowGatherer
 from crawler.items import Account, Link, Post
 from crawler.social import SEARCH_RESULTS, AudienceSpider, day_of, json_body, more_pages
 
@@ -55,6 +56,7 @@ DID = re.compile(r"^did:(plc:[a-z2-7]{24}|web:[a-z0-9.\-%:]{1,253})$")
 POST_URI = re.compile(r"^(?=.{1,300}$)at://[A-Za-z0-9.:%_-]+/app\.bsky\.feed\.post/(?!\.{1,2}$)([A-Za-z0-9._:~-]+)$")
 BSKY_HOSTS = {"bsky.app", "www.bsky.app", "staging.bsky.app"}
 PAGE = 100  # the largest page every list method of the AppView accepts
+PROFILES_BATCH = 25  # app.bsky.actor.getProfiles takes at most 25 actors
 # Cursors are opaque, but go into the next request's URL (the AppView's are a timestamp or a record key).
 CURSOR_MAX = 250
 
@@ -65,7 +67,7 @@ def post_rkey(uri) -> str | None:
     return match.group(1) if match else None
 
 
-class BlueskySpider(AudienceSpider):
+class BlueskySpider(FollowGatherer, AudienceSpider):
     name = "bluesky"
     platform = "bluesky"
     default_base_url = "https://public.api.bsky.app"
@@ -74,6 +76,10 @@ class BlueskySpider(AudienceSpider):
     # Errors come back as 4xx with a JSON {error, message}: the callbacks read them.
     handle_httpstatus_list = [400, 401, 403, 404, 410]
     answer_kind = "json"
+
+    def __init__(self, *args, gather_run: str | None = None, gather_min_share: float = 0.05, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_gather(gather_run, gather_min_share)
 
     @classmethod
     def parse_seed(cls, seed: str) -> str:
@@ -244,6 +250,8 @@ class BlueskySpider(AudienceSpider):
             self.crawler.stats.inc_value("pagescout/bluesky/handle_resolved")
         yield account
         yield self.snapshot(account)
+        if self.gathering and hop == 0:
+            yield self.gather_started(account.handle)
         yield self.feed_request(account.handle, did, hop)
         if self.audience_limit > 0:
             yield self.audience_request("app.bsky.graph.getFollowers", "follower", account.handle, actor=did)
@@ -405,6 +413,60 @@ class BlueskySpider(AudienceSpider):
         self.crawler.stats.inc_value("pagescout/bluesky/mention_without_handle")
         return self.link_target(did) if isinstance(did, str) and DID.match(did) else None
 
+    # gather ------------------------------------------------------------------------------------
+    def follows_request(self, member: dict) -> scrapy.Request:
+        return self.follows_page(member["id"])
+
+    def follows_page(self, member_id: str, cursor: str | None = None, pages_read: int = 0) -> scrapy.Request:
+        return scrapy.Request(self.xrpc("app.bsky.graph.getFollows", actor=member_id, limit=PAGE, cursor=cursor),
+                              callback=self.parse_follows, errback=self.follows_failed, priority=-2,
+                              cb_kwargs={"member_id": member_id, "pages_read": pages_read})
+
+    def parse_follows(self, response, member_id: str, pages_read: int):
+        """One page of a sampled member's follows: every account is a page on Bluesky."""
+        body = json_body(response)
+        if response.status != 200 or not isinstance(body, dict):
+            code = self.xrpc_error(response)[1] if response.status != 200 else "invalid"
+            yield self.list_done(member_id, "hidden" if code in ("blocked", "auth_required", "deactivated",
+                                                                 "suspended") else "failed")
+            return
+        follows = [as_dict(p) for p in as_list(body.get("follows"))]
+        if not follows and pages_read == 0:
+            yield self.list_done(member_id, "hidden")  # follows nobody
+            return
+        found = []
+        for profile in follows:
+            if handle := self.handle_of(profile):
+                found.append((handle, {"name": self.fields.text(profile.get("displayName"), "name"),
+                                       "description": self.fields.text(profile.get("description"), "description")}))
+        yield from self.followed(member_id, found)
+        cursor = self.cursor_of(body.get("cursor"))
+        if follows and cursor and self.may_page_on(pages_read + 1):
+            yield self.follows_page(member_id, cursor, pages_read + 1)
+        else:
+            yield self.list_done(member_id, "read")
+
+    def profile_requests(self, handles: list[str]) -> list[scrapy.Request]:
+        """Follow lists carry no counts: the candidates' profiles, 25 to a request (the API's most)."""
+        return [scrapy.Request(f"{self.base_url}/xrpc/app.bsky.actor.getProfiles?"
+                               + urlencode([("actors", h) for h in handles[i:i + PROFILES_BATCH]]),
+                               callback=self.parse_profiles, errback=self.on_side_error)
+                for i in range(0, len(handles), PROFILES_BATCH)]
+
+    def parse_profiles(self, response):
+        body = json_body(response)
+        if response.status != 200 or not isinstance(body, dict):
+            self.crawler.stats.inc_value(f"pagescout/errors/profiles_http_{response.status}")
+            return
+        for profile in as_list(body.get("profiles")):
+            profile = as_dict(profile)
+            if handle := self.handle_of(profile):
+                self.page_details(handle, {
+                    "name": self.fields.text(profile.get("displayName"), "name"),
+                    "description": self.fields.text(profile.get("description"), "description"),
+                    "url": f"https://bsky.app/profile/{handle}",
+                    "followers": self.fields.count(profile.get("followersCount"), "followers")})
+
     def parse_audience(self, response, handle: str, kind: str, method: str, params: dict):
         body = json_body(response)
         if response.status != 200 or not isinstance(body, dict):
@@ -438,6 +500,8 @@ class BlueskySpider(AudienceSpider):
             member = self.member(handle, kind, member_id, at=at, **self.member_signals(profile))
             if member is not None:
                 yield member
+                if self.gathering and kind == "follower" and self.is_target(handle):
+                    self.join_sample(handle, {"id": member_id})
         cursor = self.cursor_of(body.get("cursor"))
         if profiles and cursor and self.audience_room(handle, kind) > 0:
             yield self.audience_request(method, kind, handle, cursor=cursor, **params)

@@ -344,7 +344,7 @@ class MastodonSpider(FollowGatherer, AudienceSpider):
         yield account
         yield self.snapshot(account)
         if self.gathering and hop == 0:
-            yield self.gather_started()
+            yield self.gather_started(handle)
         host = handle.partition("@")[2]
         instance = self.instance_url(host)
         yield self.statuses_request(handle, instance, account_id, hop)
@@ -605,7 +605,7 @@ class MastodonSpider(FollowGatherer, AudienceSpider):
             member = self.member(handle, kind, member_id, **self.member_signals(account))
             if member is not None:
                 yield member
-                if self.gathering and kind == "follower" and handle in self.seeds:
+                if self.gathering and kind == "follower" and self.is_target(handle):
                     self.join_sample(handle, {"id": member_id, "account_id": object_id(account.get("id")),
                                               "acct": acct_handle(account.get("acct"), served_by), "served_by": served_by,
                                               "hidden": self.fields.flag(account.get("hide_collections"),
