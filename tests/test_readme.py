@@ -21,6 +21,7 @@ HELP_WIDTH = 100
 OTHER_COMMANDS_OPTIONS_SHOWN = {
     "discover": {"--brief"},  # "pagescout export shortlist.xlsx --brief data/brief.toml" ranks what it found
     "demo": {"--db"},  # "pagescout rank --db data/demo/demo.db" tries the other commands on the demo's database
+    "gather": {"--target"},  # "overlap, plan, similar and export --target work on them"
 }
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
