@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import logging
 import re
 import sys
@@ -83,13 +85,30 @@ def redact_logs() -> None:
     logging.setLogRecordFactory(redacting_factory)
 
 
-def progress_text(stats: dict) -> str:
+def progress_text(stats: dict, now: datetime | None = None) -> str:
+    """The progress line; a gather adds its members read of those sampled, the pages found and an ETA
+    at the pace so far.
+
+    >>> from datetime import datetime, timedelta
+    >>> start = datetime(2026, 1, 1)
+    >>> progress_text({"downloader/request_count": 130, "start_time": start, "pagescout/gather/sampled": 300,
+    ...                "pagescout/gather/lists_read": 90, "pagescout/gather/lists_hidden": 10,
+    ...                "pagescout/gather/pages_found": 2400}, now=start + timedelta(seconds=120))
+    'requests 130 · items 0 · errors 0 · members read 100 of 300 · pages found 2400 · ETA 4 min'
+    """
     errors = sum(v for k, v in stats.items() if k.startswith("pagescout/errors/"))
     items = stats.get("item_scraped_count", 0)
     text = f"requests {stats.get('downloader/request_count', 0)} · items {items} · errors {errors}"
     if "pagescout/discover/candidates" in stats:
         text += (f" · candidates {stats['pagescout/discover/candidates']}"
                  f" · relevant {stats.get('pagescout/discover/relevant', 0)}")
+    if sampled := stats.get("pagescout/gather/sampled", 0):
+        done = sum(stats.get(f"pagescout/gather/lists_{what}", 0) for what in ("read", "hidden", "failed"))
+        text += f" · members read {done} of {sampled} · pages found {stats.get('pagescout/gather/pages_found', 0)}"
+        start = stats.get("start_time")
+        if done and start is not None and done < sampled:
+            elapsed = ((now or datetime.now(start.tzinfo)) - start).total_seconds()
+            text += f" · ETA {math.ceil(elapsed / done * (sampled - done) / 60)} min"
     return text
 
 

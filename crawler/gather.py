@@ -106,6 +106,7 @@ class FollowGatherer:
             if details:
                 tally["pages"][handle] = details
             items.append(Follow(self.platform, self.gather_run, handle, member_id=member_id))
+        self.crawler.stats.set_value("pagescout/gather/pages_found", len(tally["counts"]))
         return items
 
     def list_done(self, member_id: str, outcome: str) -> GatherMember:
