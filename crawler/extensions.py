@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import logging
+import math
 import re
 import sys
+from datetime import datetime
 
 from scrapy import signals
 from scrapy.logformatter import LogFormatter
