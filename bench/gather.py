@@ -274,11 +274,12 @@ def exact_rankings(world: World) -> dict[str, list[str]]:
         affinity = np.where(followers > 0, 100 * share / (followers / people), np.nan)
         affinity_low = np.where(followers > 0, 100 * low / (followers / people), np.nan)
     kept = np.flatnonzero(share >= MIN_SHARE)
-    rankings = {}
+    rankings = {"kept": len(kept)}
     for name, score in (("affinity", affinity), ("affinity_low", affinity_low)):
         order = sorted(kept, key=lambda b: (-score[b], -overlap[b], f"page{b}"))
         rankings[name] = [f"page{b}" for b in order[:TOP]]
-    rankings["kept"] = len(kept)
+        # how far apart the pages near the cut are: what a sample has to tell apart
+        rankings[f"{name}_at_ranks"] = [float(score[order[r - 1]]) for r in (1, TOP, 2 * TOP) if r <= len(order)]
     return rankings
 
 
@@ -295,6 +296,7 @@ class Run:
     members: int | None
     seconds: float
     error: str | None = None
+    pages_reached: int | None = None  # pages the crawl looked up besides the target (the baseline)
 
 
 def run_cli(args: list[str]) -> tuple[subprocess.CompletedProcess, float]:
@@ -334,16 +336,17 @@ def closed_world_run(server: SyntheticMastodon, folder: Path) -> Run:
         "crawl", "mastodon", "target", "--depth", "2", "--audience-limit", "2000", "--max-posts", "5",
         "--max-requests", str(CLOSED_WORLD_REQUESTS), "--base-url", server.url, "--delay", "0", "--quiet",
         "--db", str(db)])
-    used = sum((server.counted() - before).values())
+    served = server.counted() - before
+    used, reached = sum(served.values()), served["lookup"] - 1
     if crawl.returncode != 0:
-        return Run("crawl + audience", [], used, None, crawl_seconds, "crawl: " + failure(crawl))
+        return Run("crawl + audience", [], used, None, crawl_seconds, "crawl: " + failure(crawl), reached)
     out = folder / "closed.json"
     ranked, rank_seconds = run_cli(["audience", "--target", f"mastodon:target@{server.host}", "--top", str(TOP),
                                     "--out", str(out), "--db", str(db)])
     seconds = crawl_seconds + rank_seconds
     if ranked.returncode != 0 or not out.exists():
-        return Run("crawl + audience", [], used, None, seconds, "audience: " + failure(ranked))
-    return Run("crawl + audience", page_names(out), used, None, seconds)
+        return Run("crawl + audience", [], used, None, seconds, "audience: " + failure(ranked), reached)
+    return Run("crawl + audience", page_names(out), used, None, seconds, pages_reached=reached)
 
 
 def main() -> int:
@@ -368,6 +371,8 @@ def main() -> int:
           f"the top {TOP} by affinity_low and by affinity share "
           f"{len(set(exact['affinity_low']) & set(exact['affinity']))} pages")
     print(f"  top {TOP} by affinity_low: {', '.join(exact['affinity_low'])}")
+    at_ranks = {name: ", ".join(f"{v:.0f}" for v in exact[f"{name}_at_ranks"]) for name in ("affinity_low", "affinity")}
+    print(f"  at ranks 1, {TOP}, {2 * TOP}: affinity_low {at_ranks['affinity_low']}; affinity {at_ranks['affinity']}")
 
     runs = []
     with SyntheticMastodon(world) as server, tempfile.TemporaryDirectory(prefix="bench-gather-") as tmp:
@@ -376,7 +381,7 @@ def main() -> int:
             runs.append(gather_run(server, members, args.people, folder))
         runs.append(closed_world_run(server, folder))
         served = server.counted()
-    print(f"requests served in all: " + ", ".join(f"{kind} {count:,}" for kind, count in sorted(served.items())))
+    print("requests served in all: " + ", ".join(f"{kind} {count:,}" for kind, count in sorted(served.items())))
 
     print(f"\n{'sample (members)':<18} {'precision@20 vs exact (affinity_low)':>37} {'vs exact (affinity)':>20} "
           f"{'requests':>9} {'requests per member':>20} {'seconds':>8}")
@@ -394,8 +399,13 @@ def main() -> int:
     for run in runs:
         if run.error:
             print(f"\n{run.label} failed: {run.error}")
-    print(f"\nthe gather rows are `pagescout gather --members M` (ranked by affinity_low); the last row crawls by links "
-          f"(--depth 2, --max-requests {CLOSED_WORLD_REQUESTS}) and ranks the crawled pages with `pagescout audience`")
+    print(f"\nThe gather rows are `pagescout gather --members M` (ranked by affinity_low). The last row crawls by "
+          f"links (--depth 2, --max-requests {CLOSED_WORLD_REQUESTS}) and ranks the crawled pages with `pagescout "
+          f"audience`")
+    baseline = runs[-1]
+    if baseline.pages_reached is not None:
+        print(f"(the crawl reached {baseline.pages_reached} pages besides the target, and audience can rank only "
+              f"those; {len(baseline.top)} ranked)")
     print(f"total {time.monotonic() - started:.1f} s")
     full = next((run for run in runs if run.members == n), None)
     value = "nan" if full is None or full.error else f"{precision(full.top, exact['affinity_low']):.2f}"

@@ -143,9 +143,7 @@ PLATFORMS: dict[str, Platform] = {p.name: p for p in (
              "Telegram shows neither a channel's subscribers nor what a subscriber reads"),
     Platform("bluesky", True, "followers", "https://bsky.app/profile/{}", "crawler.spiders.bluesky:BlueskySpider"),
     Platform("mastodon", True, "followers", None, "crawler.spiders.mastodon:MastodonSpider"),
-    Platform("vk", True, "members", "https://vk.com/{}", "crawler.spiders.vk:VkSpider",
-             no_follow_lists="not yet: a VK member's communities (users.getSubscriptions) are not read by pagescout "
-                             "yet; use pagescout audience on crawled communities"),
+    Platform("vk", True, "members", "https://vk.com/{}", "crawler.spiders.vk:VkSpider"),
     Platform("youtube", True, "subscribers", "https://www.youtube.com/channel/{}",
              "crawler.spiders.youtube:YoutubeSpider",
              no_follow_lists="YouTube shows whom a viewer subscribes to only with that viewer's own sign-in (OAuth)"),

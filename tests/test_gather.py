@@ -261,3 +261,83 @@ def test_a_target_that_does_not_exist_is_one_line_and_exit_2(tmp_path):
     assert result.returncode == 2
     assert "Error: target not available: mastodon:ghost@127.0.0.1: not found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# VK ----------------------------------------------------------------------------------------------------
+VK_TOKEN = "vk1.a.GATHER-TEST-TOKEN"
+VK_MEMBERS = 300  # the target community's members; the gather samples 60 of them at random
+
+
+def vk_follows(user_id: int) -> list[dict]:
+    """Member u (1000 … 1299) follows community 20 + (u % 7) and, when u % 3 == 0, community 40; every
+    member also follows a person (type profile), who must not be ranked. u % 10 == 1 keeps it private."""
+    items = [{"id": 20 + user_id % 7, "name": f"Group {20 + user_id % 7}", "screen_name": f"group{20 + user_id % 7}",
+              "type": "group", "members_count": 1000 * (user_id % 7 + 1)},
+             {"id": 5, "first_name": "Pavel", "last_name": "D", "type": "profile"}]
+    if user_id % 3 == 0:
+        items.append({"id": 40, "name": "Big page", "screen_name": "bigpage", "type": "page"})  # no members_count
+    return items
+
+
+def vk_route(seen_offsets: list):
+    def error(code, message):
+        return 200, {"error": {"error_code": code, "error_msg": message}}
+
+    def route(path, params):
+        method = path.rsplit("/", 1)[1]
+        if params.get("access_token") != VK_TOKEN:
+            return error(5, "User authorization failed: no access_token passed.")
+        if method == "groups.getById":
+            if "group_ids" in params:  # the candidates' members counts
+                return 200, {"response": {"groups": [{"id": 40, "name": "Big page", "screen_name": "bigpage",
+                                                      "type": "page", "members_count": 2_000_000}]}}
+            return 200, {"response": {"groups": [{"id": 1, "name": "Shop", "screen_name": "shop", "type": "group",
+                                                  "is_closed": 0, "members_count": VK_MEMBERS}]}}
+        if method == "wall.get":
+            return 200, {"response": {"count": 0, "items": [], "groups": [], "profiles": []}}
+        if method == "groups.getMembers":
+            offset, count = int(params.get("offset", 0)), int(params["count"])
+            seen_offsets.append((offset, count))
+            users = [{"id": 1000 + i, "first_name": "A", "last_name": "B", "can_access_closed": True}
+                     for i in range(offset, min(offset + count, VK_MEMBERS))]
+            return 200, {"response": {"count": VK_MEMBERS, "items": users}}
+        if method == "users.getSubscriptions":
+            user_id = int(params["user_id"])
+            if user_id % 10 == 1:
+                return error(30, "This profile is private")
+            items = vk_follows(user_id)
+            return 200, {"response": {"count": len(items), "items": items}}
+        return 404, "no such method"
+
+    return route
+
+
+def test_vk_gather_samples_at_random_offsets_and_ranks_communities_only(tmp_path):
+    from apiserver import ApiServer
+
+    offsets: list = []
+    with ApiServer(vk_route(offsets)) as server:
+        result = run_cli("gather", "vk:shop", "--members", "60", "--min-share", "0.05", "--crawl-top", "0",
+                         "--platform-size", str(PLATFORM_SIZE), "--base-url", f"{server.url}/method", "--delay", "0",
+                         "--quiet", "--db", str(tmp_path / "vk.db"), "--out", str(tmp_path / "vk.json"),
+                         env={"VK_TOKEN": VK_TOKEN, "PAGESCOUT_BACKOFF_BASE": "0.1"}, timeout=90)
+        asked = server.calls("/method/users.getSubscriptions")
+    assert result.returncode == 0, result.stderr
+    assert "a uniform random sample" in result.stderr
+    # 60 distinct offsets, one member each, anywhere in the list
+    assert len(offsets) == 60 and all(count == 1 for _, count in offsets)
+    assert len({o for o, _ in offsets}) == 60 and max(o for o, _ in offsets) >= VK_MEMBERS // 2
+    sampled = [1000 + o for o, _ in offsets]
+    read = [u for u in sampled if u % 10 != 1]
+    assert len(asked) == 60 and all(p["extended"] == "1" for p in asked)
+    table = {row["handle"]: row for row in json.loads((tmp_path / "vk.json").read_text())}
+    for g in range(7):
+        c = sum(1 for u in read if u % 7 == g)
+        if c / len(read) >= 0.05:
+            row = table[f"group{20 + g}"]
+            assert (row["target_members"], row["lists_read"]) == (c, len(read))
+            assert row["followers"] == 1000 * (g + 1)
+    assert table["bigpage"]["target_members"] == sum(1 for u in read if u % 3 == 0)
+    assert table["bigpage"]["followers"] == 2_000_000  # looked up: the list left its count out
+    assert not any(h.startswith("id") for h in table)  # the person everyone follows is no page
+    assert f"hidden or empty {60 - len(read)}" in result.stderr

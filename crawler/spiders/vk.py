@@ -51,6 +51,14 @@ private) record the community as unavailable with the reason (on member and like
 mark the audience hidden); 29 (the method's daily limit) stops calling that method and says so in the
 summary; 100 on ``groups.getById`` means the name is not a community (a user, say).
 
+Gather (``pagescout gather``, crawler.gather): a target's sample is uniform, ``groups.getMembers`` for one
+member at each of ``--members`` distinct random offsets (seeded by the gather, so the same command samples the
+same people), the whole list when it is no longer. Each sampled member's communities come from
+``users.getSubscriptions`` (``extended=1``, 200 a call; the official schema lets a service token call it):
+people in that list are skipped (counted in ``pagescout/vk/gather_people_skipped``), communities counted with
+their ``members_count``. Errors 15, 18, 30 and 203 (a private, deleted or banned profile) count the list as
+hidden; a deactivated member is not asked.
+
 Answers are read defensively: every value kept passes through the typed readers (crawler.fields), so a
 ``views.count`` of 2⁷⁰ or a ``text`` that is a number becomes ``None``, counted in
 ``pagescout/invalid/vk/<field>``, and the rest of the post is stored; a post or member without a usable id is
@@ -65,6 +73,7 @@ What VK does not give a service token: members of closed communities, who viewed
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import datetime, timezone
 from urllib.parse import urlencode, urlsplit
@@ -75,6 +84,7 @@ from scrapy.exceptions import CloseSpider
 from crawler.apikeys import scrub
 from crawler.basespider import InvalidAnswer, PlatformSpider, SeedError
 from crawler.fields import INT64_MAX, as_count, as_dict, as_list, clean_text
+from crawler.gather import FollowGatherer
 from crawler.items import Account, Link, Post
 from crawler.middlewares import pause_download_slot
 from crawler.sampling import AUDIENCE_LIMIT, AudienceSampler
@@ -114,6 +124,13 @@ MEMBER_TEXTS = {"has_status": "status", "has_site": "site", "has_birthday": "bda
                 "has_maiden_name": "maiden_name"}
 WALL_PAGE = 100
 MEMBERS_PAGE = 1000
+SUBSCRIPTIONS_PAGE = 200  # users.getSubscriptions' largest count
+PROFILES_BATCH = 100  # candidates per groups.getById call, well within NAMES_QUERY_MAX
+# users.getSubscriptions errors that mean the member keeps the list to themself: 30 (private profile),
+# 15 and 203 (access denied), 18 (deleted or banned).
+SUBSCRIPTIONS_HIDDEN = (15, 18, 30, 203)
+# What users.getSubscriptions' extended items call a community; "profile" is a person.
+COMMUNITY_TYPES = ("group", "page", "event")
 LIKERS_POSTS = 10
 RETRIES_6 = 5
 AUDIENCE_METHODS = ("groups.getMembers", "likes.getList")
@@ -235,7 +252,7 @@ class VkError(Exception):
         self.malformed = malformed
 
 
-class VkSpider(AudienceSampler, PlatformSpider):
+class VkSpider(FollowGatherer, AudienceSampler, PlatformSpider):
     name = "vk"
     platform = "vk"
     default_base_url = "https://api.vk.com/method"
@@ -244,9 +261,11 @@ class VkSpider(AudienceSampler, PlatformSpider):
     answer_kind = "json"
     custom_settings = {"DOWNLOAD_DELAY_JITTER": 0}
 
-    def __init__(self, *args, audience_limit: int = AUDIENCE_LIMIT, **kwargs):
+    def __init__(self, *args, audience_limit: int = AUDIENCE_LIMIT, gather_run: str | None = None,
+                 gather_min_share: float = 0.05, **kwargs):
         super().__init__(*args, **kwargs)
         self.audience_limit = max(0, int(audience_limit))
+        self.setup_gather(gather_run, gather_min_share)
 
     @classmethod
     def parse_seed(cls, seed: str) -> str:
@@ -510,8 +529,12 @@ class VkSpider(AudienceSampler, PlatformSpider):
             return
         yield account
         yield self.snapshot(account)
-        for request in (self.wall_request(account.handle, group_id, hops.get(account.handle, hop)),
-                        self.members_request(account.handle, group_id) if self.audience_limit else None):
+        if self.gathering and hops.get(account.handle, hop) == 0:
+            yield self.gather_started(account.handle)
+            members = self.sample_requests(account.handle, group_id, account.followers)
+        else:
+            members = [self.members_request(account.handle, group_id) if self.audience_limit else None]
+        for request in (self.wall_request(account.handle, group_id, hops.get(account.handle, hop)), *members):
             if request is not None:
                 yield request
 
@@ -564,7 +587,7 @@ class VkSpider(AudienceSampler, PlatformSpider):
             request = self.wall_request(handle, group_id, hop, offset=taken)
             if request is not None:
                 yield request
-        if offset == 0 and self.audience_limit:
+        if offset == 0 and self.audience_limit and not self.gathering:
             recent = sorted(posts, key=lambda p: p.published_at or datetime.min.replace(tzinfo=timezone.utc),
                             reverse=True)[:LIKERS_POSTS]
             for post in recent:
@@ -717,7 +740,7 @@ class VkSpider(AudienceSampler, PlatformSpider):
             return {}, []
         return data, as_list(data.get("items"))
 
-    def parse_members(self, response, handle: str, group_id: int, offset: int):
+    def parse_members(self, response, handle: str, group_id: int, offset: int, sampled: bool = False):
         try:
             body = self.answer(response)
         except VkError as error:
@@ -735,12 +758,114 @@ class VkSpider(AudienceSampler, PlatformSpider):
             member = self.member(handle, "member", user_id, **signals)
             if member is not None:
                 yield member
+                if self.gathering and self.is_target(handle):
+                    self.join_sample(handle, {"id": str(user_id), "deactivated": bool(signals.get("deactivated"))})
+        if sampled:  # one member at a random offset: no paging
+            return
         taken = offset + len(items)
         total = self.fields.count(data.get("count"), "followers")
         if items and self.audience_room(handle, "member") > 0 and (total is None or taken < total):
             request = self.members_request(handle, group_id, offset=taken)
             if request is not None:
                 yield request
+
+    # gather ------------------------------------------------------------------------------------
+    @property
+    def sampling(self) -> str:
+        return "random"
+
+    def sample_requests(self, handle: str, group_id: int, members_count: int | None) -> list:
+        """A uniform random sample of ``--members`` members: one ``groups.getMembers`` call of one member
+        at each of that many distinct random offsets (the same offsets for the same gather, so a resumed
+        or repeated gather samples the same people); the whole list where it is no longer than that."""
+        wanted = self.audience_limit
+        if members_count is None or members_count <= wanted:
+            return [self.members_request(handle, group_id)]
+        offsets = sorted(random.Random(f"{self.gather_run}:{handle}").sample(range(members_count), wanted))
+        requests = []
+        for offset in offsets:
+            request = self.call("groups.getMembers", self.parse_members, handle, priority=-1, group_id=group_id,
+                                count=1, offset=offset, sort="id_asc", fields=",".join(MEMBER_FIELDS))
+            if request is not None:
+                request.cb_kwargs.update(group_id=group_id, offset=offset, sampled=True)
+                requests.append(request)
+        return requests
+
+    def follows_request(self, member: dict):
+        """The communities a sampled member follows (``users.getSubscriptions``, ``extended=1``: people and
+        communities in one list, told apart by ``type``), 200 a call; a service token may call it."""
+        if member.get("deactivated"):
+            return "hidden"
+        return self.subscriptions_page(member["id"]) or "failed"
+
+    def subscriptions_page(self, member_id: str, offset: int = 0) -> scrapy.Request | None:
+        request = self.call("users.getSubscriptions", self.parse_subscriptions, "", errback=self.follows_failed,
+                            priority=-2, user_id=member_id, extended=1, count=SUBSCRIPTIONS_PAGE,
+                            offset=offset or None, fields="members_count,screen_name")
+        if request is not None:
+            request.cb_kwargs.update(member_id=member_id, offset=offset)
+        return request
+
+    def parse_subscriptions(self, response, handle: str, member_id: str, offset: int):
+        try:
+            body = self.answer(response)
+        except VkError as error:
+            if error.code in SUBSCRIPTIONS_HIDDEN:
+                yield self.list_done(member_id, "hidden")
+                return
+            retried = list(self.vk_error(response, error, handle, account=False))  # 6: a retry; 5: stops
+            if retried:
+                yield from retried
+                return
+            yield self.list_done(member_id, "failed")
+            return
+        data, items = self.audience_items(body)
+        communities = []
+        for item in items:
+            item = as_dict(item)
+            group_id = vk_id(item.get("id"))
+            if item.get("type") not in COMMUNITY_TYPES or group_id is None:
+                self.crawler.stats.inc_value("pagescout/vk/gather_people_skipped")  # a person is no page
+                continue
+            page = group_handle(group_id, item.get("screen_name"))
+            communities.append((page, {"name": self.fields.text(item.get("name"), "name"),
+                                       "url": f"https://vk.com/{page}",
+                                       "followers": self.fields.count(item.get("members_count"), "followers")}))
+        if not items and offset == 0:
+            yield self.list_done(member_id, "hidden")  # follows nothing
+            return
+        yield from self.followed(member_id, communities)
+        taken = offset + len(items)
+        total = self.fields.count(data.get("count"), "follows")
+        pages_read = offset // SUBSCRIPTIONS_PAGE + 1
+        request = None
+        if items and (total is None or taken < total) and self.may_page_on(pages_read):
+            request = self.subscriptions_page(member_id, taken)
+        yield request if request is not None else self.list_done(member_id, "read")
+
+    def profile_requests(self, handles: list[str]) -> list:
+        """Candidates whose ``members_count`` the lists left out: ``groups.getById``, batched."""
+        requests = []
+        for start in range(0, len(handles), PROFILES_BATCH):
+            request = self.call("groups.getById", self.parse_candidates, "", group_ids=",".join(
+                handles[start:start + PROFILES_BATCH]), fields="members_count,screen_name")
+            if request is not None:
+                requests.append(request)
+        return requests
+
+    def parse_candidates(self, response, handle: str):
+        try:
+            groups = groups_of(self.answer(response)) or []
+        except VkError:
+            self.crawler.stats.inc_value("pagescout/errors/vk_candidates")
+            return
+        for group in groups:
+            group = as_dict(group)
+            group_id = vk_id(group.get("id"))
+            if group_id is not None:
+                page = group_handle(group_id, group.get("screen_name"))
+                self.page_details(page, {"name": self.fields.text(group.get("name"), "name"), "url": f"https://vk.com/{page}",
+                                         "followers": self.fields.count(group.get("members_count"), "followers")})
 
     def parse_likers(self, response, handle: str):
         try:
