@@ -77,6 +77,8 @@ PAGE_ID_BASE = 10_000
 PERSON_ID_BASE = 1_000_000
 CREATED = "2022-11-05T00:00:00.000Z"
 CLOSED_WORLD_REQUESTS = 400
+REPLAYS = 200  # other samples per size, ranked in-process (the real gather reads one)
+HOST = "127.0.0.1"
 
 
 @dataclass
@@ -262,11 +264,12 @@ class SyntheticMastodon(LocalServer):
 
 
 # the exact answer ---------------------------------------------------------------------------------
-def exact_rankings(world: World) -> dict[str, list[str]]:
-    """The exact top ``TOP`` page names by affinity and by affinity_low, over the whole audience."""
+def ranked(world: World, audience: np.ndarray) -> dict:
+    """The top ``TOP`` page names by affinity and by affinity_low from the follow lists of ``audience``
+    (people), as ``ranking.gather`` ranks them: share ≥ MIN_SHARE, ties by c_B, then by handle."""
     people = world.follows.shape[0]
-    n = len(world.target_followers)
-    overlap = world.follows[world.target_followers].sum(axis=0)  # c_B per page
+    n = len(audience)
+    overlap = world.follows[audience].sum(axis=0)  # c_B per page
     followers = world.follows.sum(axis=0)
     share = overlap / n
     low, _ = wilson(overlap, np.full_like(overlap, n))
@@ -276,11 +279,21 @@ def exact_rankings(world: World) -> dict[str, list[str]]:
     kept = np.flatnonzero(share >= MIN_SHARE)
     rankings = {"kept": len(kept)}
     for name, score in (("affinity", affinity), ("affinity_low", affinity_low)):
-        order = sorted(kept, key=lambda b: (-score[b], -overlap[b], f"page{b}"))
+        # the handle breaks ties as pagescout's sort does: "page10@…" before "page1@…"
+        order = sorted(kept, key=lambda b: (-score[b], -overlap[b], f"page{b}@{HOST}"))
         rankings[name] = [f"page{b}" for b in order[:TOP]]
         # how far apart the pages near the cut are: what a sample has to tell apart
         rankings[f"{name}_at_ranks"] = [float(score[order[r - 1]]) for r in (1, TOP, 2 * TOP) if r <= len(order)]
     return rankings
+
+
+def replayed_precision(world: World, members: int, exact: list[str], seed: int) -> np.ndarray:
+    """precision@20 (affinity_low) of ``REPLAYS`` other uniform samples of ``members`` of the audience,
+    ranked as gather ranks them: the spread one gather run is a draw from."""
+    rng = np.random.default_rng(seed)
+    audience = world.target_followers
+    return np.array([precision(ranked(world, rng.choice(audience, size=members, replace=False))["affinity_low"],
+                               exact) for _ in range(REPLAYS)])
 
 
 def precision(found: list[str], exact: list[str]) -> float:
@@ -312,20 +325,24 @@ def page_names(path: Path) -> list[str]:
     return [str(row["handle"]).partition("@")[0] for row in rows]
 
 
-def failure(result: subprocess.CompletedProcess) -> str:
-    return f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+def failure(result: subprocess.CompletedProcess, db: Path) -> str:
+    """The exit code, output and the end of the run's log (the temporary folder goes with the bench)."""
+    log = Path(f"{db}.log")
+    tail = "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]) if log.exists() else ""
+    return (f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+            + (f"\nend of {log.name}:\n{tail}" if tail else ""))
 
 
 def gather_run(server: SyntheticMastodon, members: int, people: int, folder: Path) -> Run:
     before = server.counted()
-    out = folder / f"gather-{members}.json"
+    db, out = folder / f"gather-{members}.db", folder / f"gather-{members}.json"
     result, seconds = run_cli([
         "gather", "mastodon:target", "--members", str(members), "--min-share", str(MIN_SHARE), "--top", str(TOP),
         "--crawl-top", "0", "--platform-size", str(people), "--max-requests", "100000", "--base-url", server.url,
-        "--delay", "0", "--quiet", "--db", str(folder / f"gather-{members}.db"), "--out", str(out)])
+        "--delay", "0", "--quiet", "--db", str(db), "--out", str(out)])
     used = sum((server.counted() - before).values())
     if result.returncode != 0 or not out.exists():
-        return Run(f"gather {members}", [], used, members, seconds, failure(result))
+        return Run(f"gather {members}", [], used, members, seconds, failure(result, db))
     return Run(f"gather {members}", page_names(out), used, members, seconds)
 
 
@@ -339,13 +356,13 @@ def closed_world_run(server: SyntheticMastodon, folder: Path) -> Run:
     served = server.counted() - before
     used, reached = sum(served.values()), served["lookup"] - 1
     if crawl.returncode != 0:
-        return Run("crawl + audience", [], used, None, crawl_seconds, "crawl: " + failure(crawl), reached)
+        return Run("crawl + audience", [], used, None, crawl_seconds, "crawl: " + failure(crawl, db), reached)
     out = folder / "closed.json"
-    ranked, rank_seconds = run_cli(["audience", "--target", f"mastodon:target@{server.host}", "--top", str(TOP),
-                                    "--out", str(out), "--db", str(db)])
+    audience, rank_seconds = run_cli(["audience", "--target", f"mastodon:target@{server.host}", "--top", str(TOP),
+                                      "--out", str(out), "--db", str(db)])
     seconds = crawl_seconds + rank_seconds
-    if ranked.returncode != 0 or not out.exists():
-        return Run("crawl + audience", [], used, None, seconds, "audience: " + failure(ranked), reached)
+    if audience.returncode != 0 or not out.exists():
+        return Run("crawl + audience", [], used, None, seconds, "audience: " + failure(audience, db), reached)
     return Run("crawl + audience", page_names(out), used, None, seconds, pages_reached=reached)
 
 
@@ -360,13 +377,13 @@ def main() -> int:
 
     started = time.monotonic()
     world = build_world(args.people, args.pages, args.seed)
-    exact = exact_rankings(world)
-    n = len(world.target_followers)
-    follows_per_person = world.follows.sum(axis=1)
+    audience = world.target_followers
+    n = len(audience)
+    exact = ranked(world, audience)
     print(f"world (seed {args.seed}): {args.people:,} people, {args.pages:,} pages in {COMMUNITIES} communities, "
-          f"{int(world.follows.sum()):,} follows ({follows_per_person.mean():.1f} per person); target: {n:,} "
-          f"followers, mostly at home in communities {world.target_communities[0]} and {world.target_communities[1]}; "
-          f"built in {time.monotonic() - started:.1f} s")
+          f"{int(world.follows.sum()):,} follows ({world.follows.sum(axis=1).mean():.1f} per person); target: "
+          f"{n:,} followers, mostly at home in communities {world.target_communities[0]} and "
+          f"{world.target_communities[1]}; built in {time.monotonic() - started:.1f} s")
     print(f"exact answer over all {n:,} followers: {exact['kept']} pages with target_share ≥ {MIN_SHARE:.0%}; "
           f"the top {TOP} by affinity_low and by affinity share "
           f"{len(set(exact['affinity_low']) & set(exact['affinity']))} pages")
@@ -374,10 +391,11 @@ def main() -> int:
     at_ranks = {name: ", ".join(f"{v:.0f}" for v in exact[f"{name}_at_ranks"]) for name in ("affinity_low", "affinity")}
     print(f"  at ranks 1, {TOP}, {2 * TOP}: affinity_low {at_ranks['affinity_low']}; affinity {at_ranks['affinity']}")
 
+    sizes = (*(m for m in MEMBER_SAMPLES if m < n), n)
     runs = []
     with SyntheticMastodon(world) as server, tempfile.TemporaryDirectory(prefix="bench-gather-") as tmp:
         folder = Path(tmp)
-        for members in (*(m for m in MEMBER_SAMPLES if m < n), n):
+        for members in sizes:
             runs.append(gather_run(server, members, args.people, folder))
         runs.append(closed_world_run(server, folder))
         served = server.counted()
@@ -396,19 +414,32 @@ def main() -> int:
         print(f"{label:<18} {precision(run.top, exact['affinity_low']):>37.2f} "
               f"{precision(run.top, exact['affinity']):>20.2f} {run.requests:>9,} {per_member:>20} "
               f"{run.seconds:>8.1f}")
+    print(f"The gather rows are `pagescout gather --members M`, ranked by affinity_low; the last row crawls by links "
+          f"(--depth 2, --max-requests {CLOSED_WORLD_REQUESTS})")
+    baseline = runs[-1]
+    if baseline.pages_reached is not None:
+        print(f"and ranks what it reached ({baseline.pages_reached} pages besides the target) with `pagescout "
+              f"audience`, which can rank nothing else.")
+
+    # One run reads one sample (the first M followers listed); the pages of a community rise and fall
+    # together with the sample's make-up, so one figure can be far from the usual one.
+    print(f"\nOne gather run is one sample. {REPLAYS} other uniform samples of each size, ranked in-process as "
+          f"ranking.gather ranks (checked: gather's own sample, the first M followers listed, gives its top {TOP}):")
+    print(f"{'sample (members)':<18} {'replay = gather':>16} {'precision@20 (affinity_low): mean':>34} "
+          f"{'10th pct':>9} {'90th pct':>9} {'≥ 0.8':>7}")
+    for run in runs[:-1]:
+        replay = ranked(world, audience[:run.members])["affinity_low"]
+        same = "-" if run.error else "yes" if replay == run.top else "NO"
+        spread = replayed_precision(world, run.members, exact["affinity_low"], args.seed + run.members)
+        print(f"{run.members:<18,} {same:>16} {spread.mean():>34.2f} {np.percentile(spread, 10):>9.2f} "
+              f"{np.percentile(spread, 90):>9.2f} {(spread >= 0.8).mean():>7.0%}")
+
     for run in runs:
         if run.error:
             print(f"\n{run.label} failed: {run.error}")
-    print(f"\nThe gather rows are `pagescout gather --members M` (ranked by affinity_low). The last row crawls by "
-          f"links (--depth 2, --max-requests {CLOSED_WORLD_REQUESTS}) and ranks the crawled pages with `pagescout "
-          f"audience`")
-    baseline = runs[-1]
-    if baseline.pages_reached is not None:
-        print(f"(the crawl reached {baseline.pages_reached} pages besides the target, and audience can rank only "
-              f"those; {len(baseline.top)} ranked)")
-    print(f"total {time.monotonic() - started:.1f} s")
-    full = next((run for run in runs if run.members == n), None)
-    value = "nan" if full is None or full.error else f"{precision(full.top, exact['affinity_low']):.2f}"
+    print(f"\ntotal {time.monotonic() - started:.1f} s")
+    full = runs[len(sizes) - 1]
+    value = "nan" if full.error else f"{precision(full.top, exact['affinity_low']):.2f}"
     print(f"gather_precision_at_20_full={value}")
     return 0
 

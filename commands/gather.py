@@ -9,11 +9,12 @@ from typing import Annotated
 import typer
 
 from commands.common import (DEFAULT_TIMEOUT, DbOption, FreshOption, OutOption, QuietOption, TimeoutOption,
-                             delay_option, echo_table, fail, say)
+                             delay_option, echo_table, fail, platform_option, say)
 from commands.crawl import checked_base_url, finish_crawl
 from crawler.platforms import GATHERED, parse_account, platform, split_accounts
 from crawler.store import load_gather
 from ranking.gather import MIN_SHARE, gathered_pages
+from sheets.readers import read_member_ids
 from sheets.terminal import gather_summary, gather_text
 from sheets.writers import write_gather
 
@@ -25,10 +26,12 @@ def open_share(value: float) -> float:
     return value
 
 
-def gather_targets(texts: list[str]) -> tuple[str, list[str]]:
+def gather_targets(texts: list[str], only: str | None) -> tuple[str, list[str]]:
     """The targets' one platform and handles; one line and exit 2 for a platform without follow lists."""
     accounts = [parse_account(text) for text in split_accounts(texts)]
-    platforms = sorted({platform(name).name for name, _ in accounts})
+    platforms = sorted({platform(name).name for name, _ in accounts} | ({only} if only else set()))
+    if not platforms:
+        fail("name the target audience: TARGET (platform:handle, one or more) or --target-members FILE --platform P")
     if len(platforms) != 1:
         fail(f"gather reads one platform at a time; the targets are on {', '.join(platforms)}")
     name = platforms[0]
@@ -59,8 +62,13 @@ def gathered(name: str, handles: list[str], *, db, members: int, min_share: floa
 
 
 def gather(
-    targets: Annotated[list[str], typer.Argument(help="The target audience's pages as platform:handle.",
-                                                 show_default=False, metavar="TARGET...")],
+    targets: Annotated[list[str] | None, typer.Argument(help="The target audience's pages as platform:handle.",
+                                                        show_default=False, metavar="TARGET")] = None,
+    target_members: Annotated[Path | None, typer.Option(
+        "--target-members", help="Or a file of member ids of --platform (one per line, or a CSV's first column), "
+                                 "e.g. your customers: their follow lists are read; hashed, never kept.",
+        show_default=False)] = None,
+    only: Annotated[str | None, platform_option("The platform of --target-members.")] = None,
     members: Annotated[int, typer.Option(min=1, help="Sampled members per target whose follow lists are read.")] = 1000,
     min_share: Annotated[float, typer.Option(callback=open_share, help="Rank only pages at least this share of the "
                                              "sample follows (0.05 = 5%).")] = MIN_SHARE,
@@ -83,7 +91,8 @@ def gather(
 ) -> None:
     """Where does my audience gather: pages a sample of the targets' followers follow, across the platform.
 
-    Reads the follow lists of up to --members followers of each target and ranks the pages at least
+    Reads the follow lists of up to --members followers of each target (or of the members listed in
+    --target-members) and ranks the pages at least
     --min-share of them follow by affinity_low (the affinity the sample supports at the least). The
     found pages are stored with their sampled followers (hashed), so overlap, plan, similar and export
     --target work on them. Ctrl-C, then the same command again, resumes.
@@ -91,8 +100,11 @@ def gather(
     \b
     Example: pagescout gather mastodon:shop@mastodon.social --members 500 --out gather.xlsx
     """
-    name, handles = gather_targets(targets)
-    table = gathered(name, handles, db=db, members=members, min_share=min_share, top=top, crawl_top=crawl_top,
+    if target_members is not None and only is None:
+        fail("--target-members needs --platform: member ids mean one person only within their platform")
+    name, handles = gather_targets(targets or [], only)
+    member_ids = read_member_ids(target_members) if target_members is not None else []
+    table = gathered(name, handles, member_ids=member_ids, db=db, members=members, min_share=min_share, top=top, crawl_top=crawl_top,
                      platform_size=platform_size, quiet=quiet, max_requests=max_requests, delay=delay,
                      base_url=checked_base_url(base_url), fresh=fresh, timeout=timeout)
     if out is not None:

@@ -35,6 +35,9 @@ FOLLOW_PAGES = 5
 FINISH_RESERVE = 21
 #: Candidates whose profiles are looked up at most (the reserve's batches).
 MAX_PROFILE_LOOKUPS = 500
+#: How a sample was drawn (``GatherRun.sampling``), in words.
+SAMPLING_TEXTS = {"first": "the first members the platform lists, not a random sample",
+                  "random": "a uniform random sample", "given": "the members listed in --target-members"}
 #: Meta of the ``data:`` requests that carry a phase's items: no platform answer to check.
 LOCAL = {"answer_kind": "any"}
 
@@ -48,9 +51,13 @@ class FollowGatherer:
     ``profile_requests(handles)`` when its lists carry no follower counts.
     """
 
-    def setup_gather(self, gather_run: str | None = None, gather_min_share: float = 0.05,
-                     gather_follow_pages: int = FOLLOW_PAGES) -> None:
+    def __init__(self, *args, gather_run: str | None = None, gather_min_share: float = 0.05,
+                 gather_follow_pages: int = FOLLOW_PAGES, gather_members=(), **kwargs):
+        super().__init__(*args, **kwargs)
         self.gather_run = gather_run or None
+        # --target-members: the sample is the user's list of members (their customers, say), not a page's
+        # followers; each id as the platform's member_from_id reads it
+        self.given_members = list(gather_members or ())
         self.gather_min_share = float(gather_min_share)
         self.gather_follow_pages = max(1, int(gather_follow_pages))
         self.gather_budget = 0  # --max-requests, read from the settings (from_crawler)
@@ -145,6 +152,12 @@ class FollowGatherer:
         engine = self.crawler.engine
         if tally["phase"] == "sample":
             tally["phase"] = "lists"
+            for member_id in self.given_members:
+                self.join_sample("", self.member_from_id(member_id))
+            if self.given_members:
+                run_row = GatherRun(self.platform, self.gather_run, "", "given")
+                engine.crawl(scrapy.Request("data:,run", callback=self.carry, cb_kwargs={"items": [run_row]},
+                                            dont_filter=True, meta=LOCAL))
             queue, tally["queue"] = tally["queue"], []
             room = self.requests_left() - FINISH_RESERVE
             for position, member in enumerate(queue):
@@ -167,6 +180,16 @@ class FollowGatherer:
             tally["phase"] = "finish"
             engine.crawl(scrapy.Request("data:,finish", callback=self.finish_gather, dont_filter=True, meta=LOCAL))
             raise DontCloseSpider
+
+    def carry(self, response, items: list):
+        """Items a phase makes without a platform answer, brought to the pipelines by a ``data:`` request."""
+        yield from items
+
+    @classmethod
+    def member_from_id(cls, member_id: str) -> dict:
+        """What ``follows_request`` needs of a member named by the user; ``SeedError`` for an id that is
+        not one of the platform's."""
+        raise NotImplementedError
 
     def not_asked(self, response, member_id: str, outcome: str):
         """A sampled member whose list was not asked: hidden (the member hides it), or failed (the budget
@@ -193,7 +216,8 @@ class FollowGatherer:
             f"hidden or empty {tally['hidden']}, failed or not asked {tally['failed']}; "
             f"{len(tally['counts'])} pages found, {len(self.candidates())} followed by at least "
             f"{self.min_members} of them"))
-        yield GatherRun(self.platform, self.gather_run, ",".join(tally.get("targets", [])), self.sampling,
+        yield GatherRun(self.platform, self.gather_run, ",".join(tally.get("targets", [])),
+                        "given" if self.given_members else self.sampling,
                         members_sampled=tally["sampled"], pages_found=len(tally["counts"]),
                         min_members=self.min_members, finished=True)
 
@@ -203,5 +227,4 @@ class FollowGatherer:
 
     @property
     def sampling_text(self) -> str:
-        return ("the first members the platform lists, not a random sample" if self.sampling == "first"
-                else "a uniform random sample")
+        return SAMPLING_TEXTS["given" if self.given_members else self.sampling]

@@ -342,23 +342,27 @@ def discovery_plans(brief, *, roots: dict[str, str] | None = None, focused: bool
     return plans
 
 
-def gather_run_key(platform: str, handles: list[str], members: int, min_share: float) -> str:
-    """The name of one gather in the store: the same targets, sample size and threshold are the same run,
-    so the same command again resumes it (or, once finished, reads it again)."""
-    text = json.dumps([platform, sorted(handles), members, round(min_share, 6)])
+def gather_run_key(platform: str, handles: list[str], members: int, min_share: float,
+                   member_ids: list[str] = ()) -> str:
+    """The name of one gather in the store: the same targets (or listed members), sample size and
+    threshold are the same run, so the same command again resumes it (or, once finished, reads it again)."""
+    text = json.dumps([platform, sorted(handles), members, round(min_share, 6), sorted(member_ids)])
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
 def gather(platform: str, targets: list[str], *, db: str | None = None, members: int = 1000,
-           min_share: float = 0.05, **options) -> tuple[CrawlSummary, str]:
+           min_share: float = 0.05, member_ids: list[str] = (), **options) -> tuple[CrawlSummary, str]:
     """``pagescout gather``'s crawl (crawler.gather): the targets' profiles and up to ``members`` of their
-    followers each, then every sampled member's follow list. Returns the crawl's summary and the run's
-    name in the store (``Store.load_gather``)."""
+    followers each, and any ``member_ids`` (``--target-members``), then every sampled member's follow
+    list. An id that is no member of the platform raises ``SeedError`` before any request. Returns the
+    crawl's summary and the run's name in the store (``Store.load_gather``)."""
     spider_cls = spider_class(platform)
     handles = list(dict.fromkeys(spider_cls.parse_seed(target) for target in targets))
-    run = gather_run_key(platform, handles, members, min_share)
+    for member_id in member_ids:
+        spider_cls.member_from_id(member_id)
+    run = gather_run_key(platform, handles, members, min_share, list(member_ids))
     summary = run_crawl(spider_cls, handles, db=prepare_db(db), depth=0, max_posts=20, audience_limit=members,
-                        gather_run=run, gather_min_share=min_share, **options)
+                        gather_run=run, gather_min_share=min_share, gather_members=list(member_ids), **options)
     return summary, run
 
 

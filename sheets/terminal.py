@@ -140,8 +140,8 @@ def gather_text(table: pd.DataFrame) -> str:
 def gather_summary(summary: dict) -> list[str]:
     """The lines under the gather table: the sample, the lists, the pages, the margin of error."""
     sampled = summary.get("members_sampled")
-    how = ("the first members the platform lists, not a random sample" if summary.get("sampling") == "first"
-           else "a uniform random sample")
+    how = {"first": "the first members the platform lists, not a random sample", "random": "a uniform random sample",
+           "given": "the members listed in --target-members"}.get(summary.get("sampling"), "—")
     lines = [f"members sampled: {sampled if sampled is not None else '—'} ({how})",
              f"follow lists read {summary['lists_read']:,}, hidden or empty {summary['lists_hidden']:,}, "
              f"failed or not asked {summary['lists_failed']:,}",

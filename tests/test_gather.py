@@ -341,3 +341,37 @@ def test_vk_gather_samples_at_random_offsets_and_ranks_communities_only(tmp_path
     assert table["bigpage"]["followers"] == 2_000_000  # looked up: the list left its count out
     assert not any(h.startswith("id") for h in table)  # the person everyone follows is no page
     assert f"hidden or empty {60 - len(read)}" in result.stderr
+
+
+def test_target_members_from_a_file_are_the_sample(tmp_path):
+    """A customer list instead of a page's followers: members named by handle, looked up on their
+    instance, hashed by the same actor URI as everywhere else."""
+    holder = {}
+    members = tmp_path / "customers.csv"
+    with FakeSocial(lambda path, query, server: holder["world"].app(path, query, server)) as server:
+        holder["world"] = mastodon_world(server.url)
+        members.write_text("member_id\n" + "".join(f"m{i}@127.0.0.1\n" for i in READ) + "m1@127.0.0.1\n")
+        result = gather_cli(server, tmp_path / "t.db", "--target-members", str(members), "--platform", "mastodon",
+                            "--min-share", "0.2", out=tmp_path / "t.json")
+        lookups = [p for _, p in server.log if "/lookup" in p]
+    assert result.returncode == 0, result.stderr
+    assert "members sampled: 9 (the members listed in --target-members)" in result.stderr
+    assert len(lookups) == 9
+    table = {row["handle"].split("@")[0]: row for row in json.loads((tmp_path / "t.json").read_text())}
+    assert {page: row["target_members"] for page, row in table.items()} == {"cafe": 6, "books": 5, "news": 5}
+    assert all(row["lists_read"] == len(READ) for row in table.values())
+    raw = (tmp_path / "t.db").read_bytes()
+    assert b"m0@127.0.0.1" not in raw and b"/users/m" not in raw
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--target-members", "customers.txt"], "--target-members needs --platform"),
+    (["--target-members", "customers.txt", "--platform", "vk"], "'ivan' is not a VK user id"),
+    ([], "name the target audience"),
+])
+def test_bad_target_members_are_one_line_and_exit_2(tmp_path, args, said):
+    (tmp_path / "customers.txt").write_text("123\nivan\n")
+    result = run_cli("gather", *[str(tmp_path / a) if a.endswith(".txt") else a for a in args],
+                     "--db", str(tmp_path / "bad.db"))
+    assert result.returncode == 2, result.stderr
+    assert said in result.stderr and len(result.stderr.strip().splitlines()) == 1

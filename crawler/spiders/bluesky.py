@@ -77,10 +77,6 @@ class BlueskySpider(FollowGatherer, AudienceSpider):
     handle_httpstatus_list = [400, 401, 403, 404, 410]
     answer_kind = "json"
 
-    def __init__(self, *args, gather_run: str | None = None, gather_min_share: float = 0.05, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.setup_gather(gather_run, gather_min_share)
-
     @classmethod
     def parse_seed(cls, seed: str) -> str:
         text = seed.strip()
@@ -414,6 +410,10 @@ class BlueskySpider(FollowGatherer, AudienceSpider):
         return self.link_target(did) if isinstance(did, str) and DID.match(did) else None
 
     # gather ------------------------------------------------------------------------------------
+    @classmethod
+    def member_from_id(cls, member_id: str) -> dict:
+        return {"id": cls.parse_seed(member_id)}
+
     def follows_request(self, member: dict) -> scrapy.Request:
         return self.follows_page(member["id"])
 
@@ -430,6 +430,9 @@ class BlueskySpider(FollowGatherer, AudienceSpider):
             yield self.list_done(member_id, "hidden" if code in ("blocked", "auth_required", "deactivated",
                                                                  "suspended") else "failed")
             return
+        subject = as_dict(body.get("subject")).get("did")
+        if isinstance(subject, str) and DID.match(subject):
+            member_id = subject  # a member named by handle is hashed by DID, as everywhere else
         follows = [as_dict(p) for p in as_list(body.get("follows"))]
         if not follows and pages_read == 0:
             yield self.list_done(member_id, "hidden")  # follows nobody

@@ -101,10 +101,8 @@ class MastodonSpider(FollowGatherer, AudienceSpider):
     handle_httpstatus_list = [400, 401, 403, 404, 410, 422]
     answer_kind = "json"
 
-    def __init__(self, *args, discover_follows: bool = False, gather_run: str | None = None,
-                 gather_min_share: float = 0.05, **kwargs):
+    def __init__(self, *args, discover_follows: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.setup_gather(gather_run, gather_min_share)
         # Discovery also walks the accounts each page follows (one page of them).
         self.discover_follows = bool(discover_follows)
         self.base_host = (urlsplit(self.base_url).hostname or "").lower()
@@ -456,6 +454,14 @@ class MastodonSpider(FollowGatherer, AudienceSpider):
         yield from self.expand(handle, hop, found)
 
     # gather ------------------------------------------------------------------------------------
+    @classmethod
+    def member_from_id(cls, member_id: str) -> dict:
+        """A member named ``user@instance`` (or as a profile URL): looked up on their home instance."""
+        handle = cls.parse_seed(member_id)
+        if "@" not in handle:
+            raise SeedError(f"'{member_id}' names no instance: write members as user@instance")
+        return {"id": handle, "acct": handle, "served_by": None}
+
     def follows_request(self, member: dict):
         """The first page of a sampled member's follow list, on their home instance: straight there when
         the list that named them was served by it, else after a lookup there."""
@@ -487,6 +493,7 @@ class MastodonSpider(FollowGatherer, AudienceSpider):
             yield self.list_done(member_id, "hidden")
             return
         home = urlsplit(response.url).hostname
+        member_id = self.member_id(data, home) or member_id  # hashed as the same member is everywhere else
         yield self.follows_page(member_id, f"{self.instance_url(home)}/api/v1/accounts/{account_id}/following?"
                                            f"{urlencode({'limit': ACCOUNTS_PAGE})}")
 

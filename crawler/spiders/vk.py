@@ -261,11 +261,9 @@ class VkSpider(FollowGatherer, AudienceSampler, PlatformSpider):
     answer_kind = "json"
     custom_settings = {"DOWNLOAD_DELAY_JITTER": 0}
 
-    def __init__(self, *args, audience_limit: int = AUDIENCE_LIMIT, gather_run: str | None = None,
-                 gather_min_share: float = 0.05, **kwargs):
+    def __init__(self, *args, audience_limit: int = AUDIENCE_LIMIT, **kwargs):
         super().__init__(*args, **kwargs)
         self.audience_limit = max(0, int(audience_limit))
-        self.setup_gather(gather_run, gather_min_share)
 
     @classmethod
     def parse_seed(cls, seed: str) -> str:
@@ -790,6 +788,14 @@ class VkSpider(FollowGatherer, AudienceSampler, PlatformSpider):
                 request.cb_kwargs.update(group_id=group_id, offset=offset, sampled=True)
                 requests.append(request)
         return requests
+
+    @classmethod
+    def member_from_id(cls, member_id: str) -> dict:
+        """A member named by VK user id: 123, id123 or https://vk.com/id123."""
+        match = re.fullmatch(r"(?:https?://(?:m\.)?vk\.(?:com|ru)/)?(?:id)?([1-9][0-9]{0,17})/?", member_id.strip())
+        if match is None:
+            raise SeedError(f"'{member_id}' is not a VK user id: write 123, id123 or https://vk.com/id123")
+        return {"id": match.group(1)}
 
     def follows_request(self, member: dict):
         """The communities a sampled member follows (``users.getSubscriptions``, ``extended=1``: people and
