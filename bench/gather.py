@@ -11,8 +11,8 @@ World (numpy ``default_rng(seed)``):
   a power law (the page of rank r is drawn with weight ∝ r^-1.5);
 - ``--people`` people ``person0``…, each with 1 or 2 home communities; each follows 20–60 pages, 85%
   drawn from the home communities by popularity and the rest uniformly from all pages;
-- one page ``target`` with 1,500 followers drawn without replacement with weight 12 for people at home
-  in its main community, 5 in its second one, 1 for everyone else;
+- one page ``target`` with 1,500 followers (at most half the people) drawn without replacement with
+  weight 12 for people at home in its main community, 5 in its second one, 1 for everyone else;
 - a page's ``followers_count`` is its true follower count in the graph (people following it);
 - every page has two statuses: one mentions two pages of its own community, one boosts a third (drawn by
   popularity), so a crawl by links reaches pages near the target. The target talks about its main and
@@ -31,6 +31,10 @@ estimate.
 
 Runs: ``pagescout gather mastodon:target --members M`` for M = 100, 300, 1000 and the whole audience;
 precision@20 = |its top 20 ∩ exact top 20| / 20, requests counted by this server, seconds of wall time.
+One run reads one sample, and the pages of a community rise and fall together with the sample's make-up,
+so the bench also ranks 200 other uniform samples of each size in-process, as ``ranking.gather``
+does, and prints their precision's mean and spread; that this replay is faithful is checked: gather's own
+sample (the first M followers listed) replayed gives gather's top 20.
 Baseline: ``pagescout crawl mastodon target --depth 2 --max-requests 400 --audience-limit 2000``, then
 ``pagescout audience --target mastodon:target@127.0.0.1 --top 20``: it ranks only the pages the crawl
 reached, by affinity among the stored audiences.
@@ -126,7 +130,7 @@ def build_world(people: int, pages: int, seed: int) -> World:
     main, second = (int(c) for c in rng.choice(COMMUNITIES, size=2, replace=False))
     person_weight = np.array([TARGET_WEIGHTS[0] if main in h else TARGET_WEIGHTS[1] if second in h
                               else TARGET_WEIGHTS[2] for h in homes])
-    target_followers = rng.choice(people, size=min(TARGET_FOLLOWERS, people), replace=False,
+    target_followers = rng.choice(people, size=min(TARGET_FOLLOWERS, people // 2), replace=False,
                                   p=person_weight / person_weight.sum())
     follows_target = np.zeros(people, dtype=bool)
     follows_target[target_followers] = True
@@ -431,7 +435,8 @@ def main() -> int:
         replay = ranked(world, audience[:run.members])["affinity_low"]
         same = "-" if run.error else "yes" if replay == run.top else "NO"
         spread = replayed_precision(world, run.members, exact["affinity_low"], args.seed + run.members)
-        print(f"{run.members:<18,} {same:>16} {spread.mean():>34.2f} {np.percentile(spread, 10):>9.2f} "
+        label = f"{run.members:,}" + (" (all)" if run.members == n else "")
+        print(f"{label:<18} {same:>16} {spread.mean():>34.2f} {np.percentile(spread, 10):>9.2f} "
               f"{np.percentile(spread, 90):>9.2f} {(spread >= 0.8).mean():>7.0%}")
 
     for run in runs:

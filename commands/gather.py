@@ -110,6 +110,8 @@ def gather(
     if out is not None:
         write_gather(Path(out), table)
         say(f"wrote {len(table)} pages to {out}")
+    if not table.attrs["summary"]["finished"]:
+        fail("the gather stopped before it could rank what it read: run the same command again")
     echo_table(gather_text(table) if len(table) else "no page is followed by --min-share of the sample")
     for line in gather_summary(table.attrs["summary"]):
         say(line)

@@ -128,7 +128,7 @@ class FollowGatherer:
     def requests_left(self) -> float:
         if not self.gather_budget:
             return math.inf
-        return self.gather_budget - int(self.crawler.stats.get_value("downloader/request_count", 0))
+        return self.gather_budget - int(self.crawler.stats.get_value("pagescout/requests_sent", 0))
 
     # the phases -----------------------------------------------------------------------------------
     @property
@@ -215,7 +215,7 @@ class FollowGatherer:
             f"{tally['sampled']} members sampled ({self.sampling_text}); follow lists read {tally['read']}, "
             f"hidden or empty {tally['hidden']}, failed or not asked {tally['failed']}; "
             f"{len(tally['counts'])} pages found, {len(self.candidates())} followed by at least "
-            f"{self.min_members} of them"))
+            f"{self.min_members} of them; {self.crawler.stats.get_value('pagescout/requests_sent', 0)} requests"))
         yield GatherRun(self.platform, self.gather_run, ",".join(tally.get("targets", [])),
                         "given" if self.given_members else self.sampling,
                         members_sampled=tally["sampled"], pages_found=len(tally["counts"]),

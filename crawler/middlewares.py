@@ -238,9 +238,10 @@ class RequestBudgetMiddleware:
         return cls(crawler)
 
     def process_request(self, request, spider=None):
-        if not self.budget:
+        if request.url.startswith("data:"):  # a phase's items carried within the crawl: no platform is asked
+            self.crawler.stats.inc_value("pagescout/local_requests")
             return None
-        if self.sent >= self.budget:
+        if self.budget and self.sent >= self.budget:
             if not self.closing:
                 self.closing = True
                 self.crawler.stats.set_value("pagescout/budget_spent", self.budget)
@@ -249,6 +250,7 @@ class RequestBudgetMiddleware:
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="max_requests"))
             raise BudgetSpent("request budget (--max-requests) spent")
         self.counter[0] += 1
+        self.crawler.stats.inc_value("pagescout/requests_sent")
         return None
 
 

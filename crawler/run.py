@@ -228,7 +228,7 @@ def summarise(crawler, jobdir: Path | None) -> CrawlSummary:
         # run of the same command starts over (claim_job)
     return CrawlSummary(
         finish_reason=reason,
-        pages=int(stats.get("response_received_count", 0)),
+        pages=int(stats.get("response_received_count", 0)) - int(stats.get("pagescout/local_requests", 0)),
         stored={k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("pagescout/store/")},
         errors={k.removeprefix("pagescout/errors/"): v for k, v in stats.items() if k.startswith("pagescout/errors/")},
         unavailable={k.removeprefix("pagescout/unavailable/"): v for k, v in stats.items()

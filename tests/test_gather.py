@@ -141,12 +141,34 @@ def test_the_request_budget_holds_and_the_gather_still_finishes(tmp_path):
     with FakeSocial(lambda path, query, server: holder["world"].app(path, query, server)) as server:
         holder["world"] = mastodon_world(server.url)
         # lookup, statuses, 4 pages of followers, then the 21 kept back for the finish: 4 lists at most
-        result = gather_cli(server, tmp_path / "b.db", "mastodon:shop", "--min-share", "0.2", "--max-requests", "30")
+        result = gather_cli(server, tmp_path / "b.db", "mastodon:shop", "--min-share", "0.2", "--max-requests", "30",
+                            out=tmp_path / "b.json")
         sent = len(server.log)
     assert result.returncode == 0, result.stderr
     assert sent <= 30
     assert "failed or not asked" in result.stderr and "failed or not asked 0" not in result.stderr
+    table = json.loads((tmp_path / "b.json").read_text())
+    assert table and all(1 <= row["lists_read"] < len(READ) for row in table)  # ranks what it could read
     assert rows(tmp_path / "b.db", "SELECT COUNT(*) FROM gather_follows") == [(0,)]
+
+
+def test_crawl_top_crawls_the_best_pages_fully(tmp_path):
+    holder = {}
+    with FakeSocial(lambda path, query, server: holder["world"].app(path, query, server)) as server:
+        holder["world"] = mastodon_world(server.url)
+        result = run_cli("gather", "mastodon:shop", "--min-share", "0.2", "--crawl-top", "2", "--platform-size",
+                         str(PLATFORM_SIZE), "--base-url", server.url, "--delay", "0", "--quiet", "--db",
+                         str(tmp_path / "c.db"), env={"PAGESCOUT_BACKOFF_BASE": "0.1"}, timeout=120)
+        paths = [p.split("?")[0] for _, p in server.log]
+        world = holder["world"]
+    assert result.returncode == 0, result.stderr
+    last_list = max(i for i, p in enumerate(paths) if p.endswith("/following"))
+    after = paths[last_list + 1:]
+    for page in ("cafe", "books"):  # the two best by affinity_low
+        assert f"/api/v1/accounts/{world.accounts[page]['id']}/statuses" in after
+        assert f"/api/v1/accounts/{world.accounts[page]['id']}/followers" in after
+    assert f"/api/v1/accounts/{world.accounts['news']['id']}/statuses" not in after
+    assert "crawling the best 2 pages fully" in result.stderr
 
 
 # Bluesky -----------------------------------------------------------------------------------------------
