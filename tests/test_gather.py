@@ -397,3 +397,24 @@ def test_bad_target_members_are_one_line_and_exit_2(tmp_path, args, said):
                      "--db", str(tmp_path / "bad.db"))
     assert result.returncode == 2, result.stderr
     assert said in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_xlsx_explains_every_column_and_keeps_a_strangers_formula_as_text(tmp_path):
+    from openpyxl import load_workbook
+
+    import pandas as pd
+    from ranking.gather import GATHER_COLUMNS
+    from sheets.writers import write_gather
+
+    table = pd.DataFrame([{"platform": "mastodon", "handle": "cafe@a.example", "name": '=HYPERLINK("http://x","y")',
+                           "url": "https://a.example/@cafe", "target_members": 6, "lists_read": 8,
+                           "target_share": 0.75, "target_share_low": 0.41, "target_share_high": 0.93,
+                           "followers": 100, "affinity": 750000.0, "affinity_low": 409275.4}])
+    write_gather(tmp_path / "g.xlsx", table)
+    book = load_workbook(tmp_path / "g.xlsx")
+    sheet = book["Gather"]
+    name = sheet.cell(row=2, column=3)
+    assert name.data_type == "s" and name.value.lstrip("'").startswith("=HYPERLINK")
+    explained = {row[0].value: row[1].value for row in book["Metrics"].iter_rows(min_row=2)}
+    assert set(explained) == set(GATHER_COLUMNS) and all(explained.values())
+    assert sheet.cell(row=2, column=7).number_format == "0.0%"
