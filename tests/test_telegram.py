@@ -11,7 +11,7 @@ from scrapy import Request
 from conftest import FILES, html_response, make_spider, shared_dir
 from crawler.basespider import SeedError
 from crawler.items import Account, Link, Post, Snapshot
-from crawler.spiders.telegram import TelegramSpider, handle_from_url
+from crawler.spiders.telegram import SERVICE_MESSAGES, TelegramSpider, handle_from_url
 
 URL = "https://t.me/s/test_channel"
 
@@ -398,3 +398,66 @@ def test_redirect_target_in_the_reason_is_cleaned_and_cut():
     (account,) = spider.parse_channel(response, handle="private_one", hop=0, taken=0)
     assert "\x1b" not in account.reason and len(account.reason) < 500
     assert "https://t.me/private_one[31m" in account.reason
+
+
+# Every real message block of PythonicCafe/tchan's tests (../shared/fixtures/telegram/tchan_*.html) --------
+SERVICE = ("tchan_parse_service_message_channel_created.html", "tchan_parse_service_message_channel_name_changed.html",
+           "tchan_parse_service_message_channel_photo_updated.html", "tchan_parse_service_message_pinned.html")
+#: Publications of every kind the preview shows (stickers, polls, round videos, locations, albums, audio …),
+#: with their id and views. "channel_video_changed" is a post whose text says so, shown with its views.
+TCHAN_POSTS = {
+    "tchan_parse_audio_document.html": ("12", 2), "tchan_parse_audio_message.html": ("13", 2),
+    "tchan_parse_emoji_message.html": ("7", 2), "tchan_parse_forwarded_text_message.html": ("89", 2),
+    "tchan_parse_location_message.html": ("10", 2), "tchan_parse_location_message_2.html": ("83", 1),
+    "tchan_parse_location_message_3.html": ("88", 2), "tchan_parse_message_weird_preview.html": ("7334", 1200),
+    "tchan_parse_multimedia_message.html": ("84", 436_600), "tchan_parse_photo_multiple.html": ("14", 2),
+    "tchan_parse_photo_single.html": ("16", 2), "tchan_parse_poll.html": ("11", 2),
+    "tchan_parse_round_video_single.html": ("17", 2),
+    "tchan_parse_service_message_channel_video_changed.html": ("82", 3_100_000),
+    "tchan_parse_signed_edited_text_message.html": ("5", 2), "tchan_parse_sticker_message.html": ("9", 2),
+    "tchan_parse_text_message_link_no_preview.html": ("24", 2),
+    "tchan_parse_text_message_link_with_regular_preview.html": ("94", 1),
+    "tchan_parse_text_message_link_with_right_preview.html": ("81", 2),
+    "tchan_parse_text_message_multiline.html": ("62", 2), "tchan_parse_text_message_signed_not_edited.html": ("79", 2),
+    "tchan_parse_text_reply_to_video.html": ("20", 2), "tchan_parse_unsigned_text_message.html": ("6", 2),
+    "tchan_parse_video_big.html": ("5343", 436_600), "tchan_parse_video_single.html": ("18", 2),
+    "tchan_parse_video_single_2.html": ("19", 2),
+}
+
+
+def tchan_posts(name: str):
+    spider = make_spider(TelegramSpider, seeds=["tchantest"])
+    body = (shared_dir("fixtures", "telegram") / name).read_bytes()
+    return spider, list(spider.parse_posts(html_response("https://t.me/s/tchantest", body), "tchantest"))
+
+
+def test_every_tchan_message_block_is_classified():
+    names = {p.name for p in shared_dir("fixtures", "telegram").glob("tchan_parse_*.html")}
+    assert names == set(SERVICE) | set(TCHAN_POSTS)
+
+
+@pytest.mark.parametrize("name", SERVICE)
+def test_a_service_message_is_no_post(name):
+    spider, posts = tchan_posts(name)
+    assert posts == []
+    assert spider.crawler.stats.get_value(SERVICE_MESSAGES) == 1
+
+
+@pytest.mark.parametrize("name", sorted(TCHAN_POSTS))
+def test_every_kind_of_publication_is_a_post_with_its_views(name):
+    spider, posts = tchan_posts(name)
+    ((post, _),) = posts
+    assert (post.post_id, post.views) == TCHAN_POSTS[name]
+    assert post.published_at is not None
+    assert not spider.crawler.stats.get_value(SERVICE_MESSAGES)
+
+
+def test_a_page_of_service_messages_still_pages_on(tmp_path):
+    """A page holding only notices must not end the paging: older pages may hold posts."""
+    service = (shared_dir("fixtures", "telegram") / "tchan_parse_service_message_pinned.html").read_text()
+    page = (f'<html><body><div class="tgme_channel_info"><div class="tgme_channel_info_header_title"><span>T</span>'
+            f'</div></div>{service}<a class="tme_messages_more" data-before="92"></a></body></html>')
+    spider = make_spider(TelegramSpider, seeds=["tchantest"], max_posts=10)
+    out = list(spider.parse_channel(html_response("https://t.me/s/tchantest", page.encode()), "tchantest", 0, 0))
+    assert [r.url for r in out if hasattr(r, "url") and "before=" in str(getattr(r, "url", ""))] == [
+        "https://t.me/s/tchantest?before=92"]

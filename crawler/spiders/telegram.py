@@ -10,6 +10,10 @@ A page is written by the channel's owner: every value passes a typed reader (``c
 counter that is no plausible number ("123456789012345678901234567890 subscribers") is left empty, a
 message whose id is no number is skipped, a date that cannot be read is left out; each is counted as
 ``pagescout/invalid/telegram/<field>``. Texts lose control characters and are cut to their cap.
+
+Service messages (``service_message``: channel created, a post pinned, the title, photo or video changed)
+are the channel's notices, not publications: they have no views, are not stored and count in no
+per-post figure; the summary says how many were skipped.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ REDIRECTS = [301, 302, 303, 307, 308]
 # which int() refuses, and a 40-digit id would sort as a number no store column holds). Checked with
 # fullmatch: "$" alone lets a trailing newline through.
 MESSAGE_ID = re.compile(r"^[0-9]{1,18}$")
+# Service messages skipped, as the crawl summary names them.
+SERVICE_MESSAGES = "pagescout/summary/service messages (channel created, pinned, renamed…), not counted as posts"
 
 
 def handle_from_url(url: str) -> tuple[str, str | None] | None:
@@ -155,7 +161,8 @@ class TelegramSpider(PlatformSpider):
         if before is not None and not MESSAGE_ID.fullmatch(before):
             self.fields.invalid("before")  # older posts are not asked for with a cursor no one can read
             before = None
-        if posts and before and taken < self.max_posts:
+        service = response.css(".tgme_widget_message.service_message[data-post]")
+        if (posts or service) and before and taken < self.max_posts:
             yield self.channel_request(handle, hop, before=before, taken=taken)
 
         yield from self.expand(handle, hop, sorted(discovered.items()))
@@ -226,6 +233,11 @@ class TelegramSpider(PlatformSpider):
         # Where no post shows any, reactions are unknown (None), not zero.
         reactions_shown = bool(response.css(".tgme_widget_message_reactions"))
         for message in messages:
+            if "service_message" in message.attrib.get("class", "").split():
+                # "channel created", "pinned …", a new title, photo or video: the channel's own notices,
+                # shown without views, are no publications and count in no per-post figure
+                self.crawler.stats.inc_value(SERVICE_MESSAGES)
+                continue
             channel, _, post_id = message.attrib["data-post"].partition("/")
             if not MESSAGE_ID.fullmatch(post_id):
                 self.fields.invalid("post_id")
