@@ -53,6 +53,18 @@ class Post:
     comments: int | None = None
     reposts: int | None = None  # reposts, shares or forwards, whichever the platform counts
     kind: str = "post"
+    # Advertising (crawler.ads, filled by pipelines.AdPipeline; None = not checked): whether the post is an
+    # ad, the marker that says so, its erid tokens and the advertiser's links, space-separated; and
+    # whether it is the page's own promotion (an erid on a link to itself), which is no ad.
+    ad: bool | None = None
+    ad_marker: str | None = None
+    ad_erids: str | None = None
+    ad_links: str | None = None
+    own_promotion: bool | None = None
+    # What the spider hands the ad check and the store never keeps: the post's links, and the platform's
+    # own ad flag (VK's marked_as_ads, YouTube's paid product placement) where it has one.
+    link_urls: list = field(default_factory=list)
+    platform_ad: bool | None = None
 
 
 @dataclass

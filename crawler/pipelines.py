@@ -14,8 +14,10 @@ from collections import defaultdict
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from crawler.ads import PLATFORM_FLAGS, detect_ad
 from crawler.fields import FieldReader
 from crawler.items import ACCOUNT_STATUSES, AUDIENCE_KINDS, FOLLOW_LIST_OUTCOMES, FOLLOWERS_KINDS, LINK_KINDS
+from crawler.platforms import PLATFORMS
 from crawler.store import Store, StoreError, member_key
 
 
@@ -98,6 +100,31 @@ class ValidatePipeline(_CountingPipeline):
                 self.drop("follow without page")
             if kind == "GatherMember" and adapter.get("outcome") not in FOLLOW_LIST_OUTCOMES:
                 self.drop("unknown follow list outcome")
+        return item
+
+
+class AdPipeline(_CountingPipeline):
+    """Marks each post an ad or not, with the evidence (``crawler.ads.detect_ad``), from its text, its
+    links and the platform's own flag; counts each marker that fired as ``pagescout/ads/<marker>``."""
+
+    label = "ads"
+
+    def process_item(self, item, spider=None):
+        if type(item).__name__ != "Post":
+            return item
+        profile = PLATFORMS[item.platform].profile_url if item.platform in PLATFORMS else None
+        own = profile.format(item.account) if profile else None
+        evidence = detect_ad(item.text, item.link_urls, own, item.platform_ad,
+                             PLATFORM_FLAGS.get(item.platform, "the platform marks it as an ad"))
+        item.ad = evidence.is_ad
+        item.ad_marker = evidence.marker
+        item.ad_erids = " ".join(evidence.erids) or None
+        item.ad_links = " ".join(evidence.advertiser_links) or None
+        item.own_promotion = evidence.own_promotion
+        if evidence.marker:
+            self.count(evidence.marker)
+        elif evidence.own_promotion:
+            self.count("own promotion")
         return item
 
 

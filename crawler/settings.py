@@ -69,6 +69,7 @@ SPIDER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.pipelines.NormalisePipeline": 100,
     "crawler.pipelines.ValidatePipeline": 200,
+    "crawler.pipelines.AdPipeline": 250,
     "crawler.pipelines.HashMemberPipeline": 300,
     "crawler.pipelines.StorePipeline": 400,
 }

@@ -92,6 +92,11 @@ posts_table = sa.Table(
     sa.Column("comments", sa.BigInteger),
     sa.Column("reposts", sa.BigInteger),
     sa.Column("kind", sa.String(16)),
+    sa.Column("ad", sa.Boolean),
+    sa.Column("ad_marker", sa.Text),
+    sa.Column("ad_erids", sa.Text),
+    sa.Column("ad_links", sa.Text),
+    sa.Column("own_promotion", sa.Boolean),
 )
 
 links_table = sa.Table(

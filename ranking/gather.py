@@ -71,8 +71,12 @@ def affinity(share, followers, platform_size: float):
 
 
 def margin_of_error(share: float, n: int, z: float = Z95) -> float:
-    r"""Half-width of the normal interval of a share ``share`` estimated from ``n`` members:
-    :math:`z \sqrt{s (1 - s) / n}`; NaN for no members.
+    r"""Half-width of the normal interval of a share ``share`` estimated from ``n`` members; NaN for no
+    members: the margin of error the summary states at ``--min-share``.
+
+    .. math::
+
+        \mathrm{margin} = z \sqrt{s (1 - s) / n}
 
     Examples
     --------

@@ -164,6 +164,7 @@ FILTERS: dict[str, str] = {
     "min_posts_per_week": "posts_per_week ≥ value",
     "languages": "language (ranking/relevance.py) is one of the values",
     "max_bot_share": "bot_share ≤ value, where the frame has bot_share",
+    "max_ad_share": "ad_share ≤ value (a fraction: 0.3 = 30% of posts are ads), where the frame has ad_share",
 }
 
 
@@ -190,6 +191,7 @@ def apply_filters(frame: pd.DataFrame, filters: Mapping | None = None) -> pd.Dat
         "min_engagement": (engagement, np.greater_equal),
         "min_posts_per_week": (numbers("posts_per_week"), np.greater_equal),
         "max_bot_share": (numbers("bot_share"), np.less_equal),
+        "max_ad_share": (numbers("ad_share"), np.less_equal),
     }
     for name, value in filters.items():
         if value is None:

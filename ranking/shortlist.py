@@ -11,6 +11,7 @@ from ranking.engagement import PAGE_COLUMNS, account_metrics
 from ranking.frames import Frames
 from ranking.overlap import target_columns
 from ranking.quality import quality_columns
+from ranking.ads import AD_COLUMNS, ad_flag, ad_metrics
 from ranking.graph import authority
 from ranking.relevance import languages, relevance
 from ranking.score import apply_filters, brief_weights, score
@@ -46,9 +47,9 @@ QUALITY_COLUMNS: dict[str, str] = {
                  "or, on Bluesky and Mastodon, by the two-weak-signals rule (assumed error rates), then corrected "
                  "for the classifier's errors (Rogan–Gladen). HypeAuditor AQS / Modash credibility style; empty "
                  "where no member signals are stored (Telegram, YouTube).",
-    "bot_share_low": "Lower end of the 95% interval of bot_share: it carries the number of members checked and "
-                     "the uncertainty of the classifier's error rates (delta method), so a small sample gives a "
-                     "wide interval.",
+    "bot_share_low": "Lower end of the 95% interval of bot_share: it carries the number of members checked, "
+                     "the uncertainty of the classifier's error rates (Lang–Reiczigel adjusted Wald) and that of "
+                     "the deactivated share, so a small sample gives a wide interval.",
     "bot_share_high": "Upper end of the 95% interval of bot_share.",
     "quality": "0–100 = 100 × weighted mean of the parts checked (see quality_checked): audience 50% "
                "(1 − bot_share), engagement 30% (1 − 0.5 per flag: views far above the engagement, reach far "
@@ -71,6 +72,18 @@ QUALITY_COLUMNS: dict[str, str] = {
     "cold": "Share of the stored audience with no stored engagement in 60 days (1 − warm − cooling).",
 }
 SHORTLIST_COLUMNS.update(QUALITY_COLUMNS)
+#: Ad load (ranking/ads.py), appended to ``SHORTLIST_COLUMNS``; empty where no post was checked for ads.
+AD_COLUMNS_EXPLAINED: dict[str, str] = {
+    "ad_posts": "Posts marked as ads: an erid token, a «Реклама» label, #реклама/#ad/#sponsored/#промо, a Czech "
+                "label (placená spolupráce, komerční sdělení), or the platform's own flag (VK marked_as_ads).",
+    "ad_share": "ad_posts / posts checked for ads (the page's own promotion is no ad).",
+    "ads_per_week": "ad_share × posts_per_week: how often an ad appears.",
+    "ad_median_views": "Median views of the ad posts.",
+    "organic_median_views": "Median views of the other posts.",
+    "ad_views_ratio": "ad_median_views / organic_median_views: do ads get seen here? 1 = as much as the page's own posts.",
+    "last_ad_at": "When the latest ad ran.",
+}
+SHORTLIST_COLUMNS.update(AD_COLUMNS_EXPLAINED)
 #: Relevance to the brief, authority in the link graph and the score's reasons (ranking/relevance.py,
 #: ranking/graph.py, ranking.score.why), appended to ``SHORTLIST_COLUMNS``.
 RELEVANCE_COLUMNS: dict[str, str] = {
@@ -92,7 +105,8 @@ RELEVANCE_COLUMNS: dict[str, str] = {
 }
 SHORTLIST_COLUMNS.update(RELEVANCE_COLUMNS)
 RATE_COLUMNS = ("reach_rate", "er_views", "er_followers")
-RATE_COLUMNS += ("bot_share", "bot_share_low", "bot_share_high", "growth_30d", "growth_90d", "warm", "cooling", "cold")
+RATE_COLUMNS += ("bot_share", "bot_share_low", "bot_share_high", "growth_30d", "growth_90d", "warm", "cooling", "cold",
+                 "ad_share")
 #: Columns ``shortlist`` appends with ``ShortlistOptions.targets`` (``pagescout export --target``), see ranking/overlap.py.
 TARGET_COLUMNS: dict[str, str] = {
     "target_overlap": "|A∩T|: stored audience members of the page who are in the target audience T (everyone in the "
@@ -328,6 +342,9 @@ def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | No
         posts = posts[posts["platform"] == options.platform]
         links = links[links["platform"] == options.platform]
     metrics = account_metrics(accounts, posts, links)
+    ads = ad_metrics(posts).reindex(pd.MultiIndex.from_frame(metrics[["platform", "handle"]].astype(str)))
+    for column in AD_COLUMNS:
+        metrics[column] = ads[column].to_numpy()
     now = None if options.now is None else pd.Timestamp(options.now)
     if now is None and "fetched_at" in accounts and accounts["fetched_at"].notna().any():
         now = pd.to_datetime(accounts["fetched_at"], utc=True).max()
@@ -348,6 +365,9 @@ def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | No
     ranked["audience_sampled"] = audience_sampled(
         audience, pd.MultiIndex.from_frame(ranked[["platform", "handle"]])).array
     ranked["same_as"] = same_as_pages(every_link, ranked["platform"], ranked["handle"])
+    ranked["quality_flags"] = [
+        "; ".join(f for f in (flags if isinstance(flags, str) and flags else None, ad_flag(share)) if f) or flags
+        for flags, share in zip(ranked["quality_flags"], ranked["ad_share"])]
     table = ranked.reindex(columns=list(SHORTLIST_COLUMNS))
     if target is not None:
         # platform, handle, target_overlap, affinity (ranking.overlap.target_metrics); empty where no audience is stored
@@ -362,8 +382,10 @@ def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | No
 
 
 #: Whole numbers (counts of people and posts) and the decimals each other figure is shown with.
-WHOLE_NUMBER_COLUMNS = ("rank", "followers", "posts", "median_views", "citations", "audience_sampled", "target_overlap")
-DECIMALS = {"posts_per_week": 2, "citation_index": 2, "pagerank": 6, "relevance": 3, "affinity": 1}
+WHOLE_NUMBER_COLUMNS = ("rank", "followers", "posts", "median_views", "citations", "audience_sampled", "target_overlap",
+                        "ad_posts")
+DECIMALS = {"posts_per_week": 2, "citation_index": 2, "pagerank": 6, "relevance": 3, "affinity": 1, "ads_per_week": 2,
+            "ad_views_ratio": 2}
 
 
 def tidy_numbers(table: pd.DataFrame) -> pd.DataFrame:

@@ -26,7 +26,8 @@ from sheets.errors import shown
 
 FILTER_KEYS = {
     "min_followers": (int,), "max_followers": (int,), "min_engagement": (int, float),
-    "min_posts_per_week": (int, float), "max_bot_share": (int, float), "languages": (list,),
+    "min_posts_per_week": (int, float), "max_bot_share": (int, float), "max_ad_share": (int, float),
+    "languages": (list,),
 }
 WEIGHT_KEYS = ("relevance", "reach", "engagement", "authority", "affinity", "quality", "citations")
 TOP_LEVEL = {

@@ -28,6 +28,8 @@ METRICS: dict[str, list[str]] = {
     "ranking.plan": ["coverage", "greedy", "best_single", "choose_placements", "placement_table", "compare_strategies",
                      "expected_reach", "plan_placements"],
     "ranking.bots": ["corrected_share"],
+    "ranking.ads": ["ad_metrics"],
+    "ranking.gather": ["affinity", "margin_of_error", "gathered_pages"],
     "ranking.quality": ["member_flags", "wilson", "bot_share", "comments_per_like", "engagement_features",
                         "isolation_anomalies", "platform_norms", "engagement_rules", "quality_score", "temperature",
                         "quality_columns"],

@@ -262,6 +262,10 @@ class TelegramSpider(PlatformSpider):
                 views=self.counter(message.css(".tgme_widget_message_views::text").get(), "views"),
                 likes=likes,
                 kind="forward" if forwarded else "post",
+                # the text's links and the link-preview card's: where an ad sends its readers
+                link_urls=[u for u in (self.fields.url(h, "url") for h in
+                                       [*text_node.css("a::attr(href)").getall(),
+                                        *message.css("a.tgme_widget_message_link_preview::attr(href)").getall()]) if u],
             )
             links = []
             source = handle_from_url(forwarded.attrib.get("href", "")) if forwarded else None

@@ -105,6 +105,7 @@ RESERVED = {"feed", "im", "friends", "groups", "video", "videos", "music", "audi
             "page", "note", "notes", "poll", "story", "clips", "clip", "services", "bugs", "ads", "press",
             "mail", "id0", "share.php", "write", "gifts", "bookmarks", "fave", "calls", "restore", "mobile"}
 MARKUP = re.compile(r"\[(club|public|event|id)([0-9]{1,18})\|[^\]]*\]")
+WEB_ADDRESS = re.compile(r"https?://[^\s<>\"'«»]+")
 VK_LINK = re.compile(r"(?:https?://)?(?:www\.|m\.)?vk\.(?:com|ru)/([A-Za-z0-9_.\-]+)")
 # VK's stand-in pictures for members without a photo, and for deleted or banned ones.
 DEFAULT_PHOTOS = ("camera_", "deactivated_", "community_", "/images/")
@@ -671,6 +672,13 @@ class VkSpider(FollowGatherer, AudienceSampler, PlatformSpider):
             return names["groups"].get(-owner) or f"club{-owner}"
         return names["users_by_id"].get(owner) or f"id{owner}"
 
+    def post_urls(self, item: dict, text: str | None) -> list[str]:
+        """Where a wall post sends its readers: its link attachments and the web addresses in its text."""
+        urls = [as_dict(as_dict(a).get("link")).get("url") for a in as_list(item.get("attachments"))
+                if as_dict(a).get("type") == "link"]
+        urls += WEB_ADDRESS.findall(text or "")
+        return [u for u in (self.fields.url(url, "url") for url in urls) if u]
+
     def parse_post(self, item: dict, handle: str, group_id: int, names: dict) -> tuple[Post | None, list[Link]]:
         """``(Post or None, links)`` for one wall item; one without a usable id is skipped, counted in
         ``pagescout/invalid/vk/post_id``."""
@@ -693,6 +701,8 @@ class VkSpider(FollowGatherer, AudienceSampler, PlatformSpider):
             comments=self.count_in(item.get("comments"), "comments"),
             reposts=self.count_in(item.get("reposts"), "reposts"),
             kind="repost" if history else "post",
+            link_urls=self.post_urls(item, text),
+            platform_ad=self.fields.flag(item.get("marked_as_ads"), "marked_as_ads"),
         )
         links = []
         people = 0  # users named in the post: counted, never kept (people are not pages)
