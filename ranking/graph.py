@@ -17,7 +17,6 @@ import math
 import networkx as nx
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ranking.engagement import CITING_KINDS
 from ranking.relevance import WORDS
@@ -253,6 +252,8 @@ def top_terms(documents: list[str], n: int = 3) -> list[list[str]]:
     """
     if not any(d.strip() for d in documents):
         return [[] for _ in documents]
+    from sklearn.feature_extraction.text import TfidfVectorizer  # here: scikit-learn takes a second to import
+
     vectorizer = TfidfVectorizer(token_pattern=r"(?u)\b[^\W\d_]{3,}\b", stop_words=STOP_WORDS, sublinear_tf=True)
     try:
         matrix = vectorizer.fit_transform(documents).toarray()

@@ -22,7 +22,6 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 KEY = ["platform", "handle"]
 #: Posts per account that go into its document, newest first.
@@ -34,8 +33,10 @@ MAX_CHARS = 20_000
 DETECT_CHARS = 3_000
 
 
-def char_vectorizer() -> TfidfVectorizer:
+def char_vectorizer():
     """The TF-IDF every text comparison here uses: word-bounded character 3–5-grams, ``1 + log(tf)``."""
+    from sklearn.feature_extraction.text import TfidfVectorizer  # here: scikit-learn takes a second to import
+
     return TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True)
 
 
