@@ -42,23 +42,32 @@ def gather_targets(texts: list[str], only: str | None) -> tuple[str, list[str]]:
 
 
 def gathered(name: str, handles: list[str], *, db, members: int, min_share: float, top: int | None,
-             crawl_top: int, platform_size: float | None, quiet: bool, **options):
-    """Crawl the gather, rank what it found, crawl the best ``crawl_top`` pages fully; the table."""
-    from crawler.run import crawl_in_child, gather
+             platform_size: float | None, quiet: bool, **options):
+    """Crawl the gather and rank what it found: (the table, the crawl's summary). Exits when it was
+    interrupted (resumable), the user must act, no target could be read, or it did not finish."""
+    from crawler.run import gather
 
     summary, run = gather(name, handles, db=db, members=members, min_share=min_share, progress=not quiet, **options)
     if summary.exit_code == 130 or summary.fatal:
         finish_crawl([summary])  # exits: interrupted (resumable), or the user must act
     for line in summary.lines():
         say(line)
-    if summary.unavailable:  # a gather crawls its targets' pages only
-        fail("target not available: " + "; ".join(f"{name}:{h}: {why}" for h, why in summary.unavailable.items()))
     table = gathered_pages(load_gather(db, name, run), min_share=min_share, platform_size=platform_size, top=top)
+    if summary.unavailable and not table.attrs["summary"]["members_sampled"]:
+        fail("target not available: " + "; ".join(f"{name}:{h}: {why}" for h, why in summary.unavailable.items()))
+    if not table.attrs["summary"]["finished"]:
+        fail("the gather stopped before it could rank what it read: run the same command again")
+    return table, summary
+
+
+def crawl_best(name: str, table, crawl_top: int, *, db, quiet: bool, **options) -> None:
+    """``--crawl-top``: the best pages crawled fully in a second process, once the table is out."""
+    from crawler.run import crawl_in_child
+
     if crawl_top and len(table):
         say(f"crawling the best {min(crawl_top, len(table))} pages fully (posts, engagement, links)")
-        best = list(table["handle"].head(crawl_top))
-        finish_crawl([crawl_in_child(name, best, db=db, progress=not quiet, **options)])
-    return table
+        finish_crawl([crawl_in_child(name, list(table["handle"].head(crawl_top)), db=db, progress=not quiet,
+                                     **options)])
 
 
 def gather(
@@ -104,14 +113,17 @@ def gather(
         fail("--target-members needs --platform: member ids mean one person only within their platform")
     name, handles = gather_targets(targets or [], only)
     member_ids = read_member_ids(target_members) if target_members is not None else []
-    table = gathered(name, handles, member_ids=member_ids, db=db, members=members, min_share=min_share, top=top, crawl_top=crawl_top,
-                     platform_size=platform_size, quiet=quiet, max_requests=max_requests, delay=delay,
-                     base_url=checked_base_url(base_url), fresh=fresh, timeout=timeout)
+    crawling = dict(db=db, quiet=quiet, max_requests=max_requests, delay=delay, base_url=checked_base_url(base_url),
+                    fresh=fresh, timeout=timeout)
+    table, summary = gathered(name, handles, member_ids=member_ids, members=members, min_share=min_share, top=top,
+                              platform_size=platform_size, **crawling)
     if out is not None:
         write_gather(Path(out), table)
         say(f"wrote {len(table)} pages to {out}")
-    if not table.attrs["summary"]["finished"]:
-        fail("the gather stopped before it could rank what it read: run the same command again")
     echo_table(gather_text(table) if len(table) else "no page is followed by --min-share of the sample")
     for line in gather_summary(table.attrs["summary"]):
         say(line)
+    crawl_best(name, table, crawl_top, **crawling)
+    if summary.exit_code:  # rows refused or lost, or answers that could not be parsed
+        typer.echo(f"Error: {summary.problem()}", err=True)
+        raise typer.Exit(summary.exit_code)

@@ -31,10 +31,11 @@ from crawler.items import Account, Follow, GatherMember, GatherRun
 
 #: Pages of one member's follow list read at most (80 or 100 accounts a page).
 FOLLOW_PAGES = 5
-#: Requests kept back from ``--max-requests`` for the candidates' profiles and the finish.
-FINISH_RESERVE = 21
-#: Candidates whose profiles are looked up at most (the reserve's batches).
+#: Candidates whose profiles are looked up at most.
 MAX_PROFILE_LOOKUPS = 500
+#: Request priorities: every list's first page before any list's later pages, so a budget that runs
+#: out leaves lists shorter rather than members unasked.
+FIRST_PAGE, LATER_PAGE = -2, -3
 #: How a sample was drawn (``GatherRun.sampling``), in words.
 SAMPLING_TEXTS = {"first": "the first members the platform lists, not a random sample",
                   "random": "a uniform random sample", "given": "the members listed in --target-members"}
@@ -85,17 +86,26 @@ class FollowGatherer:
 
     # what the platform reports ------------------------------------------------------------------
     def gather_started(self, target: str) -> GatherRun:
-        """A target's page was read: the run's row, so an interrupted gather is on record."""
+        """A target's page was read: the run's row, so an interrupted gather is on record. The first one of
+        a gather that is not resumed starts the run afresh: the store forgets an earlier run's sample."""
         targets = self.tally.setdefault("targets", [])
+        fresh = not self.tally.get("started")
+        self.tally["started"] = True
         if target not in targets:
             targets.append(target)
-        return GatherRun(self.platform, self.gather_run, ",".join(targets), self.sampling)
+        return GatherRun(self.platform, self.gather_run, ",".join(targets), self.sampling_kind, fresh=fresh)
 
     def is_target(self, handle: str) -> bool:
         return handle in self.tally.get("targets", ()) or handle in self.seeds
 
     def join_sample(self, target: str, member: dict) -> None:
-        """A follower of ``target`` joins the sample: ``member`` holds what ``follows_request`` needs."""
+        """A follower of ``target`` joins the sample, once however many targets it follows: ``member``
+        holds what ``follows_request`` needs."""
+        joined = self.tally.setdefault("joined", set())
+        if member["id"] in joined:
+            self.crawler.stats.inc_value("pagescout/gather/sampled_twice")
+            return
+        joined.add(member["id"])
         self.tally["queue"].append(member)
         self.tally["sampled"] += 1
         self.crawler.stats.inc_value("pagescout/gather/sampled")
@@ -122,8 +132,19 @@ class FollowGatherer:
         return GatherMember(self.platform, self.gather_run, outcome, member_id=member_id)
 
     def may_page_on(self, pages_read: int) -> bool:
-        """Whether a list may be read one page further: within its bound and the request budget."""
-        return pages_read < self.gather_follow_pages and self.requests_left() > FINISH_RESERVE
+        """Whether a list may be read one page further: within its bound (the budget refuses the page
+        itself when it is spent, see ``optional``)."""
+        return pages_read < self.gather_follow_pages
+
+    def optional(self, request: scrapy.Request, later: bool = False) -> scrapy.Request:
+        """A gather request the request budget may refuse without ending the crawl: the list then counts
+        with what was read (crawler.middlewares.RequestBudgetMiddleware)."""
+        request = request.replace(priority=LATER_PAGE if later else FIRST_PAGE)
+        request.meta["budget_optional"] = True
+        return request
+
+    #: Requests kept back from ``--max-requests`` for the candidates' profile lookups.
+    profile_reserve = 0
 
     def requests_left(self) -> float:
         if not self.gather_budget:
@@ -154,18 +175,24 @@ class FollowGatherer:
             tally["phase"] = "lists"
             for member_id in self.given_members:
                 self.join_sample("", self.member_from_id(member_id))
-            if self.given_members:
-                run_row = GatherRun(self.platform, self.gather_run, "", "given")
+            if self.given_members and not tally.get("started"):
+                tally["started"] = True
+                run_row = GatherRun(self.platform, self.gather_run, "", self.sampling_kind, fresh=True)
                 engine.crawl(scrapy.Request("data:,run", callback=self.carry, cb_kwargs={"items": [run_row]},
                                             dont_filter=True, meta=LOCAL))
             queue, tally["queue"] = tally["queue"], []
-            room = self.requests_left() - FINISH_RESERVE
-            for position, member in enumerate(queue):
-                request = self.follows_request(member) if position < room else "failed"
-                if isinstance(request, str):  # no request needed, or none possible: the outcome is known
-                    request = scrapy.Request(f"data:,{position}", callback=self.not_asked, dont_filter=True,
-                                             meta=LOCAL, cb_kwargs={"member_id": member["id"], "outcome": request})
-                engine.crawl(request)
+            room = self.requests_left() - self.profile_reserve
+            known = []  # (member id, outcome) of lists not asked: hidden, or beyond the budget
+            for member in queue:
+                request = self.follows_request(member) if room > 0 else "failed"
+                if isinstance(request, str):
+                    known.append((member["id"], request))
+                    continue
+                room -= self.follows_cost(member)
+                engine.crawl(self.optional(request))
+            if known:  # one local request for all: each would wait the download delay of its own
+                engine.crawl(scrapy.Request("data:,known", callback=self.not_asked, dont_filter=True, meta=LOCAL,
+                                            cb_kwargs={"outcomes": known}))
             raise DontCloseSpider
         if tally["phase"] == "lists":
             tally["phase"] = "profiles"
@@ -174,7 +201,7 @@ class FollowGatherer:
             requests = self.profile_requests(missing)
             if requests:
                 for request in requests:
-                    engine.crawl(request)
+                    engine.crawl(self.optional(request))
                 raise DontCloseSpider
         if tally["phase"] == "profiles":
             tally["phase"] = "finish"
@@ -191,14 +218,25 @@ class FollowGatherer:
         not one of the platform's."""
         raise NotImplementedError
 
-    def not_asked(self, response, member_id: str, outcome: str):
-        """A sampled member whose list was not asked: hidden (the member hides it), or failed (the budget
+    def not_asked(self, response, outcomes: list):
+        """Sampled members whose lists were not asked: hidden (the member hides it), or failed (the budget
         or the platform left it unasked)."""
-        yield self.list_done(member_id, outcome)
+        for member_id, outcome in outcomes:
+            yield self.list_done(member_id, outcome)
+
+    def follows_cost(self, member: dict) -> int:
+        """Requests a member's first page takes (a Mastodon member of another instance: a lookup too)."""
+        return 1
 
     def follows_failed(self, failure):
-        """Errback of a follow-list request: the list counts as failed, and the gather goes on."""
-        yield self.list_done(failure.request.cb_kwargs["member_id"], "failed")
+        """Errback of a follow-list request (a final HTTP error, the budget spent): a list whose later
+        page failed counts with the pages read; one that gave nothing, as failed. The gather goes on."""
+        kwargs = failure.request.cb_kwargs
+        yield self.list_done(kwargs["member_id"], "read" if kwargs.get("pages_read") else "failed")
+
+    def page_failed(self, member_id: str, pages_read: int):
+        """An error answer for a list: counted with the pages read before it, if any."""
+        return self.list_done(member_id, "read" if pages_read else "failed")
 
     def page_details(self, handle: str, details: dict) -> None:
         """A candidate's follower count and name from a profile lookup."""
@@ -216,8 +254,7 @@ class FollowGatherer:
             f"hidden or empty {tally['hidden']}, failed or not asked {tally['failed']}; "
             f"{len(tally['counts'])} pages found, {len(self.candidates())} followed by at least "
             f"{self.min_members} of them; {self.crawler.stats.get_value('pagescout/requests_sent', 0)} requests"))
-        yield GatherRun(self.platform, self.gather_run, ",".join(tally.get("targets", [])),
-                        "given" if self.given_members else self.sampling,
+        yield GatherRun(self.platform, self.gather_run, ",".join(tally.get("targets", [])), self.sampling_kind,
                         members_sampled=tally["sampled"], pages_found=len(tally["counts"]),
                         min_members=self.min_members, finished=True)
 
@@ -226,5 +263,10 @@ class FollowGatherer:
         return "first"
 
     @property
+    def sampling_kind(self) -> str:
+        """How this gather's sample was drawn: the platform's way, or "given" for --target-members alone."""
+        return "given" if self.given_members and not self.seeds else self.sampling
+
+    @property
     def sampling_text(self) -> str:
-        return SAMPLING_TEXTS["given" if self.given_members else self.sampling]
+        return SAMPLING_TEXTS[self.sampling_kind]

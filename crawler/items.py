@@ -137,9 +137,9 @@ class Snapshot:
 @dataclass
 class Follow:
     """A sampled member of a gather's target audience follows ``page``: a staging row, hashed like every
-    member (``pipelines.HashMemberPipeline``), kept only until the gather ends. The store then turns the
-    rows of pages that at least ``GatherRun.min_members`` of the sample follow into audience rows and
-    deletes the rest, so no member's own follow list is kept (see ``Store.finish_gather``)."""
+    member (``pipelines.HashMemberPipeline``). When the gather ends, the store keeps the rows of pages that
+    at least ``GatherRun.min_members`` of the sample follow (as the run's count and as audience rows) and
+    deletes the rest, so no member's own follow list is kept (``Store._finish_gather``)."""
 
     platform: str
     run: str
@@ -177,4 +177,6 @@ class GatherRun:
     pages_found: int | None = None
     min_members: int | None = None
     finished: bool = False
+    # A run that starts afresh (not resumed): the store forgets an earlier run's rows of the same name.
+    fresh: bool = False
     at: datetime = field(default_factory=utcnow)

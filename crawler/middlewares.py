@@ -242,6 +242,9 @@ class RequestBudgetMiddleware:
             self.crawler.stats.inc_value("pagescout/local_requests")
             return None
         if self.budget and self.sent >= self.budget:
+            if request.meta.get("budget_optional"):  # a gather's list page: refused, the gather finishes
+                self.crawler.stats.inc_value("pagescout/budget_refused")
+                raise BudgetSpent("request budget (--max-requests) spent")
             if not self.closing:
                 self.closing = True
                 self.crawler.stats.set_value("pagescout/budget_spent", self.budget)

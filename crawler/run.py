@@ -358,11 +358,17 @@ def gather(platform: str, targets: list[str], *, db: str | None = None, members:
     crawl's summary and the run's name in the store (``Store.load_gather``)."""
     spider_cls = spider_class(platform)
     handles = list(dict.fromkeys(spider_cls.parse_seed(target) for target in targets))
+    member_ids = list(dict.fromkeys(member_ids))  # an id listed twice is one member
     for member_id in member_ids:
         spider_cls.member_from_id(member_id)
     run = gather_run_key(platform, handles, members, min_share, list(member_ids))
-    summary = run_crawl(spider_cls, handles, db=prepare_db(db), depth=0, max_posts=20, audience_limit=members,
+    db = prepare_db(db)
+    summary = run_crawl(spider_cls, handles, db=db, depth=0, max_posts=20, audience_limit=members,
                         gather_run=run, gather_min_share=min_share, gather_members=list(member_ids), **options)
+    if not summary.resumable:
+        with Store(db) as store:  # killed, or stopped by the platform: no staging of who follows what stays
+            if store.discard_unfinished_gather(platform, run):
+                summary.notes.append("the gather did not finish: what it read was discarded; run it again")
     return summary, run
 
 

@@ -702,15 +702,19 @@ class Store:
         units, refusals = _prepare_batch(batch)
         if not refusals and not any(unit.rows for unit in units):
             return WriteCounts()
+        fresh = [{"platform": row.get("platform"), "run": row.get("run")} for row in batch.get("GatherRun") or []
+                 if isinstance(row, Mapping) and row.get("fresh")]
         try:
-            return self._patiently(lambda: self._write_units(units, refusals))
+            return self._patiently(lambda: self._write_units(units, refusals, fresh))
         except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
             raise StoreError(f"cannot write to database {self.name}: {_message(exc)}") from None
 
-    def _write_units(self, units: list[_Unit], refused_early: list[_Refusal]) -> WriteCounts:
+    def _write_units(self, units: list[_Unit], refused_early: list[_Refusal], fresh_runs=()) -> WriteCounts:
         stored: Counter[str] = Counter()
         refusals = list(refused_early)
         with self._write_transaction() as conn:
+            for run in fresh_runs:  # a gather starting afresh first, so its own rows of this batch stay
+                self._start_gather(conn, run)
             for unit in units:
                 if not unit.rows:
                     continue
@@ -743,8 +747,9 @@ class Store:
 
     def _finish_gather(self, conn, run: Mapping) -> None:
         """Keep the pages at least ``min_members`` of the run's sampled members follow: their follows become
-        audience rows (kind follower) and the pages are listed in ``gather_pages``; then every staging row
-        of the run goes, so no member's own list of follows, with its rare and revealing pages, stays."""
+        audience rows (kind follower), the pages are listed in ``gather_pages``, and the run's staging rows
+        of those pages stay as its count; every other staging row goes, so no member's own list of
+        follows, with its rare and revealing pages, is kept."""
         f = gather_follows_table.c
         where = (f.platform == run["platform"]) & (f.run == run["run"])
         kept = (sa.select(f.page).where(where).group_by(f.page)
@@ -759,7 +764,32 @@ class Store:
                       sa.literal(run.get("at"), type_=audience_table.c.at.type))
             .where(where, f.page.in_(kept))).on_conflict_do_nothing()
         conn.execute(follows)
-        conn.execute(sa.delete(gather_follows_table).where(where))
+        p = gather_pages_table.c
+        listed = sa.select(p.page).where(p.platform == run["platform"], p.run == run["run"])
+        conn.execute(sa.delete(gather_follows_table).where(where, f.page.not_in(listed)))
+
+    def _start_gather(self, conn, run: Mapping) -> None:
+        """A gather run starting afresh (not resumed) forgets what an earlier run of the same name sampled."""
+        for table in (gather_follows_table, gather_members_table, gather_pages_table):
+            conn.execute(sa.delete(table).where(table.c.platform == run["platform"], table.c.run == run["run"]))
+
+    def discard_unfinished_gather(self, platform: str, run: str) -> bool:
+        """Delete the staging rows of a run that ended without finishing and will not be resumed (killed,
+        a token refused): no member's follows stay behind. True when there was such a run."""
+        g = gathers_table.c
+
+        def discard() -> bool:
+            with self._write_transaction() as conn:
+                found = conn.execute(sa.select(g.finished).where(g.platform == platform, g.run == run)).first()
+                if found is None or found[0]:
+                    return False
+                self._start_gather(conn, {"platform": platform, "run": run})
+                return True
+
+        try:
+            return self._patiently(discard)
+        except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot write to database {self.name}: {_message(exc)}") from None
 
     def _record_refusals(self, conn, refusals: list[_Refusal]) -> None:
         at = datetime.now(timezone.utc)
@@ -930,10 +960,12 @@ class Store:
             found = conn.execute(sa.select(gathers_table).where(g.platform == platform, g.run == run)).mappings().first()
             members = pd.read_sql_query(sa.select(m.member_key, m.outcome).where(m.platform == platform, m.run == run), conn)
             pages = list(conn.execute(sa.select(p.page).where(p.platform == platform, p.run == run)).scalars())
-        audience = self.load_audience(platform, "follower")
-        audience = audience[audience["account"].astype(str).isin(pages)].reset_index(drop=True)
-        members["member_key"] = _whole_numbers(members["member_key"]).astype("int64")
-        return Gathered(run=dict(found) if found else None, members=members, pages=tuple(pages), audience=audience,
+            f = gather_follows_table.c
+            follows = pd.read_sql_query(sa.select(f.page, f.member_key).where(
+                f.platform == platform, f.run == run, f.page.in_(pages)), conn)
+        for frame in (members, follows):
+            frame["member_key"] = _whole_numbers(frame["member_key"]).astype("int64")
+        return Gathered(run=dict(found) if found else None, members=members, pages=tuple(pages), follows=follows,
                         accounts=self.load_accounts(platform))
 
     def member_keys(self, member_ids: Iterable[str]) -> list[int]:
@@ -1070,6 +1102,8 @@ def _sqlite_writer_setup(dbapi_conn, _record) -> None:
     cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
     # WAL lets `pagescout rank` read while a crawl writes.
     cursor.execute("PRAGMA journal_mode=WAL")
+    # a deleted row (a gather's staging of who follows what) is overwritten, not left in the file's free pages
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
     # SQLAlchemy emits BEGIN itself (_sqlite_begin): the driver's own handling skips BEGIN before DDL and

@@ -73,11 +73,11 @@ class Frames:
 class Gathered:
     """One gather (``pagescout gather``) as the store hands it over: the run (platform, run, targets,
     sampling, members_sampled, pages_found, min_members, finished, at; ``None`` when not stored), its
-    sampled members (member_key, outcome: read, hidden or failed), the pages it kept, their audience rows
-    (kind follower) and the platform's accounts."""
+    sampled members (member_key, outcome: read, hidden or failed), the pages it kept, which sampled member
+    follows which of them (page, member_key) and the platform's accounts."""
 
     run: dict | None
     members: pd.DataFrame
     pages: tuple[str, ...]
-    audience: pd.DataFrame
+    follows: pd.DataFrame
     accounts: pd.DataFrame

@@ -91,8 +91,8 @@ def gathered_pages(gathered: Gathered, *, min_share: float = MIN_SHARE, platform
     r"""The pages the gather's sample follows, ranked: one row per page with
     :math:`\mathrm{target\_share} = c_B / n \ge` ``min_share``, the targets left out.
 
-    :math:`n` = sampled members whose follow list was read, :math:`c_B` = those among them following
-    :math:`B` (its audience rows that are read members):
+    :math:`n` = sampled members whose follow list was read, :math:`c_B` = those among them whose list
+    showed :math:`B`:
 
     .. math::
 
@@ -111,11 +111,11 @@ def gathered_pages(gathered: Gathered, *, min_share: float = MIN_SHARE, platform
     >>> run = {"platform": "mastodon", "run": "r", "targets": "shop@a.example", "sampling": "first",
     ...        "members_sampled": 5, "pages_found": 3, "min_members": 1}
     >>> members = pd.DataFrame({"member_key": [1, 2, 3, 4, 5], "outcome": ["read"] * 4 + ["hidden"]})
-    >>> audience = pd.DataFrame({"platform": "mastodon", "account": ["big@a.example"] * 3 + ["niche@a.example"] * 2,
-    ...                          "kind": "follower", "member_key": [1, 2, 3, 1, 2]})
+    >>> follows = pd.DataFrame({"page": ["big@a.example"] * 3 + ["niche@a.example"] * 2,
+    ...                         "member_key": [1, 2, 3, 1, 2]})
     >>> accounts = pd.DataFrame({"platform": "mastodon", "handle": ["big@a.example", "niche@a.example"],
     ...                          "name": ["Big", "Niche"], "url": None, "followers": [90_000, 900]})
-    >>> table = gathered_pages(Gathered(run, members, ("big@a.example", "niche@a.example"), audience, accounts),
+    >>> table = gathered_pages(Gathered(run, members, ("big@a.example", "niche@a.example"), follows, accounts),
     ...                        platform_size=9_000_000)
     >>> table[["handle", "target_members", "target_share", "affinity"]]
                 handle  target_members  target_share  affinity
@@ -138,9 +138,9 @@ def gathered_pages(gathered: Gathered, *, min_share: float = MIN_SHARE, platform
         "min_share": min_share, "margin_at_min_share": margin_of_error(min_share, n),
         "platform_size": size, "finished": bool(run.get("finished")),
     }
-    audience = gathered.audience
-    counted = audience[np.isin(audience["member_key"].to_numpy(), read)]
-    counts = counted.groupby(counted["account"].astype(str), observed=True)["member_key"].nunique()
+    follows = gathered.follows
+    counted = follows[np.isin(follows["member_key"].to_numpy(), read)]
+    counts = counted.groupby(counted["page"].astype(str), observed=True)["member_key"].nunique()
     counts = counts[~counts.index.isin(summary["targets"])]
     table = pd.DataFrame({"platform": platform, "handle": counts.index.astype(str),
                           "target_members": counts.to_numpy(dtype="int64"), "lists_read": n})

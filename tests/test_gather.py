@@ -118,7 +118,8 @@ def test_lists_are_paged_and_a_hidden_list_is_not_asked(mastodon_gather):
 
 def test_only_pages_enough_members_follow_are_stored_and_no_follow_list_is_left(mastodon_gather):
     *_, db, _ = mastodon_gather
-    assert rows(db, "SELECT COUNT(*) FROM gather_follows") == [(0,)]
+    staged = dict(rows(db, "SELECT page, COUNT(*) FROM gather_follows GROUP BY page"))
+    assert {page.split("@")[0]: n for page, n in staged.items()} == {"cafe": 6, "books": 5, "news": 5}
     kept = {a.split("@")[0]: n for a, n in rows(db, "SELECT account, COUNT(*) FROM audience WHERE account != "
                                                     "'shop@127.0.0.1' GROUP BY account")}
     assert kept == {"cafe": 6, "books": 5, "news": 5}
@@ -140,16 +141,74 @@ def test_the_request_budget_holds_and_the_gather_still_finishes(tmp_path):
     holder = {}
     with FakeSocial(lambda path, query, server: holder["world"].app(path, query, server)) as server:
         holder["world"] = mastodon_world(server.url)
-        # lookup, statuses, 4 pages of followers, then the 21 kept back for the finish: 4 lists at most
-        result = gather_cli(server, tmp_path / "b.db", "mastodon:shop", "--min-share", "0.2", "--max-requests", "30",
+        # lookup, statuses and 4 pages of followers leave 4 requests: 4 lists, the others not asked
+        result = gather_cli(server, tmp_path / "b.db", "mastodon:shop", "--min-share", "0.2", "--max-requests", "10",
                             out=tmp_path / "b.json")
         sent = len(server.log)
     assert result.returncode == 0, result.stderr
-    assert sent <= 30
-    assert "failed or not asked" in result.stderr and "failed or not asked 0" not in result.stderr
+    assert sent == 10
+    assert "follow lists read 4, hidden or empty 1, failed or not asked 5" in result.stderr
     table = json.loads((tmp_path / "b.json").read_text())
-    assert table and all(1 <= row["lists_read"] < len(READ) for row in table)  # ranks what it could read
-    assert rows(tmp_path / "b.db", "SELECT COUNT(*) FROM gather_follows") == [(0,)]
+    assert table and all(row["lists_read"] == 4 for row in table)  # ranks what it could read
+    kept = {row["handle"] for row in table}
+    assert {page for (page,) in rows(tmp_path / "b.db", "SELECT DISTINCT page FROM gather_follows")} <= kept
+
+
+def test_a_budget_spent_on_later_pages_keeps_every_list_with_the_pages_read(tmp_path):
+    """Every first page goes before any second one: the budget shortens lists, and leaves no one unasked."""
+    holder = {}
+
+    def world(base):
+        made = mastodon_world(base)
+        pages = [masto_account(f"p{j}", base, followers=100 + j) for j in range(9)]
+        for account in pages:
+            made.accounts[account["username"]] = account
+        for i in range(10):  # three pages of three follows each
+            made.following[made.accounts[f"m{i}"]["id"]] = pages
+        return made
+
+    with FakeSocial(lambda path, query, server: holder["world"].app(path, query, server)) as server:
+        holder["world"] = world(server.url)
+        result = gather_cli(server, tmp_path / "p.db", "mastodon:shop", "--min-share", "0.2", "--max-requests", "20",
+                            out=tmp_path / "p.json")
+        following = [p for _, p in server.log if "/following" in p]
+    assert result.returncode == 0, result.stderr
+    assert len(following) == 14  # 9 first pages (m1 hides its list), then 5 second pages
+    assert "follow lists read 9, hidden or empty 1, failed or not asked 0" in result.stderr
+    table = {row["handle"].split("@")[0]: row for row in json.loads((tmp_path / "p.json").read_text())}
+    assert table["p0"]["target_members"] == 9 and table["p4"]["target_members"] == 5
+
+
+def test_a_repeated_gather_forgets_the_earlier_sample(tmp_path):
+    holder = {}
+    with FakeSocial(lambda path, query, server: holder["world"].app(path, query, server)) as server:
+        holder["world"] = mastodon_world(server.url)
+        first = gather_cli(server, tmp_path / "r.db", "mastodon:shop", "--min-share", "0.2")
+        world = holder["world"]
+        shop = world.accounts["shop"]
+        world.followers[shop["id"]] = world.followers[shop["id"]][:4]  # six followers left
+        again = gather_cli(server, tmp_path / "r.db", "mastodon:shop", "--min-share", "0.2", out=tmp_path / "r.json")
+    assert first.returncode == 0 and again.returncode == 0, again.stderr
+    assert "members sampled: 4" in again.stderr and "follow lists read 3" in again.stderr  # m0, m2, m3
+    table = {row["handle"].split("@")[0]: row for row in json.loads((tmp_path / "r.json").read_text())}
+    assert table["cafe"]["target_members"] == 3 and table["cafe"]["lists_read"] == 3
+
+
+def test_a_member_of_two_targets_is_sampled_once(tmp_path):
+    holder = {}
+
+    def world(base):
+        made = mastodon_world(base)
+        other = masto_account("shop2", base, followers=10)
+        made.accounts["shop2"] = other
+        made.followers[other["id"]] = made.followers[made.accounts["shop"]["id"]]  # the same ten followers
+        return made
+
+    with FakeSocial(lambda path, query, server: holder["world"].app(path, query, server)) as server:
+        holder["world"] = world(server.url)
+        result = gather_cli(server, tmp_path / "d.db", "mastodon:shop", "mastodon:shop2", "--min-share", "0.2")
+    assert result.returncode == 0, result.stderr
+    assert "members sampled: 10" in result.stderr and "follow lists read 8, hidden or empty 2" in result.stderr
 
 
 def test_crawl_top_crawls_the_best_pages_fully(tmp_path):
@@ -249,7 +308,8 @@ def test_an_interrupted_gather_resumes_to_the_same_table(tmp_path, sig):
         again = run_cli(*gather_args(server, tmp_path / "cut.db", tmp_path / "cut.json"), timeout=120)
     assert again.returncode == 0, again.stderr
     assert json.loads((tmp_path / "cut.json").read_text()) == json.loads((tmp_path / "whole.json").read_text())
-    assert rows(tmp_path / "cut.db", "SELECT COUNT(*) FROM gather_follows") == [(0,)]
+    assert rows(tmp_path / "cut.db", "SELECT COUNT(*) FROM gather_follows") == rows(
+        tmp_path / "whole.db", "SELECT COUNT(*) FROM gather_follows")
     assert (rows(tmp_path / "cut.db", "SELECT COUNT(*), COUNT(DISTINCT member_key) FROM gather_members")
             == [(60, 60)])
 

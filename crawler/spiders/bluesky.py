@@ -410,6 +410,8 @@ class BlueskySpider(FollowGatherer, AudienceSpider):
         return self.link_target(did) if isinstance(did, str) and DID.match(did) else None
 
     # gather ------------------------------------------------------------------------------------
+    profile_reserve = -(-500 // PROFILES_BATCH)  # crawler.gather.MAX_PROFILE_LOOKUPS in batches
+
     @classmethod
     def member_from_id(cls, member_id: str) -> dict:
         return {"id": cls.parse_seed(member_id)}
@@ -418,17 +420,18 @@ class BlueskySpider(FollowGatherer, AudienceSpider):
         return self.follows_page(member["id"])
 
     def follows_page(self, member_id: str, cursor: str | None = None, pages_read: int = 0) -> scrapy.Request:
-        return scrapy.Request(self.xrpc("app.bsky.graph.getFollows", actor=member_id, limit=PAGE, cursor=cursor),
-                              callback=self.parse_follows, errback=self.follows_failed, priority=-2,
-                              cb_kwargs={"member_id": member_id, "pages_read": pages_read})
+        return self.optional(scrapy.Request(
+            self.xrpc("app.bsky.graph.getFollows", actor=member_id, limit=PAGE, cursor=cursor),
+            callback=self.parse_follows, errback=self.follows_failed,
+            cb_kwargs={"member_id": member_id, "pages_read": pages_read}), later=pages_read > 0)
 
     def parse_follows(self, response, member_id: str, pages_read: int):
         """One page of a sampled member's follows: every account is a page on Bluesky."""
         body = json_body(response)
         if response.status != 200 or not isinstance(body, dict):
             code = self.xrpc_error(response)[1] if response.status != 200 else "invalid"
-            yield self.list_done(member_id, "hidden" if code in ("blocked", "auth_required", "deactivated",
-                                                                 "suspended") else "failed")
+            hidden = code in ("blocked", "auth_required", "deactivated", "suspended") and not pages_read
+            yield self.list_done(member_id, "hidden") if hidden else self.page_failed(member_id, pages_read)
             return
         subject = as_dict(body.get("subject")).get("did")
         if isinstance(subject, str) and DID.match(subject):

@@ -475,13 +475,18 @@ class MastodonSpider(FollowGatherer, AudienceSpider):
             return self.follows_page(member["id"], f"{self.instance_url(home)}/api/v1/accounts/"
                                      f"{member['account_id']}/following?{urlencode({'limit': ACCOUNTS_PAGE})}")
         user = handle.partition("@")[0]
-        return scrapy.Request(f"{self.instance_url(home)}/api/v1/accounts/lookup?acct={quote(user)}",
-                              callback=self.parse_member_lookup, errback=self.follows_failed,
-                              cb_kwargs={"member_id": member["id"]}, priority=-2)
+        return self.optional(scrapy.Request(f"{self.instance_url(home)}/api/v1/accounts/lookup?acct={quote(user)}",
+                                            callback=self.parse_member_lookup, errback=self.follows_failed,
+                                            cb_kwargs={"member_id": member["id"]}))
+
+    def follows_cost(self, member: dict) -> int:
+        home = (member.get("acct") or "").partition("@")[2]
+        return 1 if home == member.get("served_by") and member.get("account_id") else 2
 
     def follows_page(self, member_id: str, url: str, pages_read: int = 0) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_follows, errback=self.follows_failed, priority=-2,
-                              cb_kwargs={"member_id": member_id, "pages_read": pages_read})
+        return self.optional(scrapy.Request(url, callback=self.parse_follows, errback=self.follows_failed,
+                                            cb_kwargs={"member_id": member_id, "pages_read": pages_read}),
+                             later=pages_read > 0)
 
     def parse_member_lookup(self, response, member_id: str):
         data = json_body(response)
@@ -500,11 +505,11 @@ class MastodonSpider(FollowGatherer, AudienceSpider):
     def parse_follows(self, response, member_id: str, pages_read: int):
         """One page of a sampled member's follow list: the pages counted, the next page while allowed."""
         page = json_body(response)
-        if response.status in (401, 403):
+        if response.status in (401, 403) and not pages_read:
             yield self.list_done(member_id, "hidden")
             return
         if response.status != 200 or not isinstance(page, list):
-            yield self.list_done(member_id, "failed")
+            yield self.page_failed(member_id, pages_read)
             return
         if not page and pages_read == 0:
             yield self.list_done(member_id, "hidden")  # follows nobody, or shows nobody

@@ -778,6 +778,8 @@ class VkSpider(FollowGatherer, AudienceSampler, PlatformSpider):
                 yield request
 
     # gather ------------------------------------------------------------------------------------
+    profile_reserve = -(-500 // PROFILES_BATCH)  # crawler.gather.MAX_PROFILE_LOOKUPS in batches
+
     @property
     def sampling(self) -> str:
         return "random"
@@ -814,26 +816,27 @@ class VkSpider(FollowGatherer, AudienceSampler, PlatformSpider):
             return "hidden"
         return self.subscriptions_page(member["id"]) or "failed"
 
-    def subscriptions_page(self, member_id: str, offset: int = 0) -> scrapy.Request | None:
+    def subscriptions_page(self, member_id: str, offset: int = 0, pages_read: int = 0) -> scrapy.Request | None:
         request = self.call("users.getSubscriptions", self.parse_subscriptions, "", errback=self.follows_failed,
-                            priority=-2, user_id=member_id, extended=1, count=SUBSCRIPTIONS_PAGE,
-                            offset=offset or None, fields="members_count,screen_name")
-        if request is not None:
-            request.cb_kwargs.update(member_id=member_id, offset=offset)
-        return request
+                            user_id=member_id, extended=1, count=SUBSCRIPTIONS_PAGE, offset=offset or None,
+                            fields="members_count,screen_name")
+        if request is None:
+            return None
+        request.cb_kwargs.update(member_id=member_id, offset=offset, pages_read=pages_read)
+        return self.optional(request, later=pages_read > 0)
 
-    def parse_subscriptions(self, response, handle: str, member_id: str, offset: int):
+    def parse_subscriptions(self, response, handle: str, member_id: str, offset: int, pages_read: int = 0):
         try:
             body = self.answer(response)
         except VkError as error:
-            if error.code in SUBSCRIPTIONS_HIDDEN:
+            if error.code in SUBSCRIPTIONS_HIDDEN and not pages_read:
                 yield self.list_done(member_id, "hidden")
                 return
             retried = list(self.vk_error(response, error, handle, account=False))  # 6: a retry; 5: stops
             if retried:
                 yield from retried
                 return
-            yield self.list_done(member_id, "failed")
+            yield self.page_failed(member_id, pages_read)
             return
         data, items = self.audience_items(body)
         communities = []
@@ -853,10 +856,9 @@ class VkSpider(FollowGatherer, AudienceSampler, PlatformSpider):
         yield from self.followed(member_id, communities)
         taken = offset + len(items)
         total = self.fields.count(data.get("count"), "follows")
-        pages_read = offset // SUBSCRIPTIONS_PAGE + 1
         request = None
-        if items and (total is None or taken < total) and self.may_page_on(pages_read):
-            request = self.subscriptions_page(member_id, taken)
+        if items and (total is None or taken < total) and self.may_page_on(pages_read + 1):
+            request = self.subscriptions_page(member_id, taken, pages_read + 1)
         yield request if request is not None else self.list_done(member_id, "read")
 
     def profile_requests(self, handles: list[str]) -> list:
