@@ -42,8 +42,11 @@ def ad_metrics(posts: pd.DataFrame) -> pd.DataFrame:
     >>> posts = pd.DataFrame({"platform": "telegram", "account": "a", "post_id": ["1", "2", "3", "4"],
     ...     "published_at": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-08"], utc=True),
     ...     "views": [100, 300, 200, 400], "ad": [True, False, False, True], "kind": "post"})
-    >>> ad_metrics(posts).iloc[0].drop("last_ad_at").to_dict()
-    {'ad_posts': 2, 'ad_share': 0.5, 'ads_per_week': 1.5, 'ad_median_views': 250.0, 'organic_median_views': 250.0, 'ad_views_ratio': 1.0}
+    >>> figures = ad_metrics(posts).iloc[0]
+    >>> figures[["ad_posts", "ad_share", "ads_per_week"]].astype(float).tolist()
+    [2.0, 0.5, 1.5]
+    >>> figures[["ad_median_views", "organic_median_views", "ad_views_ratio"]].astype(float).tolist()
+    [250.0, 250.0, 1.0]
     """
     index = pd.MultiIndex.from_tuples([], names=["platform", "account"])
     empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in AD_COLUMNS}, index=index)
@@ -57,7 +60,8 @@ def ad_metrics(posts: pd.DataFrame) -> pd.DataFrame:
     rows = {}
     for key, group in checked.groupby(["platform", "account"], observed=True, sort=True):
         is_ad = group["ad"].astype(bool).to_numpy()
-        views = pd.to_numeric(group["views"], errors="coerce") if "views" in group else pd.Series(np.nan, index=group.index)
+        views = (pd.to_numeric(group["views"], errors="coerce") if "views" in group
+                 else pd.Series(np.nan, index=group.index))
         ad_views, organic_views = views[is_ad].median(), views[~is_ad].median()
         when = pd.to_datetime(group["published_at"], utc=True) if "published_at" in group else pd.Series(pd.NaT)
         share = is_ad.mean()

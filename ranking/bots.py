@@ -75,11 +75,13 @@ LABELLED_VK_COLUMNS = {
     "is_verified": "is_verified",
     "subscribers_count": "followers",
 }
-#: Fields VK answers 0 or 1 for every live profile on a member list asked for them. The model judges only
-#: members that show all of them: 83% of the labelled bots (and 4% of the people) lack every one, show no
-#: more than a deleted or banned page does, and on a crawl arrive marked ``deactivated`` and count as
-#: bots outright; the model is fitted, measured and applied on the others alone.
-LIVE_PROFILE_SIGNALS = ("has_mobile", "can_see_all_posts", "can_see_audio", "can_send_friend_request", "is_verified")
+#: Fields VK answers 0 or 1 for every live profile on a member list asked for them (they are in VkNet's
+#: recorded users.getFollowers answer, ``../shared/fixtures/vk``). The model judges only members that show
+#: all of them: 83% of the labelled bots (and 4% of the people) lack every one and show no more than VK
+#: returns for a deleted or banned page (which a crawl reads as ``deactivated``: bots outright); the model is
+#: fitted, measured and applied on the others alone. (In the labelled data ``can_send_friend_request`` and
+#: ``verified`` are shown on exactly the same profiles, but the recorded answer lacks them: not required.)
+LIVE_PROFILE_SIGNALS = ("has_mobile", "can_see_all_posts", "can_see_audio")
 
 
 def labelled_vk_signals(labelled: pd.DataFrame) -> pd.DataFrame:
@@ -248,7 +250,10 @@ def corrected_share(flagged, checked, sensitivity: float, specificity: float, bo
         \hat B_{\mathrm{low,\,high}} = \delta + (1 - \delta)\,c \mp
         z\sqrt{(1 - c)^2\,\frac{\tilde\delta(1-\tilde\delta)}{n + z^2} + (1 - \delta)^2 \operatorname{Var}(\tilde p)},
 
-    clipped to [0, 1] and widened to hold :math:`\hat B`. NaN where nobody was checked or the classifier is
+    clipped to [0, 1] and widened to hold :math:`\hat B`. Where fewer members are flagged than the false-alarm
+    rate predicts (:math:`q < 1 - Sp`) that interval collapses towards 0; since :math:`p \le q / Se` whatever
+    :math:`Sp` is, the upper end is then at least :math:`\delta + (1 - \delta)\, q^{+}_{\mathrm{Wilson}} / Se`.
+    NaN where nobody was checked or the classifier is
     no better than chance (:math:`Se + Sp \le 1`); where every checked member is deactivated,
     :math:`\hat B = 1` with the interval of ``d`` of ``n``.
 
@@ -274,6 +279,8 @@ def corrected_share(flagged, checked, sensitivity: float, specificity: float, bo
     (0.5, 0.414, 0.589)
     >>> [round(float(v[0]), 3) for v in corrected_share([15], [200], 0.85, 0.95, 1000, 1000)]
     [0.031, 0.0, 0.092]
+    >>> [round(float(v[0]), 3) for v in corrected_share([0], [200], 0.85, 0.95, 1000, 1000)]  # q < 1 − Sp
+    [0.0, 0.0, 0.022]
     >>> [round(float(v[0]), 3) for v in corrected_share([45], [200], 0.85, 0.95, 1000, 1000, deactivated=[100])]
     [0.75, 0.682, 0.821]
 
@@ -300,7 +307,8 @@ def corrected_share(flagged, checked, sensitivity: float, specificity: float, bo
         q_adj = (k + z2 / 2) / (active + z2)
         p_adj = (q_adj + sp_adj - 1) / youden_adj
         se_part, sp_part = se_adj * (1 - se_adj) / se_n, sp_adj * (1 - sp_adj) / sp_n
-        p_var = (q_adj * (1 - q_adj) / (active + z2) + p_adj ** 2 * se_part + (1 - p_adj) ** 2 * sp_part) / youden_adj ** 2
+        p_var = ((q_adj * (1 - q_adj) / (active + z2) + p_adj ** 2 * se_part + (1 - p_adj) ** 2 * sp_part)
+                 / youden_adj ** 2)
         centre = p_adj + 2 * z2 * (p_adj * se_part - (1 - p_adj) * sp_part)
         dead = np.where(n > 0, d / n, np.nan)
         dead_adj = (d + z2 / 2) / (n + z2)
@@ -311,6 +319,12 @@ def corrected_share(flagged, checked, sensitivity: float, specificity: float, bo
         middle = dead + (1 - dead) * centre
         low = np.fmin(np.clip(middle - half, 0, 1), estimate)
         high = np.fmax(np.clip(middle + half, 0, 1), estimate)
+        # Fewer flagged than the false-alarm rate predicts (q < 1 − Sp): the adjusted interval collapses
+        # towards 0. Whatever Sp is, p ≤ q / Se, so the Wilson upper end of q over Se still bounds p.
+        q_high = ((q + z2 / (2 * active) + z * np.sqrt(q * (1 - q) / active + z2 / (4 * active ** 2)))
+                  / (1 + z2 / active))
+        below = (q + specificity - 1) < 0
+        high = np.where(below, np.fmax(high, dead + (1 - dead) * np.clip(q_high / sensitivity, 0, 1)), high)
     if youden <= 0:
         estimate = low = high = np.full_like(n, np.nan)
     return estimate, np.where(np.isnan(estimate), np.nan, low), np.where(np.isnan(estimate), np.nan, high)

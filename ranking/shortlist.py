@@ -48,7 +48,7 @@ QUALITY_COLUMNS: dict[str, str] = {
                  "for the classifier's errors (Rogan–Gladen). HypeAuditor AQS / Modash credibility style; empty "
                  "where no member signals are stored (Telegram, YouTube).",
     "bot_share_low": "Lower end of the 95% interval of bot_share: it carries the number of members checked, "
-                     "the uncertainty of the classifier's error rates (Lang–Reiczigel adjusted Wald) and that of "
+                     "the uncertainty of the classifier's error rates (Lang–Reiczigel adjusted Wald) and, by the delta method, that of "
                      "the deactivated share, so a small sample gives a wide interval.",
     "bot_share_high": "Upper end of the 95% interval of bot_share.",
     "quality": "0–100 = 100 × weighted mean of the parts checked (see quality_checked): audience 50% "

@@ -5,7 +5,6 @@ stand-in, and the shortlist's ad columns, flag and filter computed by hand."""
 from __future__ import annotations
 
 import csv
-import json
 
 import pandas as pd
 import pytest
@@ -18,7 +17,7 @@ from crawler.spiders.telegram import TelegramSpider
 from ranking.ads import AD_HEAVY, ad_metrics
 from ranking.frames import Frames
 from ranking.score import apply_filters
-from ranking.shortlist import ShortlistOptions, shortlist
+from ranking.shortlist import shortlist
 
 
 # the detector: one case per marker ------------------------------------------------------------------------

@@ -101,8 +101,19 @@ def test_deactivated_members_add_to_the_share_and_its_uncertainty():
     estimate, low, high = corrected_share([45], [200], 0.9, 0.8, 10**9, 10**9, deactivated=[50])
     assert estimate[0] == pytest.approx(0.25 + 0.75 / 7)
     _, low_active, high_active = corrected_share([45], [150], 0.9, 0.8, 10**9, 10**9)
+    # the active part's width, scaled by the active share, plus the deactivated share's own uncertainty
     assert high[0] - low[0] > 0.75 * (high_active[0] - low_active[0])
-    assert low[0] > 0.25 - 1e-9 or low[0] <= estimate[0]
+    assert low[0] < estimate[0] < high[0]
+
+
+def test_fewer_flags_than_false_alarms_still_give_an_upper_bound():
+    """0 of 200 flagged where Sp 0.95 predicts 10 false alarms: the estimate is 0, and the interval is
+    not [0, 0]: whatever Sp is, p ≤ q / Se, so the upper end is Wilson's for q over Se."""
+    estimate, low, high = corrected_share([0], [200], 0.85, 0.95, 1000, 1000)
+    z = 1.959964
+    wilson_high = (z * z / 400) / (1 + z * z / 200) + z / (1 + z * z / 200) * np.sqrt(z * z / (4 * 200**2))
+    assert estimate[0] == low[0] == 0
+    assert high[0] == pytest.approx(wilson_high / 0.85)
 
 
 def test_an_audience_all_deactivated_is_all_bots():
