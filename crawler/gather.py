@@ -12,11 +12,15 @@ The phases run in one crawl, each starting when Scrapy runs out of requests (``s
 3. **Profiles.** Pages that at least ``min_members`` of the read members follow (``min_share`` of
    them) are the candidates; a platform whose lists carry no follower counts looks them up in batches.
 4. **Finish.** The candidates' accounts, then a finished ``GatherRun``: the store keeps the candidates'
-   follows as audience rows and deletes every staging row (``Store.finish_gather``).
+   follows (as the run's count and as audience rows) and deletes every other staging row
+   (``Store._finish_gather``).
 
-``--max-requests`` holds for the whole gather: the last requests are kept for phases 3 and 4, and a list
-still paging when the budget runs low counts with the pages read so far. Ctrl-C keeps the phase, the
-sample not yet asked and the counts in the job folder (Scrapy's ``spider.state``) until the gather ends.
+``--max-requests`` holds for the whole gather: its list requests are ``optional``, refused once the
+budget is spent without ending the crawl, first pages before later ones, so the finish always runs and a
+list cut short counts with the pages read. Outcomes known without asking and the finish travel in local
+``data:`` requests, which the budget does not count. Ctrl-C keeps the phase, the sample not yet asked and
+the counts in the job folder (Scrapy's ``spider.state``) until the gather ends; a gather started afresh
+makes the store forget an earlier run of the same name (``GatherRun.fresh``).
 """
 
 from __future__ import annotations
