@@ -12,6 +12,7 @@ import typer
 
 from commands.common import (DbOption, Format, PlatformOption, TopOption, echo_table, say, writable)
 from sheets.brief import load_brief
+from sheets.readers import read_prices
 from crawler.platforms import find_account, split_accounts
 from crawler.store import load_frames
 from ranking.shortlist import ShortlistOptions, shortlist
@@ -32,15 +33,17 @@ MaxBotShareOption = Annotated[float | None, typer.Option(
 
 def ranked_pages(db: str | None, platform: str | None = None, top: int | None = None,
                  targets: list[str] | None = None, max_bot_share: float | None = None,
-                 brief_path: Path | None = None):
+                 brief_path: Path | None = None, prices_path: Path | None = None):
     """The shortlist table (a DataFrame) from the database: the brief read once, the frames loaded once, ``--target``
-    accounts resolved against what is stored, then ``ranking.shortlist``."""
+    accounts and the prices file's rows resolved against what is stored, then ``ranking.shortlist``."""
     brief = load_brief(brief_path) if brief_path is not None else None
     frames = load_frames(db, platform)
     known = frames.known_accounts()
     resolved = tuple(find_account(text, known, "--target: ") for text in split_accounts(targets))
+    prices = (read_prices(prices_path, lambda account, where: find_account(account, known, where))
+              if prices_path is not None else None)
     options = ShortlistOptions.from_brief(brief, platform=platform, top=top, max_bot_share=max_bot_share,
-                                          targets=resolved, now=datetime.now(timezone.utc))
+                                          targets=resolved, now=datetime.now(timezone.utc), prices=prices)
     return shortlist(frames, options)
 
 
@@ -87,13 +90,17 @@ def export(
                                "repeat it or separate with commas).", show_default=False)] = None,
     max_bot_share: MaxBotShareOption = None,
     brief: BriefOption = None,
+    prices: Annotated[Path | None, typer.Option(
+        "--prices", help="A .csv or .xlsx with platform, handle, price (and optionally expected_reach), as plan "
+                         "takes it: adds price, cpm and cpe.", show_default=False)] = None,
 ) -> None:
     """Write the ranked shortlist to a spreadsheet (.xlsx), .csv or .json.
 
     \b
-    Example: pagescout export shortlist.xlsx --platform telegram --top 50
+    Example: pagescout export shortlist.xlsx --platform telegram --top 50 --prices prices.csv
     """
-    table = ranked_pages(db, platform, top, target, max_bot_share=max_bot_share, brief_path=brief)
+    table = ranked_pages(db, platform, top, target, max_bot_share=max_bot_share, brief_path=brief,
+                         prices_path=prices)
     write_shortlist(out, table)
     say(f"wrote {len(table)} pages to {out}")
     if table.empty:

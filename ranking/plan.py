@@ -46,6 +46,7 @@ PLAN_COLUMNS: dict[str, str] = {
     "cumulative_cost": "Sum of the prices so far; never above the budget.",
     "cost_per_1000_unique": "price × 1000 / new_unique_audience: what each thousand new people cost with this "
                             "placement.",
+    "cpm": "price × 1000 / expected_reach: what a thousand views cost with this placement.",
 }
 
 GREEDY_GUARANTEE = (1 - 1 / np.e) / 2
@@ -569,6 +570,9 @@ def plan_placements(frames: Frames, audiences: Audiences, placements: pd.DataFra
         "cumulative_unique_audience": plan["cumulative_unique_audience"], "cumulative_cost": plan["cumulative_cost"],
         "cost_per_1000_unique": plan["cost_per_1000_unique"].round(2),
     }).reindex(columns=list(PLAN_COLUMNS))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reach = table["expected_reach"].to_numpy(dtype="float64")
+        table["cpm"] = np.where(reach > 0, 1000 * table["price"].to_numpy(dtype="float64") / reach, np.nan).round(2)
 
     score = ranked["score"].reindex(index).to_numpy(dtype="float64")
     followers = ranked["followers"].reindex(index).to_numpy(dtype="float64")

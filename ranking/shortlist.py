@@ -13,6 +13,7 @@ from ranking.overlap import target_columns
 from ranking.quality import quality_columns
 from ranking.ads import AD_COLUMNS, ad_flag, ad_metrics
 from ranking.graph import authority
+from ranking.money import money_columns
 from ranking.relevance import languages, relevance
 from ranking.score import apply_filters, brief_weights, score
 
@@ -243,6 +244,9 @@ class ShortlistOptions:
     exclude: tuple[tuple[str, str], ...] = ()
     targets: tuple[tuple[str, str], ...] = ()
     now: pd.Timestamp | None = None
+    #: A prices file (``sheets.readers.read_prices``: platform, handle, price, expected_reach): adds the
+    #: ``MONEY_COLUMNS`` (price, cpm, cpe).
+    prices: pd.DataFrame | None = None
 
     @classmethod
     def from_brief(cls, brief, **options) -> ShortlistOptions:
@@ -272,6 +276,7 @@ def shortlist(frames: Frames, options: ShortlistOptions = ShortlistOptions()) ->
     ranking, as do the ``exclude`` accounts. With keywords or weights the score is v2
     (``ranking.score.brief_weights``, affinity from the targets included); otherwise v1.
 
+    Prices: with ``options.prices`` the ``ranking.money.MONEY_COLUMNS`` (price, cpm, cpe) are appended.
     Targets: with ``options.targets`` the ``TARGET_COLUMNS`` are appended, and the targets are left out
     of the table unless ``exclude`` says otherwise. Without them, the ``exclude`` accounts (a brief's
     targets) that have a stored audience form the target audience.
@@ -375,6 +380,8 @@ def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | No
         index = pd.MultiIndex.from_frame(table[["platform", "handle"]].astype(str))
         table["target_overlap"] = found["target_overlap"].reindex(index).astype("Int64").array
         table["affinity"] = found["affinity"].reindex(index).to_numpy(dtype="float64")
+    if options.prices is not None:
+        table = pd.concat([table, money_columns(table, options.prices, posts)], axis=1)
     table = tidy_numbers(table.head(options.top) if options.top else table)
     table.attrs["notes"] = notes
     table.attrs["stored_platforms"] = list(frames.stored_platforms)

@@ -156,7 +156,7 @@ def gather_summary(summary: dict) -> list[str]:
 
 def plan_text(table: pd.DataFrame) -> str:
     out = table.copy()
-    for col in ("price", "cumulative_cost", "cost_per_1000_unique"):
+    for col in ("price", "cumulative_cost", "cost_per_1000_unique", "cpm"):
         out[col] = _formatted(out[col], "{:,.2f}")
     for col in ("expected_reach", "new_unique_audience", "cumulative_unique_audience"):
         out[col] = _whole(out[col])

@@ -275,9 +275,12 @@ def write_table(out: Path, table: pd.DataFrame, sheet: str | None = None, explan
 
 
 def write_shortlist(out: Path, table: pd.DataFrame) -> None:
-    """The shortlist, with the target columns explained when ``--target`` added them."""
-    with_target = "target_overlap" in table.columns
-    write_table(out, table, explanations={**SHORTLIST_COLUMNS, **TARGET_COLUMNS} if with_target else None)
+    """The shortlist, with the target and money columns explained when ``--target`` and ``--prices``
+    added them."""
+    from ranking.money import MONEY_COLUMNS
+
+    explanations = {**SHORTLIST_COLUMNS, **TARGET_COLUMNS, **MONEY_COLUMNS}
+    write_table(out, table, explanations=explanations if set(table.columns) - set(SHORTLIST_COLUMNS) else None)
 
 
 def write_similar(out: Path, table: pd.DataFrame) -> None:

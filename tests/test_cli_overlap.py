@@ -189,7 +189,7 @@ def test_plan_maximises_unique_audience_within_budget(db, prices, tmp_path):
     assert result.exit_code == 0, result.output
     rows = csv_rows(out)
     assert rows[0] == ["order", "platform", "handle", "price", "expected_reach", "new_unique_audience",
-                       "cumulative_unique_audience", "cumulative_cost", "cost_per_1000_unique"]
+                       "cumulative_unique_audience", "cumulative_cost", "cost_per_1000_unique", "cpm"]
     plan = [dict(zip(rows[0], r)) for r in rows[1:]]
     # e (2 per 10), then b and d (10 per 100), then c's 3 new members for the last 40; a no longer fits
     assert [p["handle"] for p in plan] == ["e", "b", "d", "c"]
@@ -198,6 +198,8 @@ def test_plan_maximises_unique_audience_within_budget(db, prices, tmp_path):
     assert float(plan[0]["cost_per_1000_unique"]) == 5000
     # expected reach: median views (b: 40); the file's override (d); followers × the median rate 0.5 (c, e)
     assert [float(p["expected_reach"]) for p in plan] == [1, 40, 5000, 3]  # c: 5 × 0.5 = 2.5, rounded half up
+    # what a thousand views cost: price × 1000 / expected_reach (e: 10 · 1000 / 1, d: 100 · 1000 / 5000)
+    assert [float(p["cpm"]) for p in plan] == [10_000, 2_500, 20, pytest.approx(40_000 / 3, abs=0.01)]
     assert "top by score until the budget" in result.output and "top by followers until the budget" in result.output
     assert "telegram:f" in result.output  # priced, but no stored audience: said so
 
