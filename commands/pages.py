@@ -1,4 +1,5 @@
-"""``pagescout history`` and ``similar``: one page's follower history, and the pages most like it."""
+"""``pagescout history``, ``posts`` and ``similar``: one page's follower history, its standout posts, and
+the pages most like it."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from crawler.platforms import find_account, parse_account, platform
 from crawler.store import load_frames
 from ranking.growth import follower_history
 from ranking.similar import similar as lookalikes
-from sheets.terminal import history_lines, similar_text
-from sheets.writers import write_similar
+from ranking.standout import page_posts
+from sheets.terminal import history_lines, posts_text, similar_text
+from sheets.writers import write_posts, write_similar
 
 
 def history(
@@ -54,3 +56,29 @@ def similar(
     if out is not None:
         write_similar(out, table)
         say(f"wrote {len(table)} lookalikes to {out}")
+
+
+def posts(
+    account: Annotated[str, typer.Argument(help="The page as platform:handle (telegram:durov).", show_default=False)],
+    top: Annotated[int | None, typer.Option("--top", "-n", min=1, help="Only the N best posts.")] = None,
+    out: OutOption = None,
+    db: DbOption = None,
+) -> None:
+    """A page's posts, best first by overperformance: views against the median of its posts nearby.
+
+    2.0 = twice the views expected, -2.0 = half (CrowdTangle's score); a page without views is measured
+    by interactions; posts under 48 hours old are left out.
+
+    \b
+    Example: pagescout posts telegram:durov --top 10 --out posts.xlsx
+    """
+    name = platform(parse_account(account)[0]).name
+    frames = load_frames(db, name, parts=("accounts", "posts"))
+    key = find_account(account, frames.account_keys(), stored_platforms=frames.stored_platforms)
+    table = page_posts(frames, *key, top)
+    echo_table(posts_text(table) if len(table) else f"no posts of {key[0]}:{key[1]} old enough to score")
+    if table.attrs["young"]:
+        say(f"{table.attrs['young']} posts under 48 hours old left out: their views are still growing")
+    if out is not None:
+        write_posts(out, table)
+        say(f"wrote {len(table)} posts to {out}")

@@ -14,6 +14,7 @@ from ranking.quality import quality_columns
 from ranking.ads import AD_COLUMNS, ad_flag, ad_metrics
 from ranking.graph import authority
 from ranking.money import money_columns
+from ranking.standout import overperformance, standout_columns, top_posts
 from ranking.relevance import languages, relevance
 from ranking.score import apply_filters, brief_weights, score
 
@@ -85,6 +86,14 @@ AD_COLUMNS_EXPLAINED: dict[str, str] = {
     "last_ad_at": "When the latest ad ran.",
 }
 SHORTLIST_COLUMNS.update(AD_COLUMNS_EXPLAINED)
+#: Standout posts (ranking/standout.py), appended to ``SHORTLIST_COLUMNS``.
+STANDOUT_COLUMNS: dict[str, str] = {
+    "standout_posts": "Posts with overperformance ≥ 2: views at least twice the median of the page's posts within "
+                      "15 posts of it (interactions where the page shows no views; posts under 48 hours old left "
+                      "out). CrowdTangle's overperforming posts.",
+    "standout_rate": "standout_posts / posts scored: how often a post takes off here.",
+}
+SHORTLIST_COLUMNS.update(STANDOUT_COLUMNS)
 #: Relevance to the brief, authority in the link graph and the score's reasons (ranking/relevance.py,
 #: ranking/graph.py, ranking.score.why), appended to ``SHORTLIST_COLUMNS``.
 RELEVANCE_COLUMNS: dict[str, str] = {
@@ -107,7 +116,7 @@ RELEVANCE_COLUMNS: dict[str, str] = {
 SHORTLIST_COLUMNS.update(RELEVANCE_COLUMNS)
 RATE_COLUMNS = ("reach_rate", "er_views", "er_followers")
 RATE_COLUMNS += ("bot_share", "bot_share_low", "bot_share_high", "growth_30d", "growth_90d", "warm", "cooling", "cold",
-                 "ad_share")
+                 "ad_share", "standout_rate")
 #: Columns ``shortlist`` appends with ``ShortlistOptions.targets`` (``pagescout export --target``), see ranking/overlap.py.
 TARGET_COLUMNS: dict[str, str] = {
     "target_overlap": "|A∩T|: stored audience members of the page who are in the target audience T (everyone in the "
@@ -353,6 +362,10 @@ def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | No
     now = None if options.now is None else pd.Timestamp(options.now)
     if now is None and "fetched_at" in accounts and accounts["fetched_at"].notna().any():
         now = pd.to_datetime(accounts["fetched_at"], utc=True).max()
+    scored = overperformance(posts, now if now is not None else pd.Timestamp.now(tz="UTC"))
+    standout = standout_columns(scored).reindex(pd.MultiIndex.from_frame(metrics[["platform", "handle"]].astype(str)))
+    for column in STANDOUT_COLUMNS:
+        metrics[column] = standout[column].to_numpy(dtype="float64")
     quality = quality_columns(metrics, posts, audience=audience, signals=frames.signals, snapshots=frames.snapshots,
                               engagers=frames.engagers, now=now)
     notes = quality.attrs.get("notes", [])
@@ -383,6 +396,10 @@ def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | No
     if options.prices is not None:
         table = pd.concat([table, money_columns(table, options.prices, posts)], axis=1)
     table = tidy_numbers(table.head(options.top) if options.top else table)
+    if scored.attrs.get("young"):
+        notes = [*notes, f"{scored.attrs['young']} posts under 48 hours old are still gathering views: left out of "
+                         f"standout_posts"]
+    table.attrs["top_posts"] = top_posts(scored, table)
     table.attrs["notes"] = notes
     table.attrs["stored_platforms"] = list(frames.stored_platforms)
     return table
@@ -390,7 +407,7 @@ def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | No
 
 #: Whole numbers (counts of people and posts) and the decimals each other figure is shown with.
 WHOLE_NUMBER_COLUMNS = ("rank", "followers", "posts", "median_views", "citations", "audience_sampled", "target_overlap",
-                        "ad_posts")
+                        "ad_posts", "standout_posts")
 DECIMALS = {"posts_per_week": 2, "citation_index": 2, "pagerank": 6, "relevance": 3, "affinity": 1, "ads_per_week": 2,
             "ad_views_ratio": 2}
 

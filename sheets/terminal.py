@@ -124,6 +124,18 @@ def audience_text(table: pd.DataFrame) -> str:
     return out.to_string(index=False)
 
 
+def posts_text(table: pd.DataFrame) -> str:
+    out = table[["post_id", "published_at", "measured_by", "views", "interactions", "expected", "overperformance",
+                 "ad", "url"]].copy()
+    out["published_at"] = out["published_at"].map(
+        lambda t: "—" if pd.isna(t) else pd.Timestamp(t).strftime("%Y-%m-%d"))
+    for col in ("views", "interactions", "expected"):
+        out[col] = _whole(out[col])
+    out["overperformance"] = _formatted(out["overperformance"], "{:+.2f}")
+    out["ad"] = out["ad"].map(lambda v: "—" if v is None or pd.isna(v) else ("ad" if v else ""))
+    return out.to_string(index=False)
+
+
 def gather_text(table: pd.DataFrame) -> str:
     out = table.drop(columns=["platform", "url", "lists_read"]).copy()
     out["name"] = _names(out["name"], 24)

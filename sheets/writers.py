@@ -14,6 +14,7 @@ import math
 import os
 import re
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -100,6 +101,9 @@ def write_xlsx(table: pd.DataFrame, path: Path, explanations: dict[str, str] = S
                 if name == "url" and value.startswith(("https://", "http://")):
                     cell.hyperlink = value
                     cell.style = "Hyperlink"
+            elif isinstance(value, datetime):  # pd.Timestamp too; Excel has no time zones: UTC, written as such
+                cell.value = (value.astimezone(timezone.utc) if value.tzinfo else value).replace(tzinfo=None)
+                cell.number_format = "yyyy-mm-dd hh:mm"
             else:
                 cell.value = value.item() if hasattr(value, "item") else value
                 if name in RATE_COLUMNS:
@@ -276,11 +280,37 @@ def write_table(out: Path, table: pd.DataFrame, sheet: str | None = None, explan
 
 def write_shortlist(out: Path, table: pd.DataFrame) -> None:
     """The shortlist, with the target and money columns explained when ``--target`` and ``--prices``
-    added them."""
+    added them; an .xlsx adds a *Top posts* sheet: each page's three best posts by overperformance
+    (``table.attrs["top_posts"]``, ``ranking.standout.top_posts``)."""
     from ranking.money import MONEY_COLUMNS
 
     explanations = {**SHORTLIST_COLUMNS, **TARGET_COLUMNS, **MONEY_COLUMNS}
-    write_table(out, table, explanations=explanations if set(table.columns) - set(SHORTLIST_COLUMNS) else None)
+    posts = table.attrs.get("top_posts")
+
+    def add_top_posts(wb) -> None:
+        ws = wb.create_sheet("Top posts", 1)
+        ws.append(["platform", "handle", "url", "published_at", "views", "interactions", "overperformance", "ad"])
+        for row in ([] if posts is None else posts.itertuples(index=False)):
+            values = [row.platform, row.account, row.url,
+                      None if pd.isna(row.published_at) else pd.Timestamp(row.published_at).strftime("%Y-%m-%d %H:%M"),
+                      None if pd.isna(row.views) else float(row.views),
+                      None if pd.isna(row.interactions) else float(row.interactions),
+                      None if pd.isna(row.overperformance) else float(row.overperformance),
+                      None if row.ad is None or pd.isna(row.ad) else ("yes" if row.ad else "no")]
+            ws.append([None] * len(values))
+            for c, value in enumerate(values, start=1):
+                cell = ws.cell(row=ws.max_row, column=c)
+                if isinstance(value, str):
+                    xlsx_text_cell(cell, value)
+                else:
+                    cell.value = value
+            if isinstance(row.url, str) and row.url.startswith(("https://", "http://")):
+                ws.cell(row=ws.max_row, column=3).hyperlink = row.url
+        ws.column_dimensions["C"].width = 50
+        ws.column_dimensions["D"].width = 18
+
+    write_table(out, table, "Shortlist", explanations if set(table.columns) - set(SHORTLIST_COLUMNS)
+                else SHORTLIST_COLUMNS, {}, add_top_posts)
 
 
 def write_similar(out: Path, table: pd.DataFrame) -> None:
@@ -303,6 +333,15 @@ def write_gather(out: Path, table: pd.DataFrame) -> None:
     write_table(out, table, "Gather", GATHER_COLUMNS, {
         "target_share": "0.0%", "target_share_low": "0.0%", "target_share_high": "0.0%", "affinity": "#,##0",
         "affinity_low": "#,##0", "followers": "#,##0", "target_members": "#,##0", "lists_read": "#,##0"})
+
+
+def write_posts(out: Path, table: pd.DataFrame) -> None:
+    from ranking.standout import POSTS_EXPLAINED
+
+    table = table.assign(published_at=table["published_at"].map(
+        lambda t: None if pd.isna(t) else pd.Timestamp(t).strftime("%Y-%m-%d %H:%M")))
+    write_table(out, table, "Posts", POSTS_EXPLAINED, {"views": "#,##0", "interactions": "#,##0", "expected": "#,##0",
+                                                       "overperformance": "0.00"})
 
 
 def write_overlap(out: Path, comparison, formula: str, counts: bool) -> None:

@@ -201,3 +201,17 @@ def test_vk_marked_as_ads_through_the_crawl(tmp_path):
         tmp_path / "vk.db", "SELECT post_id, ad, ad_marker, ad_links FROM posts"))
     assert stored["10"] == (1, "VK: marked_as_ads", "https://brand.example/new")
     assert stored["9"][0] == 0 and stored["8"][0] == 0
+
+
+def test_the_xlsx_export_writes_the_last_ad_time(exported, tmp_path):
+    """Excel has no time zones: last_ad_at is written as UTC."""
+    from openpyxl import load_workbook
+
+    db, _, _ = exported
+    result = run_cli("export", str(tmp_path / "ads.xlsx"), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    sheet = load_workbook(tmp_path / "ads.xlsx")["Shortlist"]
+    header = [c.value for c in sheet[1]]
+    cells = {sheet.cell(row=r, column=header.index("handle") + 1).value:
+             sheet.cell(row=r, column=header.index("last_ad_at") + 1).value for r in range(2, sheet.max_row + 1)}
+    assert cells["adschannel"].strftime("%Y-%m-%d %H:%M") == "2026-11-07 10:00"

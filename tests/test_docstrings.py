@@ -30,6 +30,7 @@ METRICS: dict[str, list[str]] = {
     "ranking.bots": ["corrected_share"],
     "ranking.ads": ["ad_metrics"],
     "ranking.money": ["money_columns"],
+    "ranking.standout": ["overperformance", "standout_columns"],
     "ranking.gather": ["affinity", "margin_of_error", "gathered_pages"],
     "ranking.quality": ["member_flags", "wilson", "bot_share", "comments_per_like", "engagement_features",
                         "isolation_anomalies", "platform_norms", "engagement_rules", "quality_score", "temperature",
