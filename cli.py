@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from commands import audience, crawl, gather, importing, pages, shortlist
+from commands import ads, audience, crawl, gather, importing, pages, shortlist
 from commands.common import USER_ERRORS
 from crawler.settings import VERSION
 from crawler.store import resolve_db
@@ -116,6 +116,7 @@ app.command("overlap")(audience.overlap)
 app.command("audience")(audience.audience)
 app.command("plan")(audience.plan)
 app.command("gather")(gather.gather)
+app.command("ads")(ads.ads)
 
 
 if __name__ == "__main__":

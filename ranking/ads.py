@@ -12,6 +12,8 @@ References
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -86,3 +88,101 @@ def ad_flag(ad_share: float) -> str | None:
     if ad_share is None or not ad_share >= AD_HEAVY:
         return None
     return f"ad-heavy: {ad_share:.0%} of posts are ads"
+
+
+ADVERTISER_COLUMNS = {
+    "advertiser": "Where the ads send their readers: a site (its domain), a Telegram channel, bot or invite, a VK "
+                  "page; from the links of posts marked as ads.",
+    "pages": "The pages that ran its ads (platform:handle).",
+    "page_count": "How many pages ran its ads.",
+    "ad_posts": "Ad posts linking to it.",
+    "last_ad_at": "When the latest of them ran.",
+}
+_SOCIAL_HOSTS = {"t.me", "telegram.me", "vk.com", "vk.ru", "youtube.com", "instagram.com"}
+# scheme://[user@]host[:port][/first-segment…]: the host and the first path segment of a link
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?([^/:?#\s]+)(?::\d+)?(?:/([^/?#\s]*))?", re.IGNORECASE)
+
+
+def advertiser_of(url: str) -> str | None:
+    """The advertiser a link names: a site's domain, or host/first path segment on a social platform.
+
+    >>> advertiser_of("https://www.shop.example/sale?erid=2Vtz"), advertiser_of("https://t.me/deals_bot?start=1")
+    ('shop.example', 't.me/deals_bot')
+    >>> advertiser_of("https://t.me/+AbCdEf"), advertiser_of("not a url")
+    ('t.me/+AbCdEf', None)
+    """
+    found = _URL.match(url.strip()) if isinstance(url, str) else None
+    if found is None:
+        return None
+    host = found.group(1).lower().removeprefix("www.").removeprefix("m.")
+    if "." not in host:
+        return None
+    first = found.group(2) or ""
+    return f"{host}/{first}" if host in _SOCIAL_HOSTS and first else host
+
+
+def advertisers(posts: pd.DataFrame) -> pd.DataFrame:
+    r"""Who advertised where: per advertiser (:func:`advertiser_of` each link of each ad post), the pages
+    that ran its ads, how many, its ad posts and the latest one's time, most pages first.
+
+    .. math::
+
+        \mathrm{page\_count}(x) = |\{a : \exists p \in A_a,\ x \in \mathrm{links}(p)\}|
+
+    Examples
+    --------
+    >>> posts = pd.DataFrame({"platform": "telegram", "account": ["a", "a", "b", "b"], "post_id": ["1", "2", "3", "4"],
+    ...     "ad": [True, True, True, False], "published_at": pd.to_datetime(["2026-01-01"] * 4, utc=True),
+    ...     "ad_links": ["https://shop.example/x", "https://shop.example/y https://t.me/deals_bot",
+    ...                  "https://www.shop.example/", None]})
+    >>> advertisers(posts)[["advertiser", "pages", "page_count", "ad_posts"]]
+          advertiser                    pages  page_count  ad_posts
+    0   shop.example  telegram:a, telegram:b           2         3
+    1  t.me/deals_bot               telegram:a           1         1
+    """
+    columns = list(ADVERTISER_COLUMNS)
+    if posts is None or posts.empty or "ad_links" not in posts.columns:
+        return pd.DataFrame(columns=columns)
+    ads = posts[posts["ad"].fillna(False).astype(bool) & posts["ad_links"].notna()]
+    rows = []
+    for platform, account, links, when in zip(ads["platform"], ads["account"], ads["ad_links"], ads["published_at"]):
+        for advertiser in dict.fromkeys(filter(None, map(advertiser_of, str(links).split()))):
+            rows.append((advertiser, f"{platform}:{account}", when))
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    found = pd.DataFrame(rows, columns=["advertiser", "page", "at"])
+    grouped = found.groupby("advertiser")
+    out = pd.DataFrame({
+        "pages": grouped["page"].agg(lambda pages: ", ".join(sorted(set(pages)))),
+        "page_count": grouped["page"].nunique(),
+        "ad_posts": grouped.size(),
+        "last_ad_at": pd.to_datetime(grouped["at"].max(), utc=True),
+    }).reset_index()
+    out = out.sort_values(["page_count", "ad_posts", "advertiser"], ascending=[False, False, True], kind="mergesort")
+    return out[columns].reset_index(drop=True)
+
+
+AD_POST_COLUMNS = {
+    "platform": "platform of the page", "account": "the page", "url": "the ad post",
+    "published_at": "when it ran (UTC)", "views": "its views, where the platform shows them",
+    "ad_marker": "why it counts as an ad: the marker that fired", "ad_erids": "its erid tokens",
+    "ad_links": "the advertiser's links in it",
+}
+
+
+def ad_posts(posts: pd.DataFrame) -> pd.DataFrame:
+    """The posts marked as ads, newest first, with their evidence.
+
+    Examples
+    --------
+    >>> posts = pd.DataFrame({"platform": "vk", "account": "a", "post_id": ["1", "2"], "url": ["u1", "u2"],
+    ...     "published_at": pd.to_datetime(["2026-01-01", "2026-01-02"], utc=True), "views": [10, 20],
+    ...     "ad": [True, False], "ad_marker": ["#реклама", None], "ad_erids": None, "ad_links": None})
+    >>> ad_posts(posts)["url"].tolist()
+    ['u1']
+    """
+    columns = list(AD_POST_COLUMNS)
+    if posts is None or posts.empty or "ad" not in posts.columns:
+        return pd.DataFrame(columns=columns)
+    found = posts[posts["ad"].fillna(False).astype(bool)].reindex(columns=columns)
+    return found.sort_values("published_at", ascending=False, kind="mergesort").reset_index(drop=True)

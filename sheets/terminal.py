@@ -124,6 +124,23 @@ def audience_text(table: pd.DataFrame) -> str:
     return out.to_string(index=False)
 
 
+def ad_posts_text(table: pd.DataFrame) -> str:
+    out = table[["platform", "account", "published_at", "views", "ad_marker", "url"]].copy()
+    out["published_at"] = out["published_at"].map(
+        lambda t: "—" if pd.isna(t) else pd.Timestamp(t).strftime("%Y-%m-%d"))
+    out["views"] = _whole(out["views"])
+    out["ad_marker"] = _names(out["ad_marker"], 36)
+    return out.to_string(index=False)
+
+
+def advertisers_text(table: pd.DataFrame) -> str:
+    out = table[["advertiser", "page_count", "ad_posts", "last_ad_at", "pages"]].copy()
+    out["advertiser"] = _names(out["advertiser"], 36)
+    out["pages"] = _names(out["pages"], 60)
+    out["last_ad_at"] = out["last_ad_at"].map(lambda t: "—" if pd.isna(t) else pd.Timestamp(t).strftime("%Y-%m-%d"))
+    return out.to_string(index=False)
+
+
 def posts_text(table: pd.DataFrame) -> str:
     out = table[["post_id", "published_at", "measured_by", "views", "interactions", "expected", "overperformance",
                  "ad", "url"]].copy()

@@ -335,6 +335,18 @@ def write_gather(out: Path, table: pd.DataFrame) -> None:
         "affinity_low": "#,##0", "followers": "#,##0", "target_members": "#,##0", "lists_read": "#,##0"})
 
 
+def write_ad_posts(out: Path, table: pd.DataFrame) -> None:
+    from ranking.ads import AD_POST_COLUMNS
+
+    write_table(out, table, "Ad posts", AD_POST_COLUMNS, {"views": "#,##0"})
+
+
+def write_advertisers(out: Path, table: pd.DataFrame) -> None:
+    from ranking.ads import ADVERTISER_COLUMNS
+
+    write_table(out, table, "Advertisers", ADVERTISER_COLUMNS, {"page_count": "#,##0", "ad_posts": "#,##0"})
+
+
 def write_posts(out: Path, table: pd.DataFrame) -> None:
     from ranking.standout import POSTS_EXPLAINED
 

@@ -215,3 +215,25 @@ def test_the_xlsx_export_writes_the_last_ad_time(exported, tmp_path):
     cells = {sheet.cell(row=r, column=header.index("handle") + 1).value:
              sheet.cell(row=r, column=header.index("last_ad_at") + 1).value for r in range(2, sheet.max_row + 1)}
     assert cells["adschannel"].strftime("%Y-%m-%d %H:%M") == "2026-11-07 10:00"
+
+
+def test_pagescout_ads_lists_the_ad_posts_and_the_advertisers(exported, tmp_path):
+    db, _, _ = exported
+    posts = run_cli("ads", "--db", str(db))
+    assert posts.returncode == 0, posts.stderr
+    lines = posts.stdout.strip().splitlines()
+    assert len(lines) == 4 and "https://t.me/adschannel/7" in lines[1]  # newest first: posts 7, 5, 2
+    by_advertiser = run_cli("ads", "--advertisers", "--out", str(tmp_path / "adv.csv"), "--db", str(db))
+    assert by_advertiser.returncode == 0, by_advertiser.stderr
+    with (tmp_path / "adv.csv").open(newline="", encoding="utf-8-sig") as f:
+        rows_ = list(csv.DictReader(f))
+    assert [(r["advertiser"], r["pages"], r["page_count"], r["ad_posts"]) for r in rows_] == [
+        ("shop.example", "telegram:adschannel", "1", "1")]
+
+
+def test_pagescout_ads_on_a_database_without_ads_says_so(tmp_path):
+    with SampleTelegram(channel_with_ads()) as server:
+        run_cli("crawl", "telegram", "plainchannel", "--base-url", server.url, "--delay", "0", "--quiet",
+                "--db", str(tmp_path / "p.db"))
+    result = run_cli("ads", "--advertisers", "--db", str(tmp_path / "p.db"))
+    assert result.returncode == 0 and "no advertisers among the stored posts" in result.stderr

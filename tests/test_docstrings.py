@@ -28,7 +28,7 @@ METRICS: dict[str, list[str]] = {
     "ranking.plan": ["coverage", "greedy", "best_single", "choose_placements", "placement_table", "compare_strategies",
                      "expected_reach", "plan_placements"],
     "ranking.bots": ["corrected_share"],
-    "ranking.ads": ["ad_metrics"],
+    "ranking.ads": ["ad_metrics", "advertisers"],
     "ranking.money": ["money_columns"],
     "ranking.standout": ["overperformance", "standout_columns"],
     "ranking.gather": ["affinity", "margin_of_error", "gathered_pages"],

@@ -308,8 +308,12 @@ def api_route(quota_after=None, videos=120):
                 body["nextPageToken"] = str(start + size)
             return 200, body
         if method == "videos":
-            items = [{"id": v, "snippet": {"title": v, "publishedAt": f"2026-09-01T00:{int(v[3:]) % 60:02d}:00Z"},
-                      "statistics": {"viewCount": "100", "likeCount": "7", "commentCount": "2"}}
+            items = [{"id": v, "snippet": {"title": v, "publishedAt": f"2026-09-01T00:{int(v[3:]) % 60:02d}:00Z",
+                                           "description": "Get it: https://brand.example/deal" if v == "vid003" else ""},
+                      "statistics": {"viewCount": "100", "likeCount": "7", "commentCount": "2"},
+                      # only with part=paidProductPlacementDetails, as the API answers
+                      **({"paidProductPlacementDetails": {"hasPaidProductPlacement": v == "vid003"}}
+                         if "paidProductPlacementDetails" in params.get("part", "") else {})}
                      for v in params["id"].split(",")]
             return 200, {"items": items}
         if method == "commentThreads":
@@ -340,6 +344,10 @@ def test_api_crawl_pages_uploads_and_counts_quota(tmp_path):
     # 9 videos with comments allowed: 9 distinct authors + the fan who commented everywhere
     assert rows(db, "SELECT COUNT(*) FROM audience WHERE kind = 'commenter'") == [(10,)]
     assert KEY not in result.stderr and KEY.encode() not in db.read_bytes()
+    # the creator's paid-promotion mark, asked for with the statistics at no extra quota
+    assert rows(db, "SELECT ad, ad_marker, ad_links FROM posts WHERE post_id = 'vid003'") == [
+        (1, "YouTube: paid product placement", "https://brand.example/deal")]
+    assert rows(db, "SELECT COUNT(*) FROM posts WHERE ad = 1") == [(1,)]
 
 
 def test_quota_exceeded_stops_cleanly(tmp_path):

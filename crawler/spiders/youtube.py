@@ -52,6 +52,8 @@ HANDLE = re.compile(r"^@[A-Za-z0-9_.\-·]{3,30}$")
 HANDLE_IN_URL = re.compile(r"^@[^\s/?#%\\\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,100}$")
 YT_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com"}
 CHANNEL_IN_TEXT = re.compile(r"youtube\.com/channel/(UC[A-Za-z0-9_-]{22})")
+# Web addresses in a video's description: where a sponsored video sends its viewers.
+WEB_ADDRESS = re.compile(r"https?://[^\s<>\"'«»]+")
 # Ids as the API and the feed send them (videos 11 characters, playlists 24–34), and page tokens (base64,
 # up to a few hundred characters), with room to spare: anything else is a stranger's value that must not
 # become a key or go into a URL. Checked with fullmatch: "$" alone lets a trailing newline through.
@@ -403,8 +405,10 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
             elif taken + len(ids) < self.max_posts:
                 ids.append(video_id)
         if ids:
-            request = self.api("videos", self.parse_videos, handle, priority=1, part="snippet,statistics",
-                               id=",".join(ids), maxResults=len(ids))
+            # paidProductPlacementDetails: the creator's own "includes paid promotion" mark (no extra quota)
+            request = self.api("videos", self.parse_videos, handle, priority=1,
+                               part="snippet,statistics,paidProductPlacementDetails", id=",".join(ids),
+                               maxResults=len(ids))
             request.cb_kwargs.update(hop=hop, first=taken == 0)
             yield request
         taken += len(ids)
@@ -453,6 +457,9 @@ class YoutubeSpider(AudienceSampler, PlatformSpider):
             views=self.fields.count(stats.get("viewCount"), "views"),
             likes=self.fields.count(stats.get("likeCount"), "likes"),
             comments=self.fields.count(stats.get("commentCount"), "comments"),
+            link_urls=[u for u in (self.fields.url(m, "url") for m in WEB_ADDRESS.findall(description or "")) if u],
+            platform_ad=self.fields.flag(as_dict(video.get("paidProductPlacementDetails")).get(
+                "hasPaidProductPlacement"), "paid_placement"),
         )
         return post, self.mentions(description, handle, video_id, published)
 
