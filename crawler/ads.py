@@ -3,11 +3,11 @@
 Read from a post's text, its links and the platform's own flag, in this order of strength:
 
 - **the platform says so**: VK's ``marked_as_ads`` on ``wall.get`` items, YouTube Data API's
-  ``paidProductPlacementDetails.hasPaidProductPlacement``;
+  ``paidProductPlacementDetails.hasPaidProductPlacement`` (crawler.spiders.vk, .youtube);
 - **Russian advertising law (2023+)**: an ``erid`` token, in the text (``erid: 2Vtzqx…``) or in a link's
-  query (``?erid=…``); «Реклама» as a label (a line that is just «Реклама», «Реклама.» or «Реклама:»,
-  or «Реклама» followed by the advertiser: ``Реклама. ООО «…», ИНН …``); «Рекламодатель»; «на правах
-  рекламы»;
+  query (``?erid=…``); «Реклама» as a label (a line that is only «Реклама», «Реклама.» or «Реклама:»,
+  or a line starting «Реклама» and the advertiser: ``Реклама. ООО «…», ИНН …``); «Рекламодатель:»;
+  «на правах рекламы»;
 - **hashtags**: ``#реклама``, ``#ad``, ``#ads``, ``#sponsored``, ``#промо``;
 - **Czech labels**: «reklama» as a label, «placená spolupráce», «komerční sdělení».
 
@@ -25,19 +25,25 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-ERID_TEXT = re.compile(r"(?i)(?<![\w])erid\s*[:=]?\s*([A-Za-z0-9]{6,60})\b")
+# Quantifiers are bounded throughout: a stranger's post of 50,000 spaces must not stall the crawl.
+# an erid token has a digit in it: "erid tokens" names none
+ERID_TEXT = re.compile(r"(?i)(?<![\w])erid[ \t]{0,3}[:=]?[ \t]{0,3}((?=[A-Za-z]{0,59}\d)[A-Za-z0-9]{6,60})(?![A-Za-z0-9])")
 ERID_VALUE = re.compile(r"^[A-Za-z0-9]{6,60}$")
-# «Реклама» / «reklama» as a label: alone on its line (after an optional emoji or bullet), or with a
-# full stop, colon or dash after it and the advertiser's name or tax number to follow.
-_LABEL_START = r"(?im)^[^\w#]{0,3}"
-RU_LABEL = re.compile(_LABEL_START + r"реклама\s*(?:[.:|—–-]|$)")
-RU_LABEL_ADVERTISER = re.compile(r"(?i)\bреклама[.:,]?\s*(?:ООО|ИП|АО|ПАО|ЗАО|ОАО|НКО|«)")
-RU_TAX_NUMBER = re.compile(r"(?i)\bИНН\s*:?\s*\d{10,12}\b")
-RU_ADVERTISER = re.compile(r"(?i)\bрекламодател[ьяюем]\b")
-RU_ON_AD_TERMS = re.compile(r"(?i)\bна\s+правах\s+рекламы\b")
-HASHTAGS = re.compile(r"(?i)(?<![\w#])#(реклама|ad|ads|sponsored|промо)(?![\w])")
-CZ_LABEL = re.compile(_LABEL_START + r"reklama\s*(?:[.:|—–-]|$)")
-CZ_PAID = re.compile(r"(?i)\b(placená\s+spolupráce|komerční\s+sdělení)\b")
+# «Реклама» / «reklama» as a label: a line that is only the word (after an emoji or bullet, with a full
+# stop or colon at most), or the word at a line's start followed by the advertiser («Реклама. ООО …»).
+# Anything else on the line («Реклама: @manager», «Реклама - это искусство») is talk, not a label.
+_LABEL_START = r"(?im)^[^\w#\n]{0,8}"
+RU_LABEL = re.compile(_LABEL_START + r"реклама[ \t]{0,3}[.:]?[ \t]{0,3}$")
+_ORGANISATION = r"(?:ООО|ИП|АО|ПАО|ЗАО|ОАО|НКО)(?!\w)"
+RU_LABEL_ADVERTISER = re.compile(_LABEL_START + r"реклама(?:[ \t]{0,3}[.:,—–-][ \t]{0,3}(?:" + _ORGANISATION
+                                 + r"|«)|[ \t]{1,3}" + _ORGANISATION + r")")
+RU_TAX_NUMBER = re.compile(r"(?i)(?<!\w)ИНН[ \t]{0,3}:?[ \t]{0,3}(?:\d{12}|\d{10})(?!\d)")
+RU_ADVERTISER = re.compile(r"(?im)(?:^[^\w#\n]{0,8}|(?<!\w))рекламодатель[ \t]{0,3}:")
+RU_ON_AD_TERMS = re.compile(r"(?i)(?<!\w)на[ \t]{1,3}правах[ \t]{1,3}рекламы(?!\w)")
+HASHTAGS = re.compile(r"(?i)(?<![\w#])#(реклама|ad|ads|sponsored|промо)(?![\w-])")
+CZ_LABEL = re.compile(_LABEL_START + r"reklama[ \t]{0,3}[.:]?[ \t]{0,3}$")
+RU_WORD = re.compile(r"(?i)(?<!\w)реклама(?!\w)")
+CZ_PAID = re.compile(r"(?i)(?<!\w)(placená[ \t]{1,3}spolupráce|komerční[ \t]{1,3}sdělení)(?!\w)")
 TELEGRAM_HOSTS = ("t.me", "telegram.me", "www.t.me", "telegram.dog")
 #: The marker a platform's own ad flag is reported as.
 PLATFORM_FLAGS = {"vk": "VK: marked_as_ads", "youtube": "YouTube: paid product placement"}
@@ -70,9 +76,10 @@ def _page_of(url: str) -> tuple[str, str]:
 
 def _erid_of(url: str) -> str | None:
     try:
-        values = parse_qs(urlsplit(url).query).get("erid") or []
+        query = parse_qs(urlsplit(url).query)
     except ValueError:
         return None
+    values = [v for key, found in query.items() if key.lower() == "erid" for v in found]
     return next((v for v in values if ERID_VALUE.match(v)), None)
 
 
@@ -108,16 +115,22 @@ def detect_ad(text: str | None, urls=(), own_url: str | None = None, platform_fl
     on_links = {u: e for u in urls if (e := _erid_of(u))}
     erids = list(dict.fromkeys([*in_text, *on_links.values()]))
     away = [u for u in urls if _leads_away(u, own)]
-    if on_links and own_url and not any(_leads_away(u, own) for u in on_links) and set(in_text) <= set(on_links.values()):
-        return AdEvidence(None, tuple(erids), (), own_promotion=True)  # the page advertising itself
-    checks = (
+    labels = (
         ("" if not platform_flag else platform_reason),
-        "erid token" if erids else "",
         "«Реклама» label with the advertiser" if RU_LABEL_ADVERTISER.search(text) else "",
         "«Реклама» label" if RU_LABEL.search(text) else "",
         "«Рекламодатель»" if RU_ADVERTISER.search(text) else "",
         "«на правах рекламы»" if RU_ON_AD_TERMS.search(text) else "",
-        "«Реклама» with the advertiser's ИНН" if RU_TAX_NUMBER.search(text) and "реклам" in text.lower() else "",
+    )
+    own_erids_only = (on_links and own_url and not any(_leads_away(u, own) for u in on_links)
+                      and set(in_text) <= set(on_links.values()))
+    if own_erids_only and not any(labels):
+        return AdEvidence(None, tuple(erids), (), own_promotion=True)  # the page advertising itself
+    checks = (
+        labels[0],
+        "erid token" if erids else "",
+        *labels[1:],
+        "«Реклама» with the advertiser's ИНН" if RU_TAX_NUMBER.search(text) and RU_WORD.search(text) else "",
         f"#{m.group(1).lower()}" if (m := HASHTAGS.search(text)) else "",
         "«reklama» label" if CZ_LABEL.search(text) else "",
         f"«{m.group(1).lower()}»" if (m := CZ_PAID.search(text)) else "",

@@ -21,8 +21,12 @@ from ranking.engagement import posts_per_week
 
 AD_COLUMNS = ("ad_posts", "ad_share", "ads_per_week", "ad_median_views", "organic_median_views", "ad_views_ratio",
               "last_ad_at")
-#: Above this share of ads, a page is flagged "ad-heavy".
+#: What ad_metrics also hands over: the posts checked, which the flag needs.
+CHECKED = "ad_checked"
+#: Above this share of ads, a page is flagged "ad-heavy" ...
 AD_HEAVY = 0.3
+#: ... once this many of its posts were checked.
+AD_FLAG_MIN_POSTS = 10
 
 
 def ad_metrics(posts: pd.DataFrame) -> pd.DataFrame:
@@ -51,7 +55,7 @@ def ad_metrics(posts: pd.DataFrame) -> pd.DataFrame:
     [250.0, 250.0, 1.0]
     """
     index = pd.MultiIndex.from_tuples([], names=["platform", "account"])
-    empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in AD_COLUMNS}, index=index)
+    empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in (*AD_COLUMNS, CHECKED)}, index=index)
     if posts is None or posts.empty or "ad" not in posts.columns:
         return empty
     checked = posts[posts["ad"].notna()]
@@ -68,7 +72,7 @@ def ad_metrics(posts: pd.DataFrame) -> pd.DataFrame:
         when = pd.to_datetime(group["published_at"], utc=True) if "published_at" in group else pd.Series(pd.NaT)
         share = is_ad.mean()
         rows[key] = {
-            "ad_posts": int(is_ad.sum()), "ad_share": share,
+            CHECKED: len(group), "ad_posts": int(is_ad.sum()), "ad_share": share,
             "ads_per_week": share * posts_per_week(when),
             "ad_median_views": ad_views, "organic_median_views": organic_views,
             "ad_views_ratio": ad_views / organic_views if organic_views and organic_views > 0 else np.nan,
@@ -76,18 +80,19 @@ def ad_metrics(posts: pd.DataFrame) -> pd.DataFrame:
         }
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index = pd.MultiIndex.from_tuples(out.index, names=["platform", "account"])
-    return out[list(AD_COLUMNS)]
+    return out[[*AD_COLUMNS, CHECKED]]
 
 
-def ad_flag(ad_share: float) -> str | None:
-    """The quality flag of a page that runs many ads: "ad-heavy: 62% of posts are ads".
+def ad_flag(ad_share: float, checked: int | None = None) -> str | None:
+    """The quality flag of a page that runs many ads, once at least ``AD_FLAG_MIN_POSTS`` posts were checked:
+    "ad-heavy: 62% of 40 posts are ads".
 
-    >>> ad_flag(0.62), ad_flag(0.1), ad_flag(float("nan"))
-    ('ad-heavy: 62% of posts are ads', None, None)
+    >>> ad_flag(0.62, 40), ad_flag(0.1, 40), ad_flag(float("nan"), 40), ad_flag(1.0, 3)
+    ('ad-heavy: 62% of 40 posts are ads', None, None, None)
     """
-    if ad_share is None or not ad_share >= AD_HEAVY:
-        return None
-    return f"ad-heavy: {ad_share:.0%} of posts are ads"
+    if ad_share is None or not ad_share >= AD_HEAVY or checked is None or not checked >= AD_FLAG_MIN_POSTS:
+        return None  # (written so that NaN, unknown, fails both tests)
+    return f"ad-heavy: {ad_share:.0%} of {int(checked)} posts are ads"
 
 
 ADVERTISER_COLUMNS = {

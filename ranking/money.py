@@ -25,7 +25,8 @@ MONEY_COLUMNS: dict[str, str] = {
 }
 
 
-def money_columns(table: pd.DataFrame, prices: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
+def money_columns(table: pd.DataFrame, prices: pd.DataFrame, posts: pd.DataFrame,
+                  expected_views: pd.Series | None = None) -> pd.DataFrame:
     r"""``price``, ``cpm`` and ``cpe`` of each page of ``table`` (platform, handle, followers,
     median_views, reach_rate), aligned with it.
 
@@ -35,7 +36,8 @@ def money_columns(table: pd.DataFrame, prices: pd.DataFrame, posts: pd.DataFrame
         \mathrm{cpe}(a) = \frac{\mathrm{price}(a)}{\operatorname{median}_{p \in P_a} I(p)}
 
     with :math:`V(a)` the prices file's ``expected_reach``, else the page's expected views
-    (``ranking.plan.expected_reach``), and :math:`I(p)` a post's interactions over the page's posts
+    (``ranking.plan.expected_reach`` rounded to whole views, over the pages of ``table`` or as
+    ``expected_views``, indexed by platform and handle, gives them), and :math:`I(p)` a post's interactions over the page's posts
     :math:`P_a` (replies left out). Empty where the page has no price, or the divisor is unknown or 0.
 
     Examples
@@ -57,7 +59,11 @@ def money_columns(table: pd.DataFrame, prices: pd.DataFrame, posts: pd.DataFrame
     priced = priced.drop_duplicates(["platform", "handle"]).set_index(["platform", "handle"])
     price = priced["price"].reindex(index).to_numpy(dtype="float64")
     views = priced["expected_reach"].reindex(index).to_numpy(dtype="float64")
-    views = np.where(np.isnan(views), expected_reach(table.reset_index(drop=True)).to_numpy(dtype="float64"), views)
+    if expected_views is None:  # as plan reckons it: over the pages given, rounded to whole views
+        estimate = np.floor(expected_reach(table.reset_index(drop=True)).to_numpy(dtype="float64") + 0.5)
+    else:
+        estimate = expected_views.reindex(index).to_numpy(dtype="float64")
+    views = np.where(np.isnan(views), estimate, views)
     typical = pd.Series(np.nan, index=index)
     if posts is not None and len(posts):
         own = posts[posts["kind"].ne("reply")] if "kind" in posts.columns else posts

@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from ranking.ads import AD_COLUMNS, CHECKED, ad_flag, ad_metrics
 from ranking.engagement import PAGE_COLUMNS, account_metrics
 from ranking.frames import Frames
-from ranking.overlap import target_columns
-from ranking.quality import quality_columns
-from ranking.ads import AD_COLUMNS, ad_flag, ad_metrics
 from ranking.graph import authority
 from ranking.money import money_columns
-from ranking.standout import overperformance, standout_columns, top_posts
+from ranking.overlap import target_columns
+from ranking.plan import expected_reach
+from ranking.quality import quality_columns
 from ranking.relevance import languages, relevance
 from ranking.score import apply_filters, brief_weights, score
+from ranking.standout import overperformance, standout_columns, top_posts
 
 #: Column → what it means and how it is computed. Exports write this next to the table.
 SHORTLIST_COLUMNS: dict[str, str] = {
@@ -359,10 +361,13 @@ def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | No
     ads = ad_metrics(posts).reindex(pd.MultiIndex.from_frame(metrics[["platform", "handle"]].astype(str)))
     for column in AD_COLUMNS:
         metrics[column] = ads[column].to_numpy()
+    checked = dict(zip(zip(metrics["platform"].astype(str), metrics["handle"].astype(str)), ads[CHECKED].to_numpy()))
+    expected_views = pd.Series(np.floor(expected_reach(metrics).to_numpy(dtype="float64") + 0.5),
+                               index=pd.MultiIndex.from_frame(metrics[["platform", "handle"]].astype(str)))
     now = None if options.now is None else pd.Timestamp(options.now)
     if now is None and "fetched_at" in accounts and accounts["fetched_at"].notna().any():
         now = pd.to_datetime(accounts["fetched_at"], utc=True).max()
-    scored = overperformance(posts, now if now is not None else pd.Timestamp.now(tz="UTC"))
+    scored = overperformance(posts, now if now is not None else pd.Timestamp.now(tz="UTC"), accounts)
     standout = standout_columns(scored).reindex(pd.MultiIndex.from_frame(metrics[["platform", "handle"]].astype(str)))
     for column in STANDOUT_COLUMNS:
         metrics[column] = standout[column].to_numpy(dtype="float64")
@@ -384,8 +389,9 @@ def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | No
         audience, pd.MultiIndex.from_frame(ranked[["platform", "handle"]])).array
     ranked["same_as"] = same_as_pages(every_link, ranked["platform"], ranked["handle"])
     ranked["quality_flags"] = [
-        "; ".join(f for f in (flags if isinstance(flags, str) and flags else None, ad_flag(share)) if f) or flags
-        for flags, share in zip(ranked["quality_flags"], ranked["ad_share"])]
+        "; ".join(f for f in (flags if isinstance(flags, str) and flags else None,
+                              ad_flag(share, checked.get((str(p), str(h))))) if f) or flags
+        for flags, share, p, h in zip(ranked["quality_flags"], ranked["ad_share"], ranked["platform"], ranked["handle"])]
     table = ranked.reindex(columns=list(SHORTLIST_COLUMNS))
     if target is not None:
         # platform, handle, target_overlap, affinity (ranking.overlap.target_metrics); empty where no audience is stored
@@ -393,8 +399,8 @@ def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | No
         index = pd.MultiIndex.from_frame(table[["platform", "handle"]].astype(str))
         table["target_overlap"] = found["target_overlap"].reindex(index).astype("Int64").array
         table["affinity"] = found["affinity"].reindex(index).to_numpy(dtype="float64")
-    if options.prices is not None:
-        table = pd.concat([table, money_columns(table, options.prices, posts)], axis=1)
+    if options.prices is not None:  # expected views over every page, as plan reckons them, whatever the filters
+        table = pd.concat([table, money_columns(table, options.prices, posts, expected_views)], axis=1)
     table = tidy_numbers(table.head(options.top) if options.top else table)
     if scored.attrs.get("young"):
         notes = [*notes, f"{scored.attrs['young']} posts under 48 hours old are still gathering views: left out of "

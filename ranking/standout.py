@@ -32,11 +32,15 @@ YOUNG = pd.Timedelta(hours=48)
 STANDOUT = 2.0
 POST_COLUMNS = ("platform", "account", "post_id", "url", "published_at", "views", "interactions", "measured_by",
                 "expected", "overperformance", "ad")
+#: Also kept per scored post: whether it stands out (the unrounded ratio ≥ 2).
+STANDOUT_FLAG = "standout"
 
 
-def overperformance(posts: pd.DataFrame, now) -> pd.DataFrame:
+def overperformance(posts: pd.DataFrame, now, crawled: pd.DataFrame | None = None) -> pd.DataFrame:
     r"""Each post's expected value and overperformance (see the module docstring); young posts and
-    replies are left out. ``attrs["young"]`` counts the posts younger than 48 hours.
+    replies are left out. A post's age is taken when its page was crawled (``crawled``: accounts with
+    platform, handle, fetched_at), else at ``now``: a post an hour old at the crawl is young for good.
+    ``attrs["young"]`` counts the posts younger than 48 hours.
 
     .. math::
 
@@ -60,7 +64,16 @@ def overperformance(posts: pd.DataFrame, now) -> pd.DataFrame:
     if "kind" in frame.columns:
         frame = frame[frame["kind"].ne("reply")]
     frame["published_at"] = pd.to_datetime(frame["published_at"], utc=True)
-    young = frame["published_at"] > pd.Timestamp(now) - YOUNG
+    now = pd.Timestamp(now)
+    now = now.tz_localize("UTC") if now.tzinfo is None else now.tz_convert("UTC")
+    seen_at = pd.Series(now, index=frame.index)
+    if crawled is not None and len(crawled) and "fetched_at" in crawled:
+        when = crawled.assign(fetched_at=pd.to_datetime(crawled["fetched_at"], utc=True)).drop_duplicates(
+            ["platform", "handle"]).set_index(["platform", "handle"])["fetched_at"]
+        keys = pd.MultiIndex.from_arrays([frame["platform"].astype(str), frame["account"].astype(str)])
+        found = pd.to_datetime(pd.Series(when.reindex(keys).to_numpy(), index=frame.index), utc=True)
+        seen_at = found.where(found.notna(), now)
+    young = frame["published_at"] > seen_at - YOUNG
     frame = frame[~young & frame["published_at"].notna()].copy()
     frame["interactions"] = interactions(frame).to_numpy() if len(frame) else []
     frame["views"] = pd.to_numeric(frame.get("views"), errors="coerce")
@@ -77,11 +90,12 @@ def overperformance(posts: pd.DataFrame, now) -> pd.DataFrame:
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = values / expected
             score = np.where(ratio >= 1, ratio, -1 / ratio)
+        # a post of 0 (or a page whose posts usually get 0) has no finite ratio: not scored
         score = np.where(np.isfinite(score) & (expected > 0), score, np.nan)
         parts.append(page.assign(measured_by="views" if by_views else "interactions", expected=expected,
-                                 overperformance=np.round(score, 2)))
+                                 overperformance=np.round(score, 2), standout=ratio >= STANDOUT))
     out = pd.concat(parts) if parts else frame.iloc[:0]
-    out = out.reindex(columns=list(POST_COLUMNS)).reset_index(drop=True)
+    out = out.reindex(columns=[*POST_COLUMNS, STANDOUT_FLAG]).reset_index(drop=True)
     out.attrs["young"] = int(young.sum())
     return out
 
@@ -105,10 +119,11 @@ def standout_columns(scored: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["standout_posts", "standout_rate"],
                             index=pd.MultiIndex.from_tuples([], names=["platform", "account"]))
     rated = scored[scored["overperformance"].notna()]
-    grouped = rated.groupby(["platform", "account"])["overperformance"]
-    out = pd.DataFrame({"standout_posts": grouped.apply(lambda s: float((s >= STANDOUT).sum())),
-                        "standout_rate": grouped.apply(lambda s: float((s >= STANDOUT).mean()))})
-    return out
+    stands = (rated[STANDOUT_FLAG].fillna(False).astype(bool) if STANDOUT_FLAG in rated
+              else rated["overperformance"] >= STANDOUT)
+    grouped = stands.groupby([rated["platform"], rated["account"]])
+    return pd.DataFrame({"standout_posts": grouped.sum().astype("float64"),
+                         "standout_rate": grouped.mean().astype("float64")})
 
 
 def top_posts(scored: pd.DataFrame, pages: pd.DataFrame, per_page: int = 3) -> pd.DataFrame:
@@ -124,9 +139,12 @@ def top_posts(scored: pd.DataFrame, pages: pd.DataFrame, per_page: int = 3) -> p
     if scored.empty:
         return scored.copy()
     best = scored[scored["overperformance"].notna()].sort_values("overperformance", ascending=False, kind="mergesort")
-    picks = [best[(best["platform"] == p) & (best["account"] == h)].head(per_page)
-             for p, h in zip(pages["platform"], pages["handle"])]
-    return pd.concat(picks, ignore_index=True) if picks else best.iloc[:0]
+    best = best.groupby(["platform", "account"], sort=False).head(per_page)
+    order = pd.DataFrame({"platform": pages["platform"].astype(str).to_numpy(),
+                          "account": pages["handle"].astype(str).to_numpy(), "page_order": range(len(pages))})
+    merged = best.assign(platform=best["platform"].astype(str), account=best["account"].astype(str)).merge(
+        order, on=["platform", "account"])
+    return merged.sort_values("page_order", kind="mergesort").drop(columns="page_order").reset_index(drop=True)
 
 
 #: The ``pagescout posts`` table's columns and what each means (the .xlsx Metrics sheet).
@@ -165,7 +183,7 @@ def page_posts(frames: Frames, platform: str, handle: str, top: int | None = Non
                 if "fetched_at" in crawled and len(crawled) else None)
         now = when if when is not None and not pd.isna(when) else pd.Timestamp.now(tz="UTC")
     own = posts[(posts["platform"].astype(str) == platform) & (posts["account"].astype(str) == handle)]
-    scored = overperformance(own, now)
+    scored = overperformance(own, now, accounts)
     young = scored.attrs["young"]
     scored = scored.sort_values("overperformance", ascending=False, na_position="last", kind="mergesort")
     scored = (scored.head(top) if top else scored).reset_index(drop=True)

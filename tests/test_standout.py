@@ -123,3 +123,29 @@ def test_pagescout_posts_prints_the_best_first(crawled):
 def test_pagescout_posts_of_an_unknown_page_is_one_line(crawled):
     result = run_cli("posts", "telegram:nobody_here", "--db", str(crawled / "s.db"))
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_post_young_at_the_crawl_stays_young_when_ranked_days_later():
+    crawl = pd.Timestamp("2026-01-10 12:00", tz="UTC")
+    posts = page([100] * 8 + [5, 5], start="2026-01-01")  # the last two of Jan 9 and 10: under 48 h at the crawl
+    accounts = pd.DataFrame({"platform": ["telegram"], "handle": ["a"], "fetched_at": [crawl]})
+    scored = overperformance(posts, crawl + pd.Timedelta(days=7), accounts)
+    assert scored.attrs["young"] == 2 and len(scored) == 8
+    assert (scored["overperformance"] == 1.0).all()  # the two young posts drag no one down
+
+
+def test_top_posts_of_many_pages_is_quick():
+    import time
+
+    from ranking.standout import top_posts
+
+    rng = np.random.default_rng(0)
+    n_pages, per_page = 2000, 200
+    scored = pd.DataFrame({"platform": "vk", "account": np.repeat([f"p{i}" for i in range(n_pages)], per_page),
+                           "post_id": [str(i) for i in range(n_pages * per_page)],
+                           "overperformance": rng.normal(1, 1, n_pages * per_page)})
+    pages = pd.DataFrame({"platform": "vk", "handle": [f"p{i}" for i in range(n_pages)]})
+    started = time.perf_counter()
+    best = top_posts(scored, pages)
+    assert time.perf_counter() - started < 5
+    assert len(best) == 3 * n_pages and list(best["account"][:3]) == ["p0"] * 3

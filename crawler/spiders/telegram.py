@@ -25,7 +25,7 @@ import scrapy
 
 from crawler.basespider import PlatformSpider, SeedError
 from crawler.counts import parse_count
-from crawler.fields import TEXT_MAX, clean_text
+from crawler.fields import TEXT_MAX, as_url, clean_text
 from crawler.items import Account, Link, Post
 
 # Telegram usernames: 5–32 characters, letters, digits and underscores, starting with a letter.
@@ -263,9 +263,10 @@ class TelegramSpider(PlatformSpider):
                 likes=likes,
                 kind="forward" if forwarded else "post",
                 # the text's links and the link-preview card's: where an ad sends its readers
-                link_urls=[u for u in (self.fields.url(h, "url") for h in
-                                       [*text_node.css("a::attr(href)").getall(),
-                                        *message.css("a.tgme_widget_message_link_preview::attr(href)").getall()]) if u],
+                # (a hashtag is a relative "?q=…" link: no URL, and nothing wrong with it)
+                link_urls=[u for u in map(as_url, [*text_node.css("a::attr(href)").getall(),
+                                                   *message.css("a.tgme_widget_message_link_preview::attr(href)").getall()])
+                           if u],
             )
             links = []
             source = handle_from_url(forwarded.attrib.get("href", "")) if forwarded else None
