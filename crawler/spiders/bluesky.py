@@ -43,7 +43,7 @@ import scrapy
 
 from crawler.basespider import InvalidAnswer, SeedError
 from crawler.fields import INTERACTION_CAP, as_count, as_dict, as_list, clean_text
-from crawler.gather import FollowGatherer
+from crawler.gather import MAX_PROFILE_LOOKUPS, FollowGatherer
 from crawler.items import Account, Link, Post
 from crawler.social import SEARCH_RESULTS, AudienceSpider, day_of, json_body, more_pages
 
@@ -410,7 +410,7 @@ class BlueskySpider(FollowGatherer, AudienceSpider):
         return self.link_target(did) if isinstance(did, str) and DID.match(did) else None
 
     # gather ------------------------------------------------------------------------------------
-    profile_reserve = -(-500 // PROFILES_BATCH)  # crawler.gather.MAX_PROFILE_LOOKUPS in batches
+    profile_reserve = -(-MAX_PROFILE_LOOKUPS // PROFILES_BATCH)  # the candidates' lookups, in batches
 
     @classmethod
     def member_from_id(cls, member_id: str) -> dict:

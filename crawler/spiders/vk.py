@@ -84,7 +84,7 @@ from scrapy.exceptions import CloseSpider
 from crawler.apikeys import scrub
 from crawler.basespider import InvalidAnswer, PlatformSpider, SeedError
 from crawler.fields import INT64_MAX, as_count, as_dict, as_list, clean_text
-from crawler.gather import FollowGatherer
+from crawler.gather import MAX_PROFILE_LOOKUPS, FollowGatherer
 from crawler.items import Account, Link, Post
 from crawler.middlewares import pause_download_slot
 from crawler.sampling import AUDIENCE_LIMIT, AudienceSampler
@@ -778,7 +778,7 @@ class VkSpider(FollowGatherer, AudienceSampler, PlatformSpider):
                 yield request
 
     # gather ------------------------------------------------------------------------------------
-    profile_reserve = -(-500 // PROFILES_BATCH)  # crawler.gather.MAX_PROFILE_LOOKUPS in batches
+    profile_reserve = -(-MAX_PROFILE_LOOKUPS // PROFILES_BATCH)  # the candidates' lookups, in batches
 
     @property
     def sampling(self) -> str:
