@@ -63,7 +63,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawler.sample_site import LocalServer  # noqa: E402
-from ranking.quality import wilson  # noqa: E402
+from ranking.intervals import wilson  # noqa: E402
 
 PAGESCOUT = ROOT / ".venv" / "bin" / "pagescout"
 COMMUNITIES = 8

@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from ranking.bots import (LIVE_PROFILE_SIGNALS, corrected_share, judgeable, labelled_split,  # noqa: E402
                           labelled_vk_signals, vk_design)
-from ranking.quality import member_flags, wilson  # noqa: E402
+from ranking.intervals import wilson  # noqa: E402
+from ranking.quality import member_flags  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "vk_bots" / "train.csv"
 MODEL_FILE = ROOT / "ranking" / "bot_model_vk.py"

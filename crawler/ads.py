@@ -44,6 +44,8 @@ HASHTAGS = re.compile(r"(?i)(?<![\w#])#(реклама|ad|ads|sponsored|пром
 CZ_LABEL = re.compile(_LABEL_START + r"reklama[ \t]{0,3}[.:]?[ \t]{0,3}$")
 RU_WORD = re.compile(r"(?i)(?<!\w)реклама(?!\w)")
 CZ_PAID = re.compile(r"(?i)(?<!\w)(placená[ \t]{1,3}spolupráce|komerční[ \t]{1,3}sdělení)(?!\w)")
+#: A web address in a post's text, up to the first space, quote or angle bracket.
+WEB_ADDRESS = re.compile(r"https?://[^\s<>\"'«»]+")
 TELEGRAM_HOSTS = ("t.me", "telegram.me", "www.t.me", "telegram.dog")
 #: The marker a platform's own ad flag is reported as.
 PLATFORM_FLAGS = {"vk": "VK: marked_as_ads", "youtube": "YouTube: paid product placement"}

@@ -31,7 +31,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
-from crawler.items import Account, Follow, GatherMember, GatherRun
+from crawler.items import SAMPLING_TEXTS, Account, Follow, GatherMember, GatherRun
 
 #: Pages of one member's follow list read at most (80 or 100 accounts a page).
 FOLLOW_PAGES = 5
@@ -40,9 +40,6 @@ MAX_PROFILE_LOOKUPS = 500
 #: Request priorities: every list's first page before any list's later pages, so a budget that runs
 #: out leaves lists shorter rather than members unasked.
 FIRST_PAGE, LATER_PAGE = -2, -3
-#: How a sample was drawn (``GatherRun.sampling``), in words.
-SAMPLING_TEXTS = {"first": "the first members the platform lists, not a random sample",
-                  "random": "a uniform random sample", "given": "the members listed in --target-members"}
 #: Meta of the ``data:`` requests that carry a phase's items: no platform answer to check.
 LOCAL = {"answer_kind": "any"}
 
@@ -51,20 +48,20 @@ class FollowGatherer:
     """Mixin for an ``AudienceSpider``: gather mode when ``gather_run`` is given.
 
     A platform provides ``follows_request(member)`` (the first request for a sampled member's follow
-    list, or the outcome, "hidden" or "failed", when it need not or cannot be asked), calls ``join_sample`` for each follower of a target,
+    list, or the outcome, "hidden" or "failed", when it need not or cannot be asked), calls
+    ``join_sample`` for each follower of a target,
     ``followed`` for each page of a list, ``list_done`` when a list ends, and may override
     ``profile_requests(handles)`` when its lists carry no follower counts.
     """
 
-    def __init__(self, *args, gather_run: str | None = None, gather_min_share: float = 0.05,
-                 gather_follow_pages: int = FOLLOW_PAGES, gather_members=(), **kwargs):
+    def __init__(self, *args, gather_run: str | None = None, gather_min_share: float = 0.05, gather_members=(),
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.gather_run = gather_run or None
         # --target-members: the sample is the user's list of members (their customers, say), not a page's
         # followers; each id as the platform's member_from_id reads it
         self.given_members = list(gather_members or ())
         self.gather_min_share = float(gather_min_share)
-        self.gather_follow_pages = max(1, int(gather_follow_pages))
         self.gather_budget = 0  # --max-requests, read from the settings (from_crawler)
         if self.gather_run:
             self.engagers_posts = 0  # likers and reposters of the targets' posts are not the sample
@@ -138,7 +135,7 @@ class FollowGatherer:
     def may_page_on(self, pages_read: int) -> bool:
         """Whether a list may be read one page further: within its bound (the budget refuses the page
         itself when it is spent, see ``optional``)."""
-        return pages_read < self.gather_follow_pages
+        return pages_read < FOLLOW_PAGES
 
     def optional(self, request: scrapy.Request, later: bool = False) -> scrapy.Request:
         """A gather request the request budget may refuse without ending the crawl: the list then counts

@@ -164,6 +164,11 @@ class GatherMember:
     member_key: int | None = None
 
 
+#: How a gather's sample was drawn (``GatherRun.sampling``), in words.
+SAMPLING_TEXTS = {"first": "the first members the platform lists, not a random sample",
+                  "random": "a uniform random sample", "given": "the members listed in --target-members"}
+
+
 @dataclass
 class GatherRun:
     """One gather: its targets and how its sample was drawn. ``finished`` (set by the last item of the

@@ -42,8 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ranking.bot_model_vk import MODEL
-
-Z95 = 1.959964
+from ranking.intervals import Z95, wilson
 
 #: Member signals the VK model reads (``crawler.items.AudienceMember``), booleans unless said. Not
 #: ``can_be_invited_group``: the labelled data has it, but ``groups.getMembers`` cannot be asked for it.
@@ -321,8 +320,7 @@ def corrected_share(flagged, checked, sensitivity: float, specificity: float, bo
         high = np.fmax(np.clip(middle + half, 0, 1), estimate)
         # Fewer flagged than the false-alarm rate predicts (q < 1 − Sp): the adjusted interval collapses
         # towards 0. Whatever Sp is, p ≤ q / Se, so the Wilson upper end of q over Se still bounds p.
-        q_high = ((q + z2 / (2 * active) + z * np.sqrt(q * (1 - q) / active + z2 / (4 * active ** 2)))
-                  / (1 + z2 / active))
+        q_high = wilson(k, active, z)[1]
         below = (q + specificity - 1) < 0
         high = np.where(below, np.fmax(high, dead + (1 - dead) * np.clip(q_high / sensitivity, 0, 1)), high)
     if youden <= 0:

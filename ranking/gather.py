@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ranking.frames import Gathered
-from ranking.quality import Z95, wilson
+from ranking.intervals import Z95, wilson
 
 #: Accounts on each platform, the N of ``affinity``: public estimates (Bluesky: about 40 million
 #: registered accounts in late 2025; Mastodon: about 9 million accounts across the instances FediDB

@@ -359,11 +359,8 @@ def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | No
         links = links[links["platform"] == options.platform]
     metrics = account_metrics(accounts, posts, links)
     ads = ad_metrics(posts).reindex(pd.MultiIndex.from_frame(metrics[["platform", "handle"]].astype(str)))
-    for column in AD_COLUMNS:
+    for column in (*AD_COLUMNS, CHECKED):
         metrics[column] = ads[column].to_numpy()
-    checked = dict(zip(zip(metrics["platform"].astype(str), metrics["handle"].astype(str)), ads[CHECKED].to_numpy()))
-    expected_views = pd.Series(np.floor(expected_reach(metrics).to_numpy(dtype="float64") + 0.5),
-                               index=pd.MultiIndex.from_frame(metrics[["platform", "handle"]].astype(str)))
     now = None if options.now is None else pd.Timestamp(options.now)
     if now is None and "fetched_at" in accounts and accounts["fetched_at"].notna().any():
         now = pd.to_datetime(accounts["fetched_at"], utc=True).max()
@@ -389,9 +386,9 @@ def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | No
         audience, pd.MultiIndex.from_frame(ranked[["platform", "handle"]])).array
     ranked["same_as"] = same_as_pages(every_link, ranked["platform"], ranked["handle"])
     ranked["quality_flags"] = [
-        "; ".join(f for f in (flags if isinstance(flags, str) and flags else None,
-                              ad_flag(share, checked.get((str(p), str(h))))) if f) or flags
-        for flags, share, p, h in zip(ranked["quality_flags"], ranked["ad_share"], ranked["platform"], ranked["handle"])]
+        "; ".join(f for f in (flags if isinstance(flags, str) and flags else None, ad_flag(share, checked)) if f)
+        or flags
+        for flags, share, checked in zip(ranked["quality_flags"], ranked["ad_share"], ranked[CHECKED])]
     table = ranked.reindex(columns=list(SHORTLIST_COLUMNS))
     if target is not None:
         # platform, handle, target_overlap, affinity (ranking.overlap.target_metrics); empty where no audience is stored
@@ -400,6 +397,8 @@ def _ranked(frames: Frames, options: ShortlistOptions, target: pd.DataFrame | No
         table["target_overlap"] = found["target_overlap"].reindex(index).astype("Int64").array
         table["affinity"] = found["affinity"].reindex(index).to_numpy(dtype="float64")
     if options.prices is not None:  # expected views over every page, as plan reckons them, whatever the filters
+        expected_views = pd.Series(np.floor(expected_reach(metrics).to_numpy(dtype="float64") + 0.5),
+                                   index=pd.MultiIndex.from_frame(metrics[["platform", "handle"]].astype(str)))
         table = pd.concat([table, money_columns(table, options.prices, posts, expected_views)], axis=1)
     table = tidy_numbers(table.head(options.top) if options.top else table)
     if scored.attrs.get("young"):

@@ -14,6 +14,7 @@ import re
 import pandas as pd
 
 from crawler.fields import UNSAFE_IN_MESSAGE, quoted
+from crawler.items import SAMPLING_TEXTS
 from ranking.overlap import is_sample
 
 
@@ -169,8 +170,7 @@ def gather_text(table: pd.DataFrame) -> str:
 def gather_summary(summary: dict) -> list[str]:
     """The lines under the gather table: the sample, the lists, the pages, the margin of error."""
     sampled = summary.get("members_sampled")
-    how = {"first": "the first members the platform lists, not a random sample", "random": "a uniform random sample",
-           "given": "the members listed in --target-members"}.get(summary.get("sampling"), "—")
+    how = SAMPLING_TEXTS.get(summary.get("sampling"), "—")
     lines = [f"members sampled: {sampled if sampled is not None else '—'} ({how})",
              f"follow lists read {summary['lists_read']:,}, hidden or empty {summary['lists_hidden']:,}, "
              f"failed or not asked {summary['lists_failed']:,}",

@@ -81,6 +81,7 @@ from urllib.parse import urlencode, urlsplit
 import scrapy
 from scrapy.exceptions import CloseSpider
 
+from crawler.ads import WEB_ADDRESS
 from crawler.apikeys import scrub
 from crawler.basespider import InvalidAnswer, PlatformSpider, SeedError
 from crawler.fields import INT64_MAX, as_count, as_dict, as_list, clean_text
@@ -105,7 +106,6 @@ RESERVED = {"feed", "im", "friends", "groups", "video", "videos", "music", "audi
             "page", "note", "notes", "poll", "story", "clips", "clip", "services", "bugs", "ads", "press",
             "mail", "id0", "share.php", "write", "gifts", "bookmarks", "fave", "calls", "restore", "mobile"}
 MARKUP = re.compile(r"\[(club|public|event|id)([0-9]{1,18})\|[^\]]*\]")
-WEB_ADDRESS = re.compile(r"https?://[^\s<>\"'«»]+")
 VK_LINK = re.compile(r"(?:https?://)?(?:www\.|m\.)?vk\.(?:com|ru)/([A-Za-z0-9_.\-]+)")
 # VK's stand-in pictures for members without a photo, and for deleted or banned ones.
 DEFAULT_PHOTOS = ("camera_", "deactivated_", "community_", "/images/")

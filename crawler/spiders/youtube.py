@@ -36,6 +36,7 @@ import scrapy
 from scrapy.exceptions import CloseSpider
 from scrapy.http import TextResponse
 
+from crawler.ads import WEB_ADDRESS
 from crawler.apikeys import scrub, secret
 from crawler.basespider import InvalidAnswer, PlatformSpider, SeedError
 from crawler.feeds import feed_selector
@@ -52,8 +53,6 @@ HANDLE = re.compile(r"^@[A-Za-z0-9_.\-·]{3,30}$")
 HANDLE_IN_URL = re.compile(r"^@[^\s/?#%\\\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,100}$")
 YT_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com"}
 CHANNEL_IN_TEXT = re.compile(r"youtube\.com/channel/(UC[A-Za-z0-9_-]{22})")
-# Web addresses in a video's description: where a sponsored video sends its viewers.
-WEB_ADDRESS = re.compile(r"https?://[^\s<>\"'«»]+")
 # Ids as the API and the feed send them (videos 11 characters, playlists 24–34), and page tokens (base64,
 # up to a few hundred characters), with room to spare: anything else is a stranger's value that must not
 # become a key or go into a URL. Checked with fullmatch: "$" alone lets a trailing newline through.
