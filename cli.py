@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from commands import ads, audience, crawl, gather, importing, pages, shortlist
+from commands import ads, audience, crawl, gather, importing, pages, shortlist, workers
 from commands.common import USER_ERRORS
 from crawler.settings import VERSION
 from crawler.store import resolve_db
@@ -117,6 +117,9 @@ app.command("audience")(audience.audience)
 app.command("plan")(audience.plan)
 app.command("gather")(gather.gather)
 app.command("ads")(ads.ads)
+app.command("refresh")(crawl.refresh)
+app.command("worker")(workers.worker)
+app.command("crawl-status")(workers.crawl_status)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from crawler.basespider import SeedError
+from crawler.distributed import QueueError
 from sheets.brief import BriefError
 from crawler.platforms import AccountError, UnknownPlatform, platform
 from crawler.store import StoreError
@@ -20,7 +21,7 @@ from sheets.errors import SheetError
 from sheets.writers import check_output
 
 #: The errors of a user's input or files: the app answers each with ``Error: <message>`` and exit code 2.
-USER_ERRORS = (StoreError, BriefError, SheetError, SeedError, UnknownPlatform, AccountError, AudienceError)
+USER_ERRORS = (StoreError, BriefError, SheetError, SeedError, UnknownPlatform, AccountError, AudienceError, QueueError)
 
 
 def fail(message: str) -> NoReturn:
@@ -119,3 +120,9 @@ TargetOption = Annotated[list[str] | None, typer.Option(
                            "after it.", show_default=False)]
 MoreTargets = Annotated[list[str] | None, typer.Argument(help="More target accounts (platform:handle).",
                                                          show_default=False, metavar="[ACCOUNT]...")]
+QueueOption = Annotated[str | None, typer.Option(
+    "--queue", envvar="PAGESCOUT_QUEUE", help="Put the crawl on a shared Redis queue (redis://HOST:PORT/DB) that "
+                                             "`pagescout worker` processes on any machine work on.",
+    show_default=False)]
+NoWorkerOption = Annotated[bool, typer.Option("--no-worker", help="With --queue: only put the crawl on the queue, "
+                                                                 "and leave the work to the workers.")]

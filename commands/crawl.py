@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import typer
 
-from commands.common import (DEFAULT_TIMEOUT, DbOption, FreshOption, MaxRequestsOption, QuietOption, TimeoutOption,
-                             delay_option, fail, say)
+from commands.common import (DEFAULT_TIMEOUT, DbOption, FreshOption, MaxRequestsOption, NoWorkerOption, QueueOption,
+                             QuietOption, TimeoutOption, delay_option, fail, say)
 from crawler.platforms import CRAWLED
 from crawler.store import resolve_db
 from sheets.terminal import cut
@@ -24,13 +24,21 @@ app = typer.Typer(help="Crawl public pages of a platform into the database.", no
                   rich_markup_mode=None)
 
 
-def crawl(platform: str, seeds: list[str], *, db, fresh: bool, quiet: bool, **options) -> None:
-    """Run one platform's crawl (``crawler.run.crawl``) and exit as it ended."""
-    from crawler.run import CrawlAlreadyRunning, crawl as run_platform
+def crawl(platform: str, seeds: list[str], *, db, fresh: bool, quiet: bool, queue: str | None = None,
+          no_worker: bool = False, **options) -> None:
+    """Run one platform's crawl (``crawler.run.crawl``), or put it on a queue (``crawler.run.queue_crawl``),
+    and exit as it ended."""
+    from crawler.run import CrawlAlreadyRunning, crawl as run_platform, queue_crawl
 
     options["base_url"] = checked_base_url(options.get("base_url"))
+    if no_worker and not queue:
+        fail("--no-worker only makes sense with --queue redis://HOST:PORT/DB")
     try:
-        summary = run_platform(platform, seeds, db=db, progress=not quiet, fresh=fresh, **options)
+        if queue:
+            summary = queue_crawl(platform, seeds, queue=queue, db=db, work=not no_worker, progress=not quiet,
+                                  fresh=fresh, **options)
+        else:
+            summary = run_platform(platform, seeds, db=db, progress=not quiet, fresh=fresh, **options)
     except CrawlAlreadyRunning as exc:
         fail(str(exc))
     finish_crawl([summary])
@@ -70,6 +78,8 @@ def crawl_telegram(
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
+    queue: QueueOption = None,
+    no_worker: NoWorkerOption = False,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Crawl public Telegram channels through their web preview (t.me/s/...).
@@ -78,7 +88,7 @@ def crawl_telegram(
     Example: pagescout crawl telegram durov @telegram https://t.me/tginfo --depth 1 --max-posts 50
     """
     crawl("telegram", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests,
-           base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, timeout=timeout)
+           base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, timeout=timeout, queue=queue, no_worker=no_worker)
 
 
 SearchOption = Annotated[str | None, typer.Option("--search", help="Also crawl the first 25 accounts the platform's "
@@ -136,6 +146,8 @@ def crawl_bluesky(
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
+    queue: QueueOption = None,
+    no_worker: NoWorkerOption = False,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Crawl Bluesky accounts, their posts and a sample of their audience through the public API (no key).
@@ -146,7 +158,8 @@ def crawl_bluesky(
     """
     _crawl_audience("bluesky", seeds, search, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests,
                     base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, timeout=timeout,
-                    audience_limit=audience_limit, engagers_posts=engagers_posts)
+                    audience_limit=audience_limit, engagers_posts=engagers_posts, queue=queue,
+                    no_worker=no_worker)
 
 
 @app.command("mastodon")
@@ -169,6 +182,8 @@ def crawl_mastodon(
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
+    queue: QueueOption = None,
+    no_worker: NoWorkerOption = False,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Crawl Mastodon accounts, their posts and a sample of their audience through each instance's public API.
@@ -179,7 +194,8 @@ def crawl_mastodon(
     """
     _crawl_audience("mastodon", seeds, search, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests,
                     base_url=base_url, delay=delay, fresh=fresh, quiet=quiet, timeout=timeout,
-                    audience_limit=audience_limit, engagers_posts=engagers_posts)
+                    audience_limit=audience_limit, engagers_posts=engagers_posts, queue=queue,
+                    no_worker=no_worker)
 
 
 # crawl: VK, YouTube, blogs --------------------------------------------------------------------
@@ -281,6 +297,21 @@ def crawl_rss(
 
 
 # discover ---------------------------------------------------------------------------------------
+RootsOption = Annotated[list[str] | None, typer.Option("--base-url", help="PLATFORM=URL: another root for a platform "
+                                                                        "(mirrors, tests); repeatable.", show_default=False)]
+
+
+def platform_roots(items: list[str] | None) -> dict[str, str]:
+    """``--base-url PLATFORM=URL`` options as ``{platform: root}``, each root checked."""
+    roots = {}
+    for item in items or []:
+        platform, sep, url = item.partition("=")
+        if not sep or platform not in CRAWLED:
+            fail(f"--base-url '{item}' must be PLATFORM=URL with PLATFORM one of {', '.join(CRAWLED)}")
+        roots[platform] = checked_base_url(url, f"--base-url {platform}=")
+    return roots
+
+
 class Strategy(str, Enum):
     focused = "focused"
     breadth_first = "breadth-first"
@@ -296,8 +327,7 @@ def discover(
                                                             "where the platform shows them.")] = 200,
     strategy: Annotated[Strategy, typer.Option(help="focused: most promising candidates first; breadth-first: "
                                                     "nearest first (the baseline).")] = Strategy.focused,
-    base_url: Annotated[list[str] | None, typer.Option(help="PLATFORM=URL: another root for a platform "
-                                                            "(mirrors, tests); repeatable.", show_default=False)] = None,
+    base_url: RootsOption = None,
     delay: Annotated[float | None, delay_option("Seconds between requests, replacing each "
                                                 "platform's polite minimum.")] = None,
     db: DbOption = None,
@@ -317,13 +347,7 @@ def discover(
     from crawler.run import CrawlAlreadyRunning, discovery_plans, prepare_db, run_discovery
 
     brief = load_brief(brief_path)
-    roots = {}
-    for item in base_url or []:
-        platform, sep, url = item.partition("=")
-        if not sep or platform not in CRAWLED:
-            fail(f"--base-url '{item}' must be PLATFORM=URL with PLATFORM one of {', '.join(CRAWLED)}")
-        roots[platform] = checked_base_url(url, f"--base-url {platform}=")
-    plans = discovery_plans(brief, roots=roots, focused=strategy is Strategy.focused, depth=depth,
+    plans = discovery_plans(brief, roots=platform_roots(base_url), focused=strategy is Strategy.focused, depth=depth,
                             max_posts=max_posts, audience_limit=audience_limit)
     db = prepare_db(db)
     try:
@@ -334,3 +358,59 @@ def discover(
     db_option = "" if db == resolve_db(None) else f" --db {db}"
     finish_crawl(list(summaries.values()), [f"{platform}: " for platform in summaries],
                  closing=f"next: pagescout export shortlist.xlsx --brief {brief_path}{db_option}")
+
+
+# refresh ----------------------------------------------------------------------------------------
+AGE_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def age_seconds(value: str) -> float:
+    """Option callback: ``12h``, ``1d``, ``7d`` (also ``30m``, ``2w``) as seconds."""
+    text = (value or "").strip().lower()
+    number, unit = text[:-1], text[-1:]
+    try:
+        amount = float(number)
+    except ValueError:
+        amount = -1.0
+    if unit not in AGE_UNITS or not 0 < amount < 10_000 or amount != amount:
+        raise typer.BadParameter(f"'{cut(value)}' is not an age: give a number and a unit, such as 12h, 1d or 7d")
+    return amount * AGE_UNITS[unit]
+
+
+def refresh(
+    older_than: Annotated[str, typer.Option(help="Re-crawl pages last fetched longer ago than this: 12h, 1d, "
+                                                 "7d (m, h, d or w).")] = "1d",
+    platform: Annotated[str | None, typer.Option("--platform", "-p", help="Only this platform's pages.")] = None,
+    max_posts: Annotated[int, typer.Option(min=1, help="Newest posts to fetch again per page.")] = 20,
+    max_requests: Annotated[int, typer.Option(min=0, help="Stop after N requests in all (0 = no limit); with "
+                                                          "--queue, per platform.")] = 0,
+    base_url: RootsOption = None,
+    delay: Annotated[float | None, delay_option("Seconds between requests, replacing each "
+                                                "platform's polite minimum.")] = None,
+    db: DbOption = None,
+    queue: QueueOption = None,
+    no_worker: NoWorkerOption = False,
+    quiet: QuietOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+) -> None:
+    """Re-crawl the stored pages whose last fetch is older than --older-than: profile, newest posts and
+    that day's follower snapshot. Run daily, it fills growth, spikes and temperature in.
+
+    \b
+    Example: pagescout refresh --older-than 1d --max-requests 5000
+    """
+    from crawler.platforms import platform as registered
+    from crawler.run import refresh as refresh_pages
+
+    if platform is not None and not registered(platform).crawled:
+        fail(f"{platform} is imported, not crawled: refresh its pages by importing a newer file (pagescout import)")
+    if no_worker and not queue:
+        fail("--no-worker only makes sense with --queue redis://HOST:PORT/DB")
+    summaries = refresh_pages(db=db, older_than_seconds=age_seconds(older_than),
+                              platform=registered(platform).name if platform else None, max_posts=max_posts,
+                              max_requests=max_requests, delay=delay, roots=platform_roots(base_url), queue=queue,
+                              work=not no_worker, progress=not quiet, timeout=timeout)
+    if not summaries:
+        say(f"nothing to refresh: every stored page was fetched within the last {older_than}")
+        return
+    finish_crawl(list(summaries.values()), [f"{name}: " for name in summaries])

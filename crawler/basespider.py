@@ -71,6 +71,8 @@ class PlatformSpider(scrapy.Spider):
     #: What a 200 answer must be: "html", "json", "xml" or "any"; a request may say otherwise in
     #: ``meta["answer_kind"]`` (checked by crawler.middlewares.AnswerCheckMiddleware).
     answer_kind: str = "html"
+    #: A crawl on a queue keeps its hops and links in Redis for all its workers (crawler.distributed.SharedHops).
+    shared = None
 
     def __init__(self, seeds=(), depth: int = 0, max_posts: int = 100, base_url: str | None = None,
                  frontier: str | None = None, keywords=(), negative_keywords=(), frontier_batch: int = 1, **kwargs):
@@ -122,7 +124,7 @@ class PlatformSpider(scrapy.Spider):
         (``pagescout/not_fetched/<handle>``): requests still queued when the budget ran out are dropped
         by Scrapy without a word. Candidates left in the discovery frontier are counted. An interrupted
         crawl lists nothing: running it again fetches them."""
-        if reason == "shutdown":
+        if reason == "shutdown" or self.shared is not None:  # on a queue, no one worker knows the whole crawl
             return
         why = "request budget (--max-requests) spent" if reason == "max_requests" else f"crawl ended ({reason})"
         answered = self.state.get("answered", set())
@@ -167,7 +169,10 @@ class PlatformSpider(scrapy.Spider):
             hops[handle] = 0
             if self.frontier_mode:
                 self.frontier.mark_taken(handle)
-        return [self.account_request(handle, 0) for handle in self.seeds]
+        requests = [self.account_request(handle, 0) for handle in self.seeds]
+        if self.shared is not None:
+            requests += [self.account_request(other, hop) for other, hop in self.shared.seed(self.seeds) if hop]
+        return requests
 
     def expand(self, handle: str, hop: int, found) -> list[scrapy.Request]:
         """Record the accounts ``handle`` links to; return requests for those now within ``--depth``.
@@ -184,6 +189,9 @@ class PlatformSpider(scrapy.Spider):
         if self.frontier_mode:
             self.offer_to_frontier(handle, hop, found)
             return []
+        if self.shared is not None:
+            others = [other for other, _, _ in found if other != handle]
+            return [self.account_request(other, other_hop) for other, other_hop in self.shared.expand(handle, hop, others)]
         hops = self.state.setdefault("hops", {})
         hops.setdefault(handle, hop)
         links = self.state.setdefault("links", {})

@@ -13,7 +13,7 @@ import time
 import traceback
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from twisted.internet.error import TCPTimedOutError, TimeoutError
@@ -90,6 +90,9 @@ def pause_download_slot(crawler, request, wait: float) -> None:
     if slot is not None:
         slot.lastseen = max(slot.lastseen, time.monotonic() + wait - slot.delay)
         slot.delay = max(slot.delay, crawler.settings.getfloat("DOWNLOAD_DELAY"))
+    limiter = getattr(crawler, "pagescout_limiter", None)  # a crawl on a queue: every worker pauses
+    if limiter is not None:
+        limiter.pause(urlsplit(request.url).hostname or "", wait)
 
 
 def _header_number(value: bytes | str | None) -> float | None:
@@ -241,7 +244,11 @@ class RequestBudgetMiddleware:
         if request.url.startswith("data:"):  # a phase's items carried within the crawl: no platform is asked
             self.crawler.stats.inc_value("pagescout/local_requests")
             return None
-        if self.budget and self.sent >= self.budget:
+        shared = getattr(self.crawler, "pagescout_budget", None)  # a crawl on a queue: one budget for all workers
+        if shared is not None and not shared.take():
+            self.crawler.pagescout_shared.stop("max_requests")
+            raise BudgetSpent("request budget (--max-requests) spent")
+        if shared is None and self.budget and self.sent >= self.budget:
             if request.meta.get("budget_optional"):  # a gather's list page: refused, the gather finishes
                 self.crawler.stats.inc_value("pagescout/budget_refused")
                 raise BudgetSpent("request budget (--max-requests) spent")

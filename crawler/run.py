@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import logging
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -375,8 +377,182 @@ def gather(platform: str, targets: list[str], *, db: str | None = None, members:
 def crawl_in_child(platform: str, seeds: list[str], **options) -> CrawlSummary:
     """``crawl`` in a fresh process: Twisted's reactor runs once per process, so a command that has crawled
     already (``gather --crawl-top``) crawls again there. Ctrl-C reaches both; the child's summary says so."""
+    return _in_child(crawl, platform, seeds, **options)
+
+
+# a crawl on a queue (crawler.distributed, crawler.shared_crawl) ------------------------------------
+def _queue_client(queue: str, platform: str | None = None):
+    from crawler.distributed import SHAREABLE, QueueError, connect
+
+    if platform is not None and platform not in SHAREABLE:
+        raise QueueError(f"a {platform} crawl keeps state only one process can hold (its batches and "
+                         f"quotas): run it without --queue; crawls on a queue: {', '.join(SHAREABLE)}")
+    return connect(queue)
+
+
+def queue_crawl(platform: str, seeds: list[str], *, queue: str, db: str | None = None, work: bool = True,
+                depth: int = 0, max_posts: int = 100, max_requests: int = 0, delay: float | None = None,
+                base_url: str | None = None, progress: bool = True, timeout: float | None = None,
+                fresh: bool = False, **spider_args) -> CrawlSummary:
+    """Put one platform's crawl on the queue at ``queue`` and, with ``work``, work on it until it is over
+    (other workers may join: ``work``). The summary counts this process's part; its notes give the crawl's
+    name and, without ``work``, how to start workers. The crawl's seeds are read as ``crawl`` reads them."""
+    from crawler.distributed import new_worker_id, register
+    from crawler.shared_crawl import queue_settings
+
+    spider_cls = spider_class(platform)
+    client = _queue_client(queue, platform)
+    handles = [spider_cls.parse_seed(seed) for seed in seeds]
+    db = prepare_db(db)
+    floor = spider_cls.min_delay if delay is None else delay
+    arguments = dict(seeds=handles, depth=depth, max_posts=max_posts, base_url=base_url, **spider_args)
+    spec = register(client, platform, arguments, delay=floor, max_requests=max_requests, timeout=timeout, fresh=fresh)
+    settings = queue_settings(crawl_settings(spider_cls, db, floor, max_requests, progress and work, None, timeout),
+                              spec, queue, new_worker_id(), seeds=True, work=work)
+    process = CrawlerProcess(settings)
+    redact_logs()
+    crawler = process.create_crawler(spider_cls)
+    process.crawl(crawler, **arguments)
+    process.start()
+    summary = summarise(crawler, None)
+    queued = int(client.zcard(f"pagescout:crawl:{spec.crawl_id}:pending"))
+    if work:
+        summary.notes.append(f"crawl {spec.crawl_id} on the queue: this process's part follows")
+    else:
+        summary.notes.append(f"crawl {spec.crawl_id} queued ({queued} requests waiting); start workers with: "
+                             f"pagescout worker --queue {queue} --db <database>")
+    return summary
+
+
+def work(queue: str, *, db: str | None = None, until_idle: float | None = None, progress: bool = False,
+         report=None) -> dict[str, CrawlSummary]:
+    """Work on every crawl on the queue, whatever its platform, each in a crawler of this process;
+    crawls put on the queue later are joined within a second. Returns once nothing has been queued or
+    in flight for ``until_idle`` seconds (never without it, but for Ctrl-C or SIGTERM, which hand the
+    requests taken back to the queue). ``report(crawl_id, summary)`` is called as each crawl ends here."""
+    from crawler.distributed import LIVE, PREFIX, SHAREABLE, CrawlSpec, new_worker_id, status
+    from crawler.shared_crawl import queue_settings
+
+    client = _queue_client(queue)
+    db = prepare_db(db)
+    worker_id = new_worker_id()
+    first = Settings()
+    first.setmodule("crawler.settings", priority="project")
+    first.set("LOG_FILE", str(log_path(db)), priority="cmdline")
+    process = CrawlerProcess(first)
+    redact_logs()
+    install_reactor(first["TWISTED_REACTOR"])
+    from twisted.internet import reactor, task  # only once the reactor Scrapy wants is installed
+
+    running: dict[str, Crawler] = {}
+    failed: set[str] = set()
+    summaries: dict[str, CrawlSummary] = {}
+    idle_since = [time.monotonic()]
+
+    def ended(result, crawl_id: str, crawler: Crawler):
+        if hasattr(result, "getTraceback"):  # the crawl could not start here: say so once, never retry it
+            failed.add(crawl_id)
+            logging.getLogger(__name__).error("queue: crawl %s stopped: %s", crawl_id, result.getTraceback())
+        running.pop(crawl_id, None)
+        summaries[crawl_id] = summarise(crawler, None)
+        if report is not None:
+            report(crawl_id, summaries[crawl_id])
+
+    def look() -> None:
+        try:
+            join_and_end()
+        except Exception as exc:  # Redis gone for a moment: say so, keep looking
+            logging.getLogger(__name__).error("queue: %s while looking for crawls", type(exc).__name__)
+
+    def join_and_end() -> None:
+        live = [crawl for crawl in status(client) if crawl.spec.status in LIVE]
+        for crawl in live:
+            spec: CrawlSpec = crawl.spec
+            if spec.crawl_id in running or spec.crawl_id in failed or spec.platform not in SHAREABLE:
+                continue
+            spider_cls = spider_class(spec.platform)
+            settings = queue_settings(crawl_settings(spider_cls, db, spec.delay, spec.max_requests, progress, None,
+                                                     spec.timeout), spec, queue, worker_id, seeds=False, work=True)
+            crawler = Crawler(spider_cls, settings)
+            running[spec.crawl_id] = crawler
+            process.crawl(crawler, **spec.spider_args).addBoth(ended, spec.crawl_id, crawler)
+        if running or any(crawl.queued or crawl.in_flight for crawl in live):
+            idle_since[0] = time.monotonic()
+        elif until_idle is not None and time.monotonic() - idle_since[0] >= until_idle:
+            looking.stop()
+            client.hdel(PREFIX + "workers", worker_id)
+            reactor.stop()
+
+    looking = task.LoopingCall(look)
+    looking.start(1.0)
+    process.start(stop_after_crawl=False)
+    return summaries
+
+
+# refresh: the monitoring loop ---------------------------------------------------------------------
+#: What a refresh fetches of each page: its profile and newest posts (and so that day's snapshot), no audience.
+REFRESH_ARGUMENTS = {"vk": {"audience_limit": 0}, "youtube": {"audience_limit": 0},
+                     "mastodon": {"audience_limit": 0, "engagers_posts": 0},
+                     "bluesky": {"audience_limit": 0, "engagers_posts": 0}}
+
+
+def stale_pages(db: str, older_than_seconds: float, platform: str | None = None) -> dict[str, list[str]]:
+    """The stored pages of crawled platforms last fetched more than ``older_than_seconds`` ago (or never),
+    by platform, oldest first. Imported platforms are left out: pagescout cannot fetch them."""
+    from datetime import datetime, timedelta, timezone
+
+    from crawler.platforms import CRAWLED
+
+    with Store(db, create=False) as store:
+        accounts = store.load_accounts(platform)
+    cutoff = datetime.now(timezone.utc) - timedelta(seconds=older_than_seconds)
+    accounts = accounts[accounts["platform"].isin(CRAWLED)]
+    fetched = accounts["fetched_at"]
+    stale = accounts[fetched.isna() | (fetched < cutoff)].sort_values("fetched_at", na_position="first")
+    return {name: group["handle"].tolist() for name, group in stale.groupby("platform", sort=True)}
+
+
+def refresh(*, db: str | None = None, older_than_seconds: float = 86400, platform: str | None = None,
+            max_posts: int = 20, max_requests: int = 0, delay: float | None = None, roots: dict | None = None,
+            queue: str | None = None, work: bool = True, progress: bool = True,
+            timeout: float | None = None) -> dict[str, CrawlSummary]:
+    """Re-crawl the stored pages last fetched more than ``older_than_seconds`` ago: profile, newest
+    ``max_posts`` posts and that day's follower snapshot, no audience. Without ``queue`` every platform's
+    crawl runs in this process on one request budget; with it, the platforms that can be shared go on
+    the queue (each with ``max_requests``) and the others run here. ``roots`` gives a platform another
+    root (``--base-url``: mirrors, tests). Returns a summary per platform."""
+    db = prepare_db(db)
+    pages = stale_pages(db, older_than_seconds, platform)
+    from crawler.distributed import SHAREABLE
+
+    queued = {name: handles for name, handles in pages.items() if queue and name in SHAREABLE}
+    roots = roots or {}
+    here = [DiscoveryPlan(spider_class(name), handles, dict(depth=0, max_posts=max_posts, base_url=roots.get(name),
+                                                            **REFRESH_ARGUMENTS.get(name, {})))
+            for name, handles in pages.items() if name not in queued]
+    summaries = {}
+    for name, handles in queued.items():
+        summaries[name] = crawl_in_child_on_queue(name, handles, queue=queue, db=db, work=work, depth=0,
+                                                  max_posts=max_posts, max_requests=max_requests, delay=delay,
+                                                  base_url=roots.get(name), progress=progress, timeout=timeout,
+                                                  **REFRESH_ARGUMENTS.get(name, {}))
+    if here:
+        # run_discovery would not start a reactor after a queued crawl ran one here
+        summaries |= (run_discovery(here, db=db, max_requests=max_requests, delay=delay, progress=progress,
+                                    timeout=timeout, resume=True) if not queued else
+                      _in_child(run_discovery, here, db=db, max_requests=max_requests, delay=delay,
+                                progress=progress, timeout=timeout))
+    return summaries
+
+
+def crawl_in_child_on_queue(platform: str, seeds: list[str], **options) -> CrawlSummary:
+    """``queue_crawl`` in a fresh process (one reactor per process; a refresh may queue several platforms)."""
+    return _in_child(queue_crawl, platform, seeds, **options)
+
+
+def _in_child(function, *args, **kwargs):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(crawl, platform, seeds, **options).result()
+        return pool.submit(function, *args, **kwargs).result()

@@ -228,3 +228,40 @@ def history_lines(account: str, history) -> list[str]:
         lines.append(f"spike {spike.date}: {spike.text} ({spike.before:,} → {spike.after:,}; trend "
                      f"{spike.trend:+,.0f} a day)")
     return lines
+
+
+def crawl_status_text(crawls, csv: bool = False) -> str:
+    """``pagescout crawl-status``: a line per crawl on the queue (``crawler.distributed.CrawlStatus``), then
+    a line per worker that took part; as CSV, one row per crawl and worker (worker empty for the crawl)."""
+    if csv:
+        import csv as csv_module
+        import io
+
+        out = io.StringIO()
+        writer = csv_module.writer(out, lineterminator="\n")
+        writer.writerow(["crawl", "platform", "status", "worker", "alive", "requests", "items", "errors", "queued",
+                         "in_flight"])
+        for crawl in crawls:
+            spec = crawl.spec
+            writer.writerow([spec.crawl_id, spec.platform, spec.status, "", "", crawl.requests, crawl.items,
+                             crawl.errors, crawl.queued, crawl.in_flight])
+            for w in crawl.workers:
+                writer.writerow([spec.crawl_id, spec.platform, spec.status, w.worker, w.alive, w.requests, w.items,
+                                 w.errors, "", w.in_flight])
+        return out.getvalue().rstrip("\n")
+    if not crawls:
+        return "no crawl on this queue"
+    lines = []
+    for crawl in crawls:
+        spec = crawl.spec
+        seeds = spec.spider_args.get("seeds") or []
+        lines.append(f"{spec.crawl_id}  {spec.platform}, {spec.status}  ({len(seeds)} seeds, depth "
+                     f"{spec.spider_args.get('depth', 0)}, started {spec.created_at or '—'}"
+                     + (f", ended {spec.finished_at}" if spec.finished_at else "") + ")")
+        lines.append(f"  queued {crawl.queued:,}  in flight {crawl.in_flight:,}  requests {crawl.requests:,}  "
+                     f"items {crawl.items:,}  errors {crawl.errors:,}"
+                     + (f"  budget {crawl.sent:,}/{spec.max_requests:,}" if spec.max_requests else ""))
+        for w in crawl.workers:
+            lines.append(f"    {w.worker:<32} {'working' if w.alive else 'gone':<8} requests {w.requests:,}  "
+                         f"items {w.items:,}  errors {w.errors:,}  in flight {w.in_flight:,}")
+    return "\n".join(lines)
