@@ -20,8 +20,9 @@ module adds:
 Keys, all under ``pagescout:``: ``crawls`` (the set of crawl ids), ``crawl:<id>`` (its description and
 status), ``crawl:<id>:pending`` (scrapy-redis's priority queue), ``:seen`` (its duplicate filter),
 ``:leases`` / ``:leased`` / ``:leased_score`` (requests taken), ``:hops`` and ``:links:<handle>``
-(depth), ``:sent`` (the request budget), ``:workers`` (each worker's counts), ``host:<host>`` (the
-next time a host may be asked) and ``workers`` (who is working).
+(depth), ``:sent`` (the request budget), ``:workers`` (each worker's counts), ``host:<host>:next``
+and ``host:<host>:pause`` (the next time a host may be asked, and until when it is paused) and
+``workers`` (who is working).
 
 Requests are pickled, as Scrapy's own resumable job folders are: the Redis server must be one only
 pagescout's workers can reach (bind it to a private address and set a password).
@@ -138,11 +139,17 @@ redis.call('SET', KEYS[1], tostring(slot + delay), 'PX', math.ceil((slot + delay
 return tostring(slot - now)
 """
 
+# A Retry-After or a spent rate-limit window: no one asks the host before then, turns taken already included.
 PAUSE_HOST = _NOW + """
-local next_time = tonumber(redis.call('GET', KEYS[1]) or '0')
-local until_time = math.max(next_time, now + tonumber(ARGV[1]))
-redis.call('SET', KEYS[1], tostring(until_time), 'PX', math.ceil((until_time - now) * 1000) + 60000)
+local until_time = math.max(tonumber(redis.call('GET', KEYS[2]) or '0'), now + tonumber(ARGV[1]))
+local ttl = math.ceil((until_time - now) * 1000) + 60000
+redis.call('SET', KEYS[2], tostring(until_time), 'PX', ttl)
+if tonumber(redis.call('GET', KEYS[1]) or '0') < until_time then redis.call('SET', KEYS[1], tostring(until_time), 'PX', ttl) end
 return tostring(until_time - now)
+"""
+
+PAUSED_FOR = _NOW + """
+return tostring(math.max(0, tonumber(redis.call('GET', KEYS[1]) or '0') - now))
 """
 
 # PlatformSpider.expand's shortest-hop rule over the shared hops (hash) and links (one set per handle).
@@ -289,22 +296,27 @@ class SharedHops:
 
 
 class HostLimiter:
-    """One next-allowed time per host, shared by every worker on the queue."""
+    """One next-allowed time per host, shared by every worker on the queue, and a pause per host."""
 
     def __init__(self, client):
         self.reserve_script = client.register_script(RESERVE_HOST)
         self.pause_script = client.register_script(PAUSE_HOST)
+        self.paused_script = client.register_script(PAUSED_FOR)
 
     @staticmethod
-    def host_key(host: str) -> str:
-        return f"{PREFIX}host:{host}"
+    def host_key(host: str, part: str = "next") -> str:
+        return f"{PREFIX}host:{host}:{part}"
 
     def reserve(self, host: str, delay: float) -> float:
         """Seconds to wait before asking ``host``; the host's next time moves ``delay`` on."""
         return float(self.reserve_script(keys=[self.host_key(host)], args=[delay]))
 
     def pause(self, host: str, seconds: float) -> None:
-        self.pause_script(keys=[self.host_key(host)], args=[seconds])
+        """No worker asks ``host`` for ``seconds``, even those that already have their turn."""
+        self.pause_script(keys=[self.host_key(host), self.host_key(host, "pause")], args=[seconds])
+
+    def paused_for(self, host: str) -> float:
+        return float(self.paused_script(keys=[self.host_key(host, "pause")]))
 
 
 @dataclass

@@ -148,11 +148,16 @@ class SharedPolitenessMiddleware:
         limiter = getattr(self.crawler, "pagescout_limiter", None)
         if limiter is None or self.delay <= 0 or request.url.startswith("data:"):
             return None
-        wait = limiter.reserve(urlsplit(request.url).hostname or "", self.delay)
-        if wait > 0:
-            self.crawler.stats.inc_value("pagescout/queue/host_waits")
-            await asyncio.sleep(wait)
-        return None
+        host = urlsplit(request.url).hostname or ""
+        while True:
+            wait = limiter.reserve(host, self.delay)
+            if wait > 0:
+                self.crawler.stats.inc_value("pagescout/queue/host_waits")
+                await asyncio.sleep(wait)
+            paused = limiter.paused_for(host)  # a pause that came while this request waited for its turn
+            if paused <= 0:
+                return None
+            await asyncio.sleep(paused)
 
 
 class SharedBudget:
@@ -268,6 +273,8 @@ class SharedCrawl:
             slot.nextcall.schedule()
 
     def publish(self) -> None:
+        if not self.work:
+            return  # only seeding: no worker
         stats = self.crawler.stats.get_stats()
         now = float(self.client.time()[0])
         counts = {"requests": int(stats.get("pagescout/requests_sent", 0)),

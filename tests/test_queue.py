@@ -1,0 +1,220 @@
+"""Crawls shared by workers on a Redis queue (``crawl … --queue``, ``worker``, ``crawl-status``, ``refresh``),
+against a real redis-server and local stand-ins for t.me, with real worker processes.
+
+The server comes from ``$PAGESCOUT_TEST_REDIS`` (``.ci/run`` starts one); each test empties its database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import REPO, invoke, one_line_error, postgres_database, rows, run_cli, sql_rows
+from crawler.sample_site import SampleTelegram
+
+SERVER = os.environ.get("PAGESCOUT_TEST_REDIS")
+
+
+@pytest.fixture
+def queue():
+    if not SERVER:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide $PAGESCOUT_TEST_REDIS (.ci/run starts redis-server)")
+        pytest.skip("no Redis server: set $PAGESCOUT_TEST_REDIS=redis://127.0.0.1:6379/0")
+    redis = pytest.importorskip("redis", reason="the queue extra is not installed: pip install -e '.[queue]'")
+    client = redis.Redis.from_url(SERVER)
+    client.flushdb()
+    yield SERVER
+    client.flushdb()
+
+
+def channel_graph(n: int = 24, seed: int = 7) -> dict:
+    """Channels that forward each other's posts: a crawl from chan00 reaches some of them within 2 hops."""
+    rng = random.Random(seed)
+    names = [f"chan{i:02d}" for i in range(n)]
+    channels = {}
+    for i, name in enumerate(names):
+        posts = [{"id": p, "date": f"2026-10-{p:02d}T10:00:00+00:00", "text": f"{name} post {p}", "views": 100 * p}
+                 for p in range(1, 13)]
+        for post in posts[:2]:
+            post["forwarded_from"] = f"{names[rng.randrange(n)]}/1"
+        channels[name] = {"title": name.title(), "subscribers": 1000 + i, "posts": posts}
+    return {"page_size": 10, "channels": channels}
+
+
+def worker(queue: str, db, *more: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "cli", "worker", "--queue", queue, "--db", str(db), *more],
+                            cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finished(processes, timeout: float = 90) -> list[str]:
+    outputs = []
+    for process in processes:
+        out, err = process.communicate(timeout=timeout)
+        outputs.append(err)
+    return outputs
+
+
+def stored(db) -> tuple[list, int, list]:
+    """Accounts, the number of posts, and any (platform, handle) stored twice."""
+    accounts = sorted(row[0] for row in sql_rows(db, "SELECT handle FROM accounts"))
+    posts = sql_rows(db, "SELECT count(*) FROM posts")[0][0]
+    twice = sql_rows(db, "SELECT platform, handle FROM accounts GROUP BY platform, handle HAVING count(*) > 1")
+    return accounts, posts, twice
+
+
+@pytest.fixture(scope="module")
+def one_process(tmp_path_factory):
+    """What a single-process crawl of the graph from chan00, two hops deep, stores: the reference."""
+    db = tmp_path_factory.mktemp("single") / "single.db"
+    with SampleTelegram(channel_graph()) as site:
+        result = run_cli("crawl", "telegram", "chan00", "--depth", "2", "--base-url", site.url, "--delay", "0",
+                         "--quiet", "--db", str(db))
+        assert result.returncode == 0, result.stderr
+        return stored(db), len(site.paths("/s/"))
+
+
+def status(queue: str) -> list[dict]:
+    result = run_cli("crawl-status", "--queue", queue, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_two_workers_store_what_one_process_stores(queue, one_process, tmp_path):
+    (single, pages) = one_process
+    db = tmp_path / "shared.db"
+    with SampleTelegram(channel_graph(), latency=0.1) as site:
+        workers = [worker(queue, db, "--until-idle", "4") for _ in range(2)]  # waiting for work
+        queued = run_cli("crawl", "telegram", "chan00", "--depth", "2", "--base-url", site.url, "--delay", "0",
+                         "--quiet", "--db", str(db), "--queue", queue, "--no-worker")
+        assert queued.returncode == 0, queued.stderr
+        assert "queued (1 requests waiting)" in queued.stderr
+        logs = finished(workers)
+        asked = site.paths("/s/")
+    assert stored(db) == single and single[0]  # the same accounts and posts, none twice
+    assert len(asked) == pages == len(set(asked))  # no page asked twice across the workers
+    [crawl] = status(queue)
+    assert crawl["spec"]["status"] == "finished" and crawl["queued"] == 0 and crawl["in_flight"] == 0
+    assert sum(w["requests"] for w in crawl["workers"]) == crawl["requests"] == pages, logs
+    values = b" ".join(v for k in __import__("redis").Redis.from_url(queue).keys("*") for v in _values(queue, k))
+    assert str(db).encode() not in values  # the database's URL (a password, with PostgreSQL) never goes to Redis
+
+
+def _values(url: str, name: bytes) -> list[bytes]:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    kind = client.type(name)
+    if kind == b"string":
+        return [client.get(name)]
+    if kind == b"hash":
+        return list(client.hgetall(name).values())
+    if kind == b"zset":
+        return list(client.zrange(name, 0, -1))
+    return list(client.smembers(name)) if kind == b"set" else []
+
+
+def test_a_killed_worker_loses_nothing(queue, one_process):
+    """``kill -9`` of one of three workers mid-crawl, on PostgreSQL: its requests come back after the lease."""
+    (single, _pages) = one_process
+    with postgres_database() as db, SampleTelegram(channel_graph(), latency=0.15) as site:
+        queued = run_cli("crawl", "telegram", "chan00", "--depth", "2", "--base-url", site.url, "--delay", "0",
+                         "--quiet", "--db", db, "--queue", queue, "--no-worker")
+        assert queued.returncode == 0, queued.stderr
+        env = {"PAGESCOUT_LEASE_SECONDS": "2"}
+        workers = [worker(queue, db, "--until-idle", "3", env=env) for _ in range(3)]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # kill one once it holds requests
+            holding = [w for w in status(queue)[0]["workers"] if w["in_flight"]] if status(queue) else []
+            if holding:
+                break
+            time.sleep(0.2)
+        victim = next(p for p in workers if any(w["worker"].split("-")[-2] == str(p.pid) for w in holding))
+        victim.send_signal(signal.SIGKILL)
+        finished([p for p in workers if p is not victim])
+        victim.wait()
+        assert stored(db) == single
+    [crawl] = status(queue)
+    assert crawl["spec"]["status"] == "finished" and crawl["queued"] == crawl["in_flight"] == 0
+
+
+def test_workers_together_keep_one_workers_delay_and_pause_for_retry_after(queue, tmp_path):
+    spec = channel_graph(12, seed=3)
+    for name in spec["channels"]:
+        spec["channels"][name]["posts"] = spec["channels"][name]["posts"][:8]  # one page each
+    spec["faults"] = {"/s/chan05": [[429, "1"]]}
+    db = tmp_path / "polite.db"
+    seeds = list(spec["channels"])
+    with SampleTelegram(spec) as site:
+        queued = run_cli("crawl", "telegram", *seeds, "--base-url", site.url, "--delay", "0.2", "--quiet",
+                         "--db", str(db), "--queue", queue, "--no-worker")
+        assert queued.returncode == 0, queued.stderr
+        finished([worker(queue, db, "--until-idle", "1") for _ in range(3)])
+        times = sorted(site.times("/s/"))
+        refused_at = site.times("/s/chan05")[0]
+    assert len(times) == 13  # 12 pages and the one refused
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= 0.2 * 0.9, gaps  # three workers, and still one request per 0.2 s to the host
+    after = [t for t in times if t > refused_at]
+    assert after[0] - refused_at >= 0.9, after[0] - refused_at  # Retry-After: 1 held every worker back
+    assert rows(db, "SELECT count(*) FROM accounts WHERE status = 'ok'") == [(12,)]
+
+
+def test_the_request_budget_holds_for_the_whole_crawl(queue, tmp_path):
+    db = tmp_path / "budget.db"
+    with SampleTelegram(channel_graph(), latency=0.05) as site:
+        queued = run_cli("crawl", "telegram", "chan00", "--depth", "3", "--base-url", site.url, "--delay", "0",
+                         "--max-requests", "5", "--quiet", "--db", str(db), "--queue", queue, "--no-worker")
+        assert queued.returncode == 0, queued.stderr
+        finished([worker(queue, db, "--until-idle", "1") for _ in range(2)])
+        assert len(site.paths()) == 5
+    [crawl] = status(queue)
+    assert crawl["spec"]["status"] == "budget_spent" and crawl["sent"] >= 5 and crawl["queued"] == 0
+
+
+def test_a_queue_that_cannot_be_used_is_one_line(queue, tmp_path):
+    db = str(tmp_path / "x.db")
+    one_line_error(invoke("crawl", "telegram", "durov", "--queue", "http://127.0.0.1:1", "--db", db), "not a Redis URL")
+    one_line_error(invoke("crawl", "telegram", "durov", "--queue", "redis://127.0.0.1:1/0", "--db", db),
+                   "cannot reach the queue at redis://127.0.0.1:1/0")
+    one_line_error(invoke("crawl", "telegram", "durov", "--no-worker", "--db", db), "--no-worker", "--queue")
+    assert "hunter2" not in one_line_error(invoke("worker", "--queue", "redis://:hunter2@127.0.0.1:1/0", "--db", db),
+                                           "redis://:***@127.0.0.1:1/0")
+    assert not (tmp_path / "x.db").exists()  # refused before the database was touched
+
+
+def test_refresh_fetches_again_only_the_pages_fetched_too_long_ago(queue, tmp_path):
+    spec = channel_graph(3, seed=1)
+    db = tmp_path / "watch.db"
+    with SampleTelegram(spec) as site:
+        first = run_cli("crawl", "telegram", "chan00", "chan01", "chan02", "--base-url", site.url, "--delay", "0",
+                        "--quiet", "--db", str(db))
+        assert first.returncode == 0, first.stderr
+        import sqlite3
+
+        with sqlite3.connect(db) as conn:  # chan01 last fetched three days ago, and it had fewer followers then
+            conn.execute("UPDATE accounts SET fetched_at = datetime('now', '-3 days') WHERE handle = 'chan01'")
+            conn.execute("UPDATE snapshots SET date = date('now', '-3 days'), followers = 900 WHERE account = 'chan01'")
+        before = len(site.paths())
+        result = run_cli("refresh", "--older-than", "1d", "--base-url", f"telegram={site.url}", "--delay", "0",
+                         "--quiet", "--db", str(db))
+        assert result.returncode == 0, result.stderr
+        assert {p.split("?")[0] for p in site.paths()[before:]} == {"/s/chan01"}
+        assert rows(db, "SELECT count(*) FROM snapshots WHERE account = 'chan01'") == [(2,)]
+        nothing = run_cli("refresh", "--older-than", "1d", "--base-url", f"telegram={site.url}", "--db", str(db))
+        assert nothing.returncode == 0 and "nothing to refresh" in nothing.stderr
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE accounts SET fetched_at = datetime('now', '-2 days')")
+        queued = run_cli("refresh", "--older-than", "12h", "--base-url", f"telegram={site.url}", "--delay", "0",
+                         "--quiet", "--db", str(db), "--queue", queue)
+        assert queued.returncode == 0, queued.stderr
+    assert rows(db, "SELECT count(*) FROM accounts WHERE fetched_at > datetime('now', '-1 hour')") == [(3,)]
+    one_line_error(invoke("refresh", "--older-than", "3x", "--db", str(db)), "not an age", "12h")
