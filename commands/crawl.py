@@ -223,6 +223,8 @@ def crawl_vk(
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
+    queue: QueueOption = None,
+    no_worker: NoWorkerOption = False,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Crawl VK communities, their wall posts and a sample of their members through the VK API.
@@ -235,7 +237,8 @@ def crawl_vk(
     _require_key("vk", "set VK_TOKEN to a VK access token first (a service token of any VK app will do: "
                        "vk.com/apps?act=manage → your app → Settings)")
     crawl("vk", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests, base_url=base_url,
-           delay=delay, fresh=fresh, quiet=quiet, timeout=timeout, audience_limit=audience_limit)
+           delay=delay, fresh=fresh, quiet=quiet, timeout=timeout, audience_limit=audience_limit, queue=queue,
+           no_worker=no_worker)
 
 
 @app.command("youtube")
@@ -258,6 +261,8 @@ def crawl_youtube(
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
+    queue: QueueOption = None,
+    no_worker: NoWorkerOption = False,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Crawl YouTube channels: the keyless feed (latest 15 videos), or the Data API with $YOUTUBE_API_KEY.
@@ -266,7 +271,8 @@ def crawl_youtube(
     Example: pagescout crawl youtube @GoogleDevelopers UC_x5XG1OV2P6uZZ5FSM9Ttw --max-posts 50
     """
     crawl("youtube", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests, base_url=base_url,
-           delay=delay, fresh=fresh, quiet=quiet, timeout=timeout, audience_limit=audience_limit)
+           delay=delay, fresh=fresh, quiet=quiet, timeout=timeout, audience_limit=audience_limit, queue=queue,
+           no_worker=no_worker)
 
 
 @app.command("rss")
@@ -285,6 +291,8 @@ def crawl_rss(
     db: DbOption = None,
     fresh: FreshOption = False,
     quiet: QuietOption = False,
+    queue: QueueOption = None,
+    no_worker: NoWorkerOption = False,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Crawl blogs through their RSS/Atom feeds, and the author's other pages they link to (same_as).
@@ -293,7 +301,7 @@ def crawl_rss(
     Example: pagescout crawl rss https://blog.example.com https://example.org/feed.xml --max-posts 50
     """
     crawl("rss", seeds, db=db, depth=depth, max_posts=max_posts, max_requests=max_requests, base_url=base_url,
-           delay=delay, fresh=fresh, quiet=quiet, timeout=timeout)
+           delay=delay, fresh=fresh, quiet=quiet, timeout=timeout, queue=queue, no_worker=no_worker)
 
 
 # discover ---------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ pagescout's workers can reach (bind it to a private address and set a password).
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import socket
@@ -47,8 +48,6 @@ WORKER_GONE_SECONDS = 10.0
 TICK_SECONDS = 0.5
 #: How long a finished crawl's description and counts stay in Redis for ``crawl-status``.
 KEEP_FINISHED_SECONDS = 7 * 86400
-#: Platforms whose crawl state is the shortest hops and links alone, so workers can share it.
-SHAREABLE = ("telegram", "mastodon", "bluesky")
 
 LIVE = ("seeding", "queued")
 
@@ -64,7 +63,8 @@ def connect(url: str):
         raise QueueError(f"--queue {url!r} is not a Redis URL: give redis://HOST:PORT/DB")
     try:
         import redis
-        import scrapy_redis  # noqa: F401  (the scheduler the workers run)
+
+        importlib.import_module("scrapy_redis")  # the scheduler the workers run
     except ImportError:
         raise QueueError("a crawl on a queue needs the queue extra (scrapy-redis): "
                          "pip install 'pagescout[queue]'") from None
@@ -293,6 +293,22 @@ class SharedHops:
     @staticmethod
     def _pairs(found) -> list[tuple[str, int]]:
         return [(found[i].decode(), int(found[i + 1])) for i in range(0, len(found), 2)]
+
+
+def limit_key(url: str, api_key: str | None = None) -> str:
+    """What one shared clock paces: the host, and for a request that carries a token (``meta["api_key"]``)
+    the token's fingerprint, so a platform that limits each token (VK: 3 requests a second) lets workers
+    with tokens of their own go that fast each. Only a truncated SHA-256 of a token reaches Redis."""
+    host = urlsplit(url).hostname or ""
+    if api_key:
+        from crawler.apikeys import secret
+
+        token = secret(api_key)
+        if token:
+            import hashlib
+
+            host += "#" + hashlib.sha256(token.encode()).hexdigest()[:12]
+    return host
 
 
 class HostLimiter:

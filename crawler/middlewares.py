@@ -13,7 +13,7 @@ import time
 import traceback
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from twisted.internet.error import TCPTimedOutError, TimeoutError
@@ -92,7 +92,9 @@ def pause_download_slot(crawler, request, wait: float) -> None:
         slot.delay = max(slot.delay, crawler.settings.getfloat("DOWNLOAD_DELAY"))
     limiter = getattr(crawler, "pagescout_limiter", None)  # a crawl on a queue: every worker pauses
     if limiter is not None:
-        limiter.pause(urlsplit(request.url).hostname or "", wait)
+        from crawler.distributed import limit_key
+
+        limiter.pause(limit_key(request.url, request.meta.get("api_key")), wait)
 
 
 def _header_number(value: bytes | str | None) -> float | None:

@@ -381,15 +381,6 @@ def crawl_in_child(platform: str, seeds: list[str], **options) -> CrawlSummary:
 
 
 # a crawl on a queue (crawler.distributed, crawler.shared_crawl) ------------------------------------
-def _queue_client(queue: str, platform: str | None = None):
-    from crawler.distributed import SHAREABLE, QueueError, connect
-
-    if platform is not None and platform not in SHAREABLE:
-        raise QueueError(f"a {platform} crawl keeps state only one process can hold (its batches and "
-                         f"quotas): run it without --queue; crawls on a queue: {', '.join(SHAREABLE)}")
-    return connect(queue)
-
-
 def queue_crawl(platform: str, seeds: list[str], *, queue: str, db: str | None = None, work: bool = True,
                 depth: int = 0, max_posts: int = 100, max_requests: int = 0, delay: float | None = None,
                 base_url: str | None = None, progress: bool = True, timeout: float | None = None,
@@ -397,11 +388,11 @@ def queue_crawl(platform: str, seeds: list[str], *, queue: str, db: str | None =
     """Put one platform's crawl on the queue at ``queue`` and, with ``work``, work on it until it is over
     (other workers may join: ``work``). The summary counts this process's part; its notes give the crawl's
     name and, without ``work``, how to start workers. The crawl's seeds are read as ``crawl`` reads them."""
-    from crawler.distributed import new_worker_id, register
+    from crawler.distributed import connect, new_worker_id, register
     from crawler.shared_crawl import queue_settings
 
     spider_cls = spider_class(platform)
-    client = _queue_client(queue, platform)
+    client = connect(queue)
     handles = [spider_cls.parse_seed(seed) for seed in seeds]
     db = prepare_db(db)
     floor = spider_cls.min_delay if delay is None else delay
@@ -430,10 +421,10 @@ def work(queue: str, *, db: str | None = None, until_idle: float | None = None, 
     crawls put on the queue later are joined within a second. Returns once nothing has been queued or
     in flight for ``until_idle`` seconds (never without it, but for Ctrl-C or SIGTERM, which hand the
     requests taken back to the queue). ``report(crawl_id, summary)`` is called as each crawl ends here."""
-    from crawler.distributed import LIVE, PREFIX, SHAREABLE, CrawlSpec, new_worker_id, status
+    from crawler.distributed import LIVE, PREFIX, CrawlSpec, connect, new_worker_id, status
     from crawler.shared_crawl import queue_settings
 
-    client = _queue_client(queue)
+    client = connect(queue)
     db = prepare_db(db)
     worker_id = new_worker_id()
     first = Settings()
@@ -468,7 +459,7 @@ def work(queue: str, *, db: str | None = None, until_idle: float | None = None, 
         live = [crawl for crawl in status(client) if crawl.spec.status in LIVE]
         for crawl in live:
             spec: CrawlSpec = crawl.spec
-            if spec.crawl_id in running or spec.crawl_id in failed or spec.platform not in SHAREABLE:
+            if spec.crawl_id in running or spec.crawl_id in failed:
                 continue
             spider_cls = spider_class(spec.platform)
             settings = queue_settings(crawl_settings(spider_cls, db, spec.delay, spec.max_requests, progress, None,
@@ -518,36 +509,24 @@ def refresh(*, db: str | None = None, older_than_seconds: float = 86400, platfor
             timeout: float | None = None) -> dict[str, CrawlSummary]:
     """Re-crawl the stored pages last fetched more than ``older_than_seconds`` ago: profile, newest
     ``max_posts`` posts and that day's follower snapshot, no audience. Without ``queue`` every platform's
-    crawl runs in this process on one request budget; with it, the platforms that can be shared go on
-    the queue (each with ``max_requests``) and the others run here. ``roots`` gives a platform another
+    crawl runs in this process on one request budget; with it, each platform's crawl goes on the queue
+    with a budget of ``max_requests`` of its own (and, with ``work``, is worked on). ``roots`` gives a platform another
     root (``--base-url``: mirrors, tests). Returns a summary per platform."""
     db = prepare_db(db)
     pages = stale_pages(db, older_than_seconds, platform)
-    from crawler.distributed import SHAREABLE
-
-    queued = {name: handles for name, handles in pages.items() if queue and name in SHAREABLE}
     roots = roots or {}
-    here = [DiscoveryPlan(spider_class(name), handles, dict(depth=0, max_posts=max_posts, base_url=roots.get(name),
-                                                            **REFRESH_ARGUMENTS.get(name, {})))
-            for name, handles in pages.items() if name not in queued]
-    summaries = {}
-    for name, handles in queued.items():
-        summaries[name] = crawl_in_child_on_queue(name, handles, queue=queue, db=db, work=work, depth=0,
-                                                  max_posts=max_posts, max_requests=max_requests, delay=delay,
-                                                  base_url=roots.get(name), progress=progress, timeout=timeout,
-                                                  **REFRESH_ARGUMENTS.get(name, {}))
-    if here:
-        # run_discovery would not start a reactor after a queued crawl ran one here
-        summaries |= (run_discovery(here, db=db, max_requests=max_requests, delay=delay, progress=progress,
-                                    timeout=timeout, resume=True) if not queued else
-                      _in_child(run_discovery, here, db=db, max_requests=max_requests, delay=delay,
-                                progress=progress, timeout=timeout))
-    return summaries
-
-
-def crawl_in_child_on_queue(platform: str, seeds: list[str], **options) -> CrawlSummary:
-    """``queue_crawl`` in a fresh process (one reactor per process; a refresh may queue several platforms)."""
-    return _in_child(queue_crawl, platform, seeds, **options)
+    if not queue:
+        plans = [DiscoveryPlan(spider_class(name), handles, dict(depth=0, max_posts=max_posts, base_url=roots.get(name),
+                                                                 **REFRESH_ARGUMENTS.get(name, {})))
+                 for name, handles in pages.items()]
+        return run_discovery(plans, db=db, max_requests=max_requests, delay=delay, progress=progress,
+                             timeout=timeout) if plans else {}
+    # One crawl per platform on the queue, each queued (and worked on) from a process of its own: a
+    # reactor runs once per process.
+    return {name: _in_child(queue_crawl, name, handles, queue=queue, db=db, work=work, depth=0, max_posts=max_posts,
+                            max_requests=max_requests, delay=delay, base_url=roots.get(name), progress=progress,
+                            timeout=timeout, **REFRESH_ARGUMENTS.get(name, {}))
+            for name, handles in pages.items()}
 
 
 def _in_child(function, *args, **kwargs):

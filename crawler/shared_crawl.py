@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import socket
-from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
@@ -148,7 +147,7 @@ class SharedPolitenessMiddleware:
         limiter = getattr(self.crawler, "pagescout_limiter", None)
         if limiter is None or self.delay <= 0 or request.url.startswith("data:"):
             return None
-        host = urlsplit(request.url).hostname or ""
+        host = distributed.limit_key(request.url, request.meta.get("api_key"))
         while True:
             wait = limiter.reserve(host, self.delay)
             if wait > 0:

@@ -17,6 +17,7 @@ import time
 import pytest
 
 from conftest import REPO, invoke, one_line_error, postgres_database, rows, run_cli, sql_rows
+from apiserver import ApiServer
 from crawler.sample_site import SampleTelegram
 
 SERVER = os.environ.get("PAGESCOUT_TEST_REDIS")
@@ -178,6 +179,27 @@ def test_the_request_budget_holds_for_the_whole_crawl(queue, tmp_path):
         assert len(site.paths()) == 5
     [crawl] = status(queue)
     assert crawl["spec"]["status"] == "budget_spent" and crawl["sent"] >= 5 and crawl["queued"] == 0
+
+
+def test_a_vk_crawl_on_the_queue_keeps_the_token_on_the_workers(queue, tmp_path):
+    from test_vk import TOKEN, vk_route
+
+    options = ["alpha", "--depth", "1", "--max-posts", "120", "--audience-limit", "300", "--delay", "0", "--quiet"]
+    with ApiServer(vk_route({})) as server:
+        root = ["--base-url", f"{server.url}/method"]
+        alone = run_cli("crawl", "vk", *options, *root, "--db", str(tmp_path / "one.db"), env={"VK_TOKEN": TOKEN})
+        assert alone.returncode == 0, alone.stderr
+        asked_alone = len(server.requests)
+        queued = run_cli("crawl", "vk", *options, *root, "--db", str(tmp_path / "shared.db"), "--queue", queue,
+                         "--no-worker", env={"VK_TOKEN": TOKEN})
+        assert queued.returncode == 0, queued.stderr
+        finished([worker(queue, tmp_path / "shared.db", "--until-idle", "1", env={"VK_TOKEN": TOKEN})])
+        tokens = {params.get("access_token") for _, _, params in server.requests[asked_alone:]}
+    assert tokens == {TOKEN}  # every request the worker made carried the worker's token
+    counts = "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM posts), (SELECT count(*) FROM audience)"
+    assert rows(tmp_path / "shared.db", counts) == rows(tmp_path / "one.db", counts) != [(0, 0, 0)]
+    everything = b" ".join(v for k in __import__("redis").Redis.from_url(queue).keys("*") for v in _values(queue, k))
+    assert TOKEN.encode() not in everything and b"access_token" not in everything
 
 
 def test_a_queue_that_cannot_be_used_is_one_line(queue, tmp_path):
