@@ -195,10 +195,15 @@ end
 return out
 """
 
-# The crawl is over when nothing is queued or leased and its seeds are all in: mark it so, once.
+# The crawl is over when nothing is queued or leased and its seeds are all in: mark it so, once
+# ('finished' to the worker that marks it, 'over' to the others). A crawl still seeding with nothing
+# queued or leased is 'waiting': nothing to do yet.
 FINISH_IF_DONE = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then return redis.call('HGET', KEYS[1], 'status') end
-if redis.call('ZCARD', KEYS[2]) > 0 or redis.call('ZCARD', KEYS[3]) > 0 then return 'queued' end
+local status = redis.call('HGET', KEYS[1], 'status')
+local busy = redis.call('ZCARD', KEYS[2]) > 0 or redis.call('ZCARD', KEYS[3]) > 0
+if status == 'seeding' then return busy and 'seeding' or 'waiting' end
+if status ~= 'queued' then return 'over' end
+if busy then return 'queued' end
 redis.call('HSET', KEYS[1], 'status', 'finished', 'finished_at', ARGV[1])
 return 'finished'
 """
@@ -260,6 +265,15 @@ def register(client, platform: str, spider_args: dict, *, delay: float, max_requ
         "status": "seeding", "created_at": spec.created_at})
     client.sadd(PREFIX + "crawls", crawl_id)
     return spec
+
+
+def tidy(client, crawl_id: str) -> None:
+    """A crawl that is over: its duplicate filter, hops and links go (running it again starts afresh),
+    and its description and counts stay ``KEEP_FINISHED_SECONDS`` for ``crawl-status``."""
+    client.delete(key(crawl_id, "seen"), key(crawl_id, "hops"), key(crawl_id, "pending"),
+                  *client.scan_iter(match=key(crawl_id, "links:*"), count=1000))
+    for part in ("", "workers", "sent"):
+        client.expire(key(crawl_id, part), int(KEEP_FINISHED_SECONDS))
 
 
 def _now_text() -> str:

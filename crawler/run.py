@@ -459,7 +459,8 @@ def work(queue: str, *, db: str | None = None, until_idle: float | None = None, 
         live = [crawl for crawl in status(client) if crawl.spec.status in LIVE]
         for crawl in live:
             spec: CrawlSpec = crawl.spec
-            if spec.crawl_id in running or spec.crawl_id in failed:
+            nothing_yet = spec.status == "seeding" and not crawl.queued and not crawl.in_flight
+            if spec.crawl_id in running or spec.crawl_id in failed or nothing_yet:
                 continue
             spider_cls = spider_class(spec.platform)
             settings = queue_settings(crawl_settings(spider_cls, db, spec.delay, spec.max_requests, progress, None,

@@ -112,7 +112,7 @@ class LocalServer:
 
     text_type = "text/html; charset=utf-8"
 
-    def __init__(self, latency: float = 0.0):
+    def __init__(self, latency: float = 0.0, host: str = "127.0.0.1"):
         self.latency = latency
         self.log: list[tuple[float, str]] = []
         self._lock = threading.Lock()
@@ -129,8 +129,9 @@ class LocalServer:
                     time.sleep(server.latency)
                 server.send(self, *server.answer(self.path))
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.host = "127.0.0.1"
+        # Any 127.x.y.z is this machine: a bench serves "many hosts" from one on 127.0.0.2, 127.0.0.3, …
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.host = host
         self.url = f"http://{self.host}:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -177,8 +178,8 @@ class LocalServer:
 class SampleTelegram(LocalServer):
     """Serve a spec in Telegram's markup; ``with SampleTelegram(spec) as site: site.url``."""
 
-    def __init__(self, spec: dict, latency: float = 0.0):
-        super().__init__(latency)
+    def __init__(self, spec: dict, latency: float = 0.0, host: str = "127.0.0.1"):
+        super().__init__(latency, host)
         self.spec = spec
         self.faults = {path: list(answers) for path, answers in spec.get("faults", {}).items()}
 

@@ -292,8 +292,10 @@ class SharedCrawl:
             return  # only seeding: done once the start requests are on the queue
         status = self.finish_script(keys=[key(self.crawl_id), self.keys[0], self.keys[1]],
                                     args=[distributed._now_text()])
-        if status in (b"finished", b"budget_spent"):
-            return
+        if status == b"finished":
+            distributed.tidy(self.client, self.crawl_id)
+        if status in (b"finished", b"over", b"waiting"):
+            return  # over, or nothing to do until its seeds come: the worker joins it again then
         raise DontCloseSpider
 
     def stop(self, reason: str) -> None:
@@ -314,7 +316,7 @@ class SharedCrawl:
                 self.release_script(keys=self.keys, args=list(queue.held))
                 queue.held.clear()
             if self.client.hget(key(self.crawl_id), "status") == b"budget_spent":
-                self.client.delete(self.keys[0])  # the crawl is over: what it had not asked stays unasked
+                distributed.tidy(self.client, self.crawl_id)  # what it had not asked stays unasked
             self.publish()
         except Exception as exc:
             logger.error("queue: %s while handing back the crawl's leases", type(exc).__name__)

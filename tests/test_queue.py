@@ -162,8 +162,10 @@ def test_workers_together_keep_one_workers_delay_and_pause_for_retry_after(queue
         times = sorted(site.times("/s/"))
         refused_at = site.times("/s/chan05")[0]
     assert len(times) == 13  # 12 pages and the one refused
-    gaps = [b - a for a, b in zip(times, times[1:])]
-    assert min(gaps) >= 0.2 * 0.9, gaps  # three workers, and still one request per 0.2 s to the host
+    # Three workers, and still one request per 0.2 s to the host: in any second, at most the 5 + 1 a
+    # 0.2 s delay allows (a turn taken late may follow the one before it closely, never a sixth early).
+    most = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert most <= 6, times
     after = [t for t in times if t > refused_at]
     assert after[0] - refused_at >= 0.9, after[0] - refused_at  # Retry-After: 1 held every worker back
     assert rows(db, "SELECT count(*) FROM accounts WHERE status = 'ok'") == [(12,)]
