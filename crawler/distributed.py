@@ -68,19 +68,20 @@ def connect(url: str):
     except ImportError:
         raise QueueError("a crawl on a queue needs the queue extra (scrapy-redis): "
                          "pip install 'pagescout[queue]'") from None
-    shown = _shown(url)
+    where = shown(url)
     try:
         client = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=5, health_check_interval=30)
         client.ping()
     except redis.exceptions.AuthenticationError:
-        raise QueueError(f"the queue at {shown} refused the password; check --queue") from None
+        raise QueueError(f"the queue at {where} refused the password; check --queue") from None
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, ValueError) as exc:
-        raise QueueError(f"cannot reach the queue at {shown} ({type(exc).__name__}); start redis-server "
+        raise QueueError(f"cannot reach the queue at {where} ({type(exc).__name__}); start redis-server "
                          "there or fix --queue") from None
     return client
 
 
-def _shown(url: str) -> str:
+def shown(url: str) -> str:
+    """``url`` with its password, if any, as ``***``."""
     parts = urlsplit(url)
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@")

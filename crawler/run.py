@@ -388,7 +388,7 @@ def queue_crawl(platform: str, seeds: list[str], *, queue: str, db: str | None =
     """Put one platform's crawl on the queue at ``queue`` and, with ``work``, work on it until it is over
     (other workers may join: ``work``). The summary counts this process's part; its notes give the crawl's
     name and, without ``work``, how to start workers. The crawl's seeds are read as ``crawl`` reads them."""
-    from crawler.distributed import connect, new_worker_id, register
+    from crawler.distributed import connect, new_worker_id, register, shown
     from crawler.shared_crawl import queue_settings
 
     spider_cls = spider_class(platform)
@@ -411,7 +411,7 @@ def queue_crawl(platform: str, seeds: list[str], *, queue: str, db: str | None =
         summary.notes.append(f"crawl {spec.crawl_id} on the queue: this process's part follows")
     else:
         summary.notes.append(f"crawl {spec.crawl_id} queued ({queued} requests waiting); start workers with: "
-                             f"pagescout worker --queue {queue} --db <database>")
+                             f"pagescout worker --queue {shown(queue)} --db <database>")
     return summary
 
 
@@ -513,8 +513,8 @@ def refresh(*, db: str | None = None, older_than_seconds: float = 86400, platfor
     crawl runs in this process on one request budget; with it, each platform's crawl goes on the queue
     with a budget of ``max_requests`` of its own (and, with ``work``, is worked on). ``roots`` gives a platform another
     root (``--base-url``: mirrors, tests). Returns a summary per platform."""
-    db = prepare_db(db)
-    pages = stale_pages(db, older_than_seconds, platform)
+    db = resolve_db(db)
+    pages = stale_pages(db, older_than_seconds, platform)  # a database with no pages is refused here, untouched
     roots = roots or {}
     if not queue:
         plans = [DiscoveryPlan(spider_class(name), handles, dict(depth=0, max_posts=max_posts, base_url=roots.get(name),
