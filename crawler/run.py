@@ -56,6 +56,8 @@ class CrawlSummary:
     # Fields a platform sent out of type or range, stored empty (stats ``pagescout/invalid/<platform>/<field>``).
     invalid_fields: dict[str, int] = field(default_factory=dict)
     log: Path | None = None
+    # Only put on a queue (``crawl --queue --no-worker``): nothing was fetched here, the notes say what was queued.
+    queued_only: bool = False
 
     @property
     def killed(self) -> bool:
@@ -83,6 +85,8 @@ class CrawlSummary:
         return "not everything fetched was stored: " + " and ".join(parts) + (f"; details in {self.log}" if self.log else "")
 
     def lines(self) -> list[str]:
+        if self.queued_only:
+            return list(self.notes)
         s = self.stored
         out = list(self.notes) + [
             f"crawl {self.finish_reason}: {self.pages} pages, {s.get('Account', 0)} accounts "
@@ -410,6 +414,7 @@ def queue_crawl(platform: str, seeds: list[str], *, queue: str, db: str | None =
     if work:
         summary.notes.append(f"crawl {spec.crawl_id} on the queue: this process's part follows")
     else:
+        summary.queued_only = True
         summary.notes.append(f"crawl {spec.crawl_id} queued ({queued} requests waiting); start workers with: "
                              f"pagescout worker --queue {shown(queue)} --db <database>")
     return summary

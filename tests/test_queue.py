@@ -89,6 +89,20 @@ def status(queue: str) -> list[dict]:
     return json.loads(result.stdout)
 
 
+def holding(queue: str, within: float = 30) -> tuple[str, int]:
+    """The first worker seen holding requests, and how many (crawler.distributed.status, polled)."""
+    from crawler.distributed import connect, status as crawls
+
+    client, deadline = connect(queue), time.monotonic() + within
+    while time.monotonic() < deadline:
+        for crawl in crawls(client):
+            for counts in crawl.workers:
+                if counts.in_flight:
+                    return counts.worker, counts.in_flight
+        time.sleep(0.05)
+    pytest.fail("no worker took a request")
+
+
 def test_two_workers_store_what_one_process_stores(queue, one_process, tmp_path):
     (single, pages) = one_process
     db = tmp_path / "shared.db"
@@ -132,19 +146,29 @@ def test_a_killed_worker_loses_nothing(queue, one_process):
         assert queued.returncode == 0, queued.stderr
         env = {"PAGESCOUT_LEASE_SECONDS": "2"}
         workers = [worker(queue, db, "--until-idle", "3", env=env) for _ in range(3)]
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:  # kill one once it holds requests
-            holding = [w for w in status(queue)[0]["workers"] if w["in_flight"]] if status(queue) else []
-            if holding:
-                break
-            time.sleep(0.2)
-        victim = next(p for p in workers if any(w["worker"].split("-")[-2] == str(p.pid) for w in holding))
+        holder, _ = holding(queue)  # kill one once it holds requests
+        victim = next(p for p in workers if holder.split("-")[-2] == str(p.pid))
         victim.send_signal(signal.SIGKILL)
         finished([p for p in workers if p is not victim])
         victim.wait()
         assert stored(db) == single
     [crawl] = status(queue)
     assert crawl["spec"]["status"] == "finished" and crawl["queued"] == crawl["in_flight"] == 0
+
+
+def test_a_stopped_worker_hands_its_requests_back_at_once(queue, tmp_path):
+    db = tmp_path / "stop.db"
+    with SampleTelegram(channel_graph(), latency=0.5) as site:
+        queued = run_cli("crawl", "telegram", "chan00", "--depth", "2", "--base-url", site.url, "--delay", "0",
+                         "--quiet", "--db", str(db), "--queue", queue, "--no-worker")
+        assert queued.returncode == 0 and queued.stderr.startswith("crawl telegram-"), queued.stderr
+        working = worker(queue, db)
+        _, held = holding(queue)
+        working.send_signal(signal.SIGTERM)
+        _, err = working.communicate(timeout=30)
+    [crawl] = status(queue)
+    assert working.returncode == 130 and "crawl shutdown" in err and held
+    assert crawl["in_flight"] == 0 and crawl["queued"] >= held and crawl["spec"]["status"] == "queued"
 
 
 def test_workers_together_keep_one_workers_delay_and_pause_for_retry_after(queue, tmp_path):
