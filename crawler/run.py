@@ -477,12 +477,14 @@ def work(queue: str, *, db: str | None = None, until_idle: float | None = None, 
             idle_since[0] = time.monotonic()
         elif until_idle is not None and time.monotonic() - idle_since[0] >= until_idle:
             looking.stop()
-            client.hdel(PREFIX + "workers", worker_id)
             reactor.stop()
 
     looking = task.LoopingCall(look)
     looking.start(1.0)
-    process.start(stop_after_crawl=False)
+    try:
+        process.start(stop_after_crawl=False)
+    finally:
+        client.hdel(PREFIX + "workers", worker_id)
     return summaries
 
 

@@ -240,7 +240,12 @@ class SharedCrawl:
         done = [lease for lease, request in queue.held.items() if request not in busy]
         if not done:
             return
-        self._commit()
+        if not self._commit():  # the database did not take their rows: another try, by any worker
+            self.release_script(keys=self.keys, args=done)
+            for lease in done:
+                del queue.held[lease]
+            self.crawler.stats.inc_value("pagescout/queue/returned_unstored", len(done))
+            return
         pipe = self.client.pipeline()
         pipe.zrem(self.keys[1], *done)
         pipe.hdel(self.keys[2], *done)
@@ -256,13 +261,19 @@ class SharedCrawl:
         slot = getattr(self.crawler.engine, "_slot", None)
         return set(getattr(slot, "inprogress", ())) if slot is not None else set()
 
-    def _commit(self) -> None:
+    def _commit(self) -> bool:
+        """Commit what the store pipeline holds; ``False`` when rows could not be written (counted lost)."""
         from crawler.pipelines import StorePipeline
 
+        def lost() -> int:
+            return sum(v for k, v in self.crawler.stats.get_stats().items() if k.startswith("pagescout/lost/"))
+
+        before = lost()
         itemproc = getattr(getattr(self.crawler.engine, "scraper", None), "itemproc", None)
         for pipeline in getattr(itemproc, "middlewares", ()):
             if isinstance(pipeline, StorePipeline):
                 pipeline.flush()
+        return lost() == before
 
     def _wake_engine(self) -> None:
         # The engine looks at its scheduler again only every 5 s when idle; requests other workers
