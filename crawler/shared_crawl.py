@@ -24,6 +24,8 @@ from crawler import distributed
 from crawler.distributed import HostLimiter, SharedHops, key
 
 logger = logging.getLogger(__name__)
+#: A worker whose database refused this many commits in a row stops, handing its requests back.
+FAILED_COMMITS_BEFORE_STOPPING = 3
 
 
 def queue_settings(settings: Settings, spec: distributed.CrawlSpec, queue_url: str, worker_id: str, *,
@@ -200,6 +202,7 @@ class SharedCrawl:
         crawler.signals.connect(self.idle, signal=signals.spider_idle)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
         self.ticker = None
+        self.failed_commits = 0
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -245,7 +248,12 @@ class SharedCrawl:
             for lease in done:
                 del queue.held[lease]
             self.crawler.stats.inc_value("pagescout/queue/returned_unstored", len(done))
+            self.failed_commits += 1
+            if self.failed_commits >= FAILED_COMMITS_BEFORE_STOPPING:  # leave the work to workers that can store it
+                logger.error("queue: this worker cannot write to its database; it stops")
+                self.stop("database unusable")
             return
+        self.failed_commits = 0
         pipe = self.client.pipeline()
         pipe.zrem(self.keys[1], *done)
         pipe.hdel(self.keys[2], *done)
@@ -314,7 +322,8 @@ class SharedCrawl:
 
         if not getattr(self, "stopping", False):
             self.stopping = True
-            self.crawler.stats.set_value("pagescout/budget_spent", self.crawler.settings.getint("PAGESCOUT_MAX_REQUESTS"))
+            if reason == "max_requests":
+                self.crawler.stats.set_value("pagescout/budget_spent", self.crawler.settings.getint("PAGESCOUT_MAX_REQUESTS"))
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
 
     def closed(self, spider=None, reason: str = "") -> None:
