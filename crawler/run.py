@@ -125,8 +125,11 @@ class CrawlSummary:
 
 
 def _beside_db(db: str) -> Path:
-    """Where a database's job folders and log go: beside the file, or ./.pagescout for a server URL."""
-    return Path(db).expanduser() if "://" not in db else Path(".pagescout")
+    """Where a database's job folders and log go: beside the file, or, for a server URL, in ./.pagescout/
+    under a name of its own, so two databases crawled with the same arguments never share a resume state."""
+    if "://" not in db:
+        return Path(db).expanduser()
+    return Path(".pagescout") / f"db-{hashlib.sha1(db.encode()).hexdigest()[:12]}"
 
 
 def job_dir(db: str, platform: str, arguments: dict) -> Path:
@@ -136,8 +139,10 @@ def job_dir(db: str, platform: str, arguments: dict) -> Path:
 
 
 def log_path(db: str) -> Path:
-    """``<db>.log``: the crawl log, tracebacks included, with secrets redacted."""
+    """``<db>.log``: the crawl log, tracebacks included, with secrets redacted. Its folder is made when
+    missing (``./.pagescout/`` for a server URL): the log is opened before anything else could make it."""
     base = _beside_db(db)
+    base.parent.mkdir(parents=True, exist_ok=True)
     return base.parent / f"{base.name}.log"
 
 

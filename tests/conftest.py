@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import subprocess
 import sys
+import uuid
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,8 @@ from typer.testing import CliRunner
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 FILES = Path(__file__).resolve().parent / "files"
+#: A PostgreSQL server the store's tests create throwaway databases on (``.ci/run`` starts one and sets it).
+POSTGRES = os.environ.get("PAGESCOUT_TEST_POSTGRES")
 
 
 def shared_dir(*parts: str) -> Path:
@@ -84,3 +89,103 @@ def one_line_error(result, *words) -> str:
     for word in words:
         assert word in text, text
     return text
+
+
+def _libpq(url: str) -> str:
+    """A database URL as psycopg takes it (no SQLAlchemy driver name)."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@contextmanager
+def postgres_database():
+    """The URL of a fresh, empty database on ``$PAGESCOUT_TEST_POSTGRES``'s server, dropped afterwards.
+
+    Without a server (or without psycopg) this skips, and in CI (``$CI`` set) it fails: CI must provide one."""
+    if not POSTGRES:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide a PostgreSQL server in $PAGESCOUT_TEST_POSTGRES (.ci/run starts one)")
+        pytest.skip("no PostgreSQL server: set $PAGESCOUT_TEST_POSTGRES=postgresql://user@host:port/db")
+    try:
+        import psycopg
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install the psycopg driver: pip install -e '.[test]'")
+        pytest.skip("no psycopg driver: pip install -e '.[postgres]'")
+    import sqlalchemy as sa
+
+    name = f"pagescout_{uuid.uuid4().hex[:12]}"
+    admin = _libpq(POSTGRES)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_store_url(request, tmp_path):
+    """Makes fresh, empty databases for the store, on SQLite (a file path in ``tmp_path``) and then on
+    PostgreSQL (a throwaway database, see ``postgres_database``): a test using it runs on both."""
+    with ExitStack() as made:
+        names = itertools.count()
+
+        def make() -> str:
+            if request.param == "sqlite":
+                return str(tmp_path / f"store{next(names)}.db")
+            return made.enter_context(postgres_database())
+
+        yield make
+
+
+@pytest.fixture
+def store_url(new_store_url) -> str:
+    """A fresh, empty database: a SQLite file path, then a PostgreSQL URL (the store's tests run on both)."""
+    return new_store_url()
+
+
+def is_postgres(db: str) -> bool:
+    return str(db).startswith("postgresql")
+
+
+def _connection(db: str):
+    if is_postgres(db):
+        import psycopg
+
+        return psycopg.connect(_libpq(db), autocommit=True)
+    return sqlite3.connect(str(db).removeprefix("sqlite:///"), isolation_level=None)
+
+
+def sql_rows(db, sql: str) -> list[tuple]:
+    """Rows of a query on a pagescout database, SQLite file or PostgreSQL URL, looked at directly."""
+    conn = _connection(db)
+    try:
+        return [tuple(row) for row in conn.execute(sql).fetchall()]
+    finally:
+        conn.close()
+
+
+def sql_execute(db, *statements: str) -> None:
+    """Run statements on a pagescout database behind the store's back (an older version's schema, damage)."""
+    conn = _connection(db)
+    try:
+        for statement in statements:
+            conn.execute(statement)
+    finally:
+        conn.close()
+
+
+def sql_tables(db) -> set[str]:
+    """The tables of a pagescout database (PostgreSQL: of its public schema)."""
+    if is_postgres(db):
+        return {name for (name,) in sql_rows(db, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    return {name for (name,) in sql_rows(db, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def sql_columns(db, table: str) -> set[str]:
+    """The columns of one table of a pagescout database."""
+    if is_postgres(db):
+        return {name for (name,) in sql_rows(db, "SELECT column_name FROM information_schema.columns WHERE "
+                                                 f"table_schema = 'public' AND table_name = '{table}'")}
+    return {name for (name,) in sql_rows(db, f"SELECT name FROM pragma_table_info('{table}')")}

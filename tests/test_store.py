@@ -1,13 +1,19 @@
-"""The store: idempotent upserts, one snapshot a day, keyed member hashes, refusing foreign files."""
+"""The store: idempotent upserts, one snapshot a day, keyed member hashes, refusing foreign files.
+
+Tests taking ``store_url`` (or ``new_store_url``) run twice: on a SQLite file and on a throwaway
+PostgreSQL database (``tests/conftest.py``); the rest are about SQLite files or need no database."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from conftest import is_postgres, sql_columns, sql_execute, sql_rows, sql_tables
+from crawler.items import Account, AudienceMember, Link, Post, Snapshot
 from crawler.store import Store, StoreError, member_key, resolve_db
 
 T = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -25,8 +31,8 @@ def batch(followers=100, name="Channel"):
     }
 
 
-def test_writing_twice_updates_never_duplicates(tmp_path):
-    with Store(str(tmp_path / "x.db")) as store:
+def test_writing_twice_updates_never_duplicates(store_url):
+    with Store(store_url) as store:
         store.write(batch(100))
         store.write(batch(150))
         assert store.counts() == {"accounts": 1, "posts": 1, "links": 2, "audience": 1, "snapshots": 1}
@@ -34,36 +40,52 @@ def test_writing_twice_updates_never_duplicates(tmp_path):
         assert store.load_snapshots()["followers"].tolist() == [150]
 
 
-def test_snapshots_one_per_day(tmp_path):
-    with Store(str(tmp_path / "x.db")) as store:
+def test_snapshots_one_per_day(store_url):
+    with Store(store_url) as store:
         for day in ("2026-11-01", "2026-11-02", "2026-11-02"):
             store.write({"Snapshot": [{"platform": "telegram", "account": "a", "date": day, "followers": 1}]})
         assert len(store.load_snapshots()) == 2
 
 
-def test_unavailable_page_keeps_what_earlier_crawls_learned(tmp_path):
-    with Store(str(tmp_path / "x.db")) as store:
+def test_unavailable_page_keeps_what_earlier_crawls_learned(store_url):
+    with Store(store_url) as store:
         store.write(batch(100))
         store.write({"Account": [{"platform": "telegram", "handle": "a", "status": "unavailable", "reason": "gone"}]})
         row = store.load_accounts().iloc[0]
         assert (row["status"], row["reason"], row["name"], row["followers"]) == ("unavailable", "gone", "Channel", 100)
 
 
-def test_datetimes_come_back_utc(tmp_path):
-    with Store(str(tmp_path / "x.db")) as store:
+def test_datetimes_come_back_utc(store_url):
+    with Store(store_url) as store:
         store.write(batch())
         assert store.load_posts()["published_at"].iloc[0] == T
 
 
-def test_secret_is_made_once_per_database(tmp_path):
-    path = str(tmp_path / "x.db")
+def test_secret_is_made_once_per_database(new_store_url):
+    path = new_store_url()
     with Store(path) as first:
         secret = first.secret
     with Store(path) as again:
         assert again.secret == secret
-    with Store(str(tmp_path / "other.db")) as other:
+    with Store(new_store_url()) as other:
         assert other.secret != secret
         assert other.member_key("12345") != member_key(secret, "12345")
+
+
+def test_rows_round_trip(store_url):
+    with Store(store_url) as store:
+        written = store.write({
+            "Account": [vars(Account("telegram", "alpha", name="Альфа", followers=2**62))],
+            "Post": [vars(Post("telegram", "alpha", "1", views=10, text="пост"))],
+            "Link": [vars(Link("telegram", "alpha", "beta", "mention", "1"))],
+            "AudienceMember": [vars(AudienceMember("bluesky", "alpha", "follower", member_key=-5, has_avatar=True))],
+            "Snapshot": [vars(Snapshot("telegram", "alpha", "2026-12-01", 10))],
+        })
+        assert written.stored == {"Account": 1, "Post": 1, "Link": 1, "AudienceMember": 1, "Snapshot": 1}
+        assert store.load_accounts()[["name", "followers"]].values.tolist() == [["Альфа", 2**62]]
+        assert store.load_posts()["text"].tolist() == ["пост"]
+        assert store.load_audience()["member_key"].tolist() == [-5]
+        assert store.load_member_signals()["has_avatar"].tolist() == [True]
 
 
 def test_member_key_is_signed_64_bit_and_stable():
@@ -85,21 +107,26 @@ def test_refuses_file_that_is_not_sqlite(tmp_path):
     assert path.read_text() == "hello, this is not a database"
 
 
-def test_refuses_database_of_another_program(tmp_path):
-    path = tmp_path / "other.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE invoices (id INTEGER)")
-    conn.commit()
-    conn.close()
-    with pytest.raises(StoreError, match="another program"):
-        Store(str(path))
-    assert [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")] == ["invoices"]
+def test_refuses_database_of_another_program(store_url):
+    sql_execute(store_url, "CREATE TABLE invoices (id INTEGER)")
+    for create in (True, False):
+        with pytest.raises(StoreError, match="another program"):
+            Store(store_url, create=create)
+    assert sql_tables(store_url) == {"invoices"}
 
 
-def test_read_only_use_needs_existing_database(tmp_path):
-    with pytest.raises(StoreError, match="no database"):
-        Store(str(tmp_path / "missing.db"), create=False)
-    assert not (tmp_path / "missing.db").exists()
+def test_read_only_use_needs_existing_database(store_url):
+    # SQLite: no file; PostgreSQL: a database with no pagescout tables. Either way nothing is created.
+    with pytest.raises(StoreError, match="holds no pagescout data" if is_postgres(store_url) else "no database at"):
+        Store(store_url, create=False)
+    if is_postgres(store_url):
+        assert sql_tables(store_url) == set()
+    else:
+        assert not Path(store_url).exists()
+    with Store(store_url) as store:
+        store.write({"Account": [vars(Account("telegram", "alpha"))]})
+    with Store(store_url, create=False) as store:
+        assert store.counts()["accounts"] == 1
 
 
 def test_db_path_resolution(monkeypatch):
@@ -111,8 +138,8 @@ def test_db_path_resolution(monkeypatch):
     assert resolve_db("") == ""  # for Store to refuse: an empty --db must not mean $PAGESCOUT_DB or the default
 
 
-def test_a_snapshot_without_a_count_keeps_the_days_count(tmp_path):
-    with Store(str(tmp_path / "x.db")) as store:
+def test_a_snapshot_without_a_count_keeps_the_days_count(store_url):
+    with Store(store_url) as store:
         store.write({"Snapshot": [{"platform": "vk", "account": "a", "date": "2026-11-01", "followers": 500}]})
         store.write({"Snapshot": [{"platform": "vk", "account": "a", "date": "2026-11-01", "followers": None}]})
         assert store.load_snapshots()["followers"].tolist() == [500]
@@ -136,21 +163,20 @@ def test_bot_signal_columns_are_in_the_store():
         assert isinstance(member_signals_table.c[name].type, sa.Boolean) and member_signals_table.c[name].nullable
 
 
-def test_a_database_made_before_the_bot_signals_gets_them_on_open_and_keeps_its_rows(tmp_path):
-    path = tmp_path / "old.db"
-    with Store(str(path)) as store:
+def _drop_bot_signals(db) -> None:
+    sql_execute(db, *(f'ALTER TABLE member_signals DROP COLUMN "{name}"' for name in BOT_SIGNALS))
+    assert not set(BOT_SIGNALS) & sql_columns(db, "member_signals")
+
+
+def test_a_database_made_before_the_bot_signals_gets_them_on_open_and_keeps_its_rows(store_url):
+    path = store_url
+    with Store(path) as store:
         store.write({"AudienceMember": [member(1, has_avatar=True, followers=10, last_seen=T),
                                         member(2, deactivated=True)]})
-    conn = sqlite3.connect(path)
-    for name in BOT_SIGNALS:
-        conn.execute(f'ALTER TABLE member_signals DROP COLUMN "{name}"')
-    conn.commit()
-    conn.close()
-    assert not set(BOT_SIGNALS) & {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(member_signals)")}
+    _drop_bot_signals(path)
 
-    with Store(str(path)) as store:
-        columns = {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(member_signals)")}
-        assert set(BOT_SIGNALS) <= columns
+    with Store(path) as store:
+        assert set(BOT_SIGNALS) <= sql_columns(path, "member_signals")
         kept = store.load_member_signals().set_index("member_key")
         assert (kept.loc[1, "has_avatar"], kept.loc[1, "followers"], kept.loc[1, "last_seen"]) == (True, 10, T)
         assert kept.loc[2, "deactivated"] == True  # noqa: E712 (a numpy bool)
@@ -162,21 +188,17 @@ def test_a_database_made_before_the_bot_signals_gets_them_on_open_and_keeps_its_
         assert (row["has_status"], row["is_closed"], row["can_message"], row["has_avatar"], row["followers"]) == (
             True, False, False, False, 10)
         assert row[[n for n in BOT_SIGNALS if n not in ("has_status", "is_closed", "can_message")]].isna().all()
-    assert sqlite3.connect(path).execute("SELECT count(*) FROM member_signals").fetchone() == (2,)
+    assert sql_rows(path, "SELECT count(*) FROM member_signals") == [(2,)]
 
 
-def test_an_older_database_read_only_shows_the_bot_signals_as_not_shown(tmp_path):
-    path = tmp_path / "old.db"
-    with Store(str(path)) as store:
+def test_an_older_database_read_only_shows_the_bot_signals_as_not_shown(store_url):
+    path = store_url
+    with Store(path) as store:
         store.write({"AudienceMember": [member(1, has_avatar=True)]})
-    conn = sqlite3.connect(path)
-    for name in BOT_SIGNALS:
-        conn.execute(f'ALTER TABLE member_signals DROP COLUMN "{name}"')
-    conn.commit()
-    conn.close()
-    with Store(str(path), create=False) as store:
+    _drop_bot_signals(path)
+    with Store(path, create=False) as store:
         signals = store.load_member_signals()
     assert signals["has_avatar"].tolist() == [True]
     assert signals[list(BOT_SIGNALS)].isna().all().all()
     # read-only: nothing added
-    assert not set(BOT_SIGNALS) & {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(member_signals)")}
+    assert not set(BOT_SIGNALS) & sql_columns(path, "member_signals")

@@ -1,5 +1,8 @@
 """The store under hostile input and faults: a bad row costs only itself, counts are never REAL, a busy
-database is waited for, a foreign or newer file and a read-only command leave the file untouched."""
+database is waited for, a foreign or newer file and a read-only command leave the file untouched.
+
+Tests taking ``store_url`` run twice, on a SQLite file and on a throwaway PostgreSQL database
+(``tests/conftest.py``); the rest are about SQLite files (WAL, locks, bytes, permissions) or need no database."""
 
 from __future__ import annotations
 
@@ -11,13 +14,14 @@ import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import pytest
 import sqlalchemy as sa
 
 import crawler.store as store_module
-from conftest import REPO, invoke, one_line_error, rows
+from conftest import REPO, invoke, is_postgres, one_line_error, rows, sql_columns, sql_execute, sql_rows, sql_tables
 from crawler.store import SUPPORTED_DBS, Store, StoreError, resolve_db
 
 T = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -34,16 +38,25 @@ def sha256(path) -> str:
 
 
 # 1. one bad row costs only itself ---------------------------------------------------------------
-@pytest.mark.parametrize("field,value,reason", [
-    ("text", f"{PRIVATE} \ud800", "UnicodeEncodeError"),  # a lone surrogate: SQLite cannot encode it
-    ("text", [PRIVATE], "ProgrammingError"),  # a type SQLite cannot store
-    ("published_at", PRIVATE, "TypeError"),  # text where a time belongs
-    ("views", 2**64, "views is not a whole number in range"),  # OverflowError in SQLite, before this store
-])
-def test_a_bad_row_is_refused_and_the_rest_of_its_batch_is_stored(tmp_path, field, value, reason):
+@pytest.mark.parametrize("field,value,sqlite_reason,postgres_reason", [
+    ("text", f"{PRIVATE} \ud800", "UnicodeEncodeError", "UnicodeEncodeError"),  # a lone surrogate: never encoded
+    ("text", [PRIVATE], "ProgrammingError", ""),  # types no database can store as text
+    ("text", {"a": PRIVATE}, "ProgrammingError", ""),
+    ("published_at", PRIVATE, "TypeError", "InvalidDatetimeFormat"),  # text where a time belongs
+    # OverflowError in SQLite, out of BIGINT in PostgreSQL: refused before either
+    ("views", 2**64, "views is not a whole number in range", "views is not a whole number in range"),
+], ids=["surrogate", "list", "dict", "text-for-a-time", "beyond-64-bits"])
+def test_a_bad_row_is_refused_and_the_rest_of_its_batch_is_stored(store_url, request, field, value, sqlite_reason,
+                                                                 postgres_reason):
+    reason = postgres_reason if is_postgres(store_url) else sqlite_reason
+    if is_postgres(store_url) and isinstance(value, (list, dict)):
+        # crawler/store.py: psycopg adapts a list to an array, which PostgreSQL casts to the text '{…}', and
+        # cannot adapt a dict at all (ProgrammingError without a SQLSTATE, so no row fault): the whole batch fails.
+        request.applymarker(pytest.mark.xfail(reason="PostgreSQL: a value of no SQL type is not refused as a row",
+                                              strict=True))
     batch = posts(450)
     batch[17][field] = value
-    with Store(str(tmp_path / "x.db")) as store:
+    with Store(store_url) as store:
         written = store.write({"Post": batch, "Account": [{"platform": "telegram", "handle": "durov", "status": "ok"}]})
         assert written.stored == {"Post": 449, "Account": 1}
         assert written.refused == {"Post": 1}
@@ -55,27 +68,28 @@ def test_a_bad_row_is_refused_and_the_rest_of_its_batch_is_stored(tmp_path, fiel
     assert not any(PRIVATE in str(v) for v in refused.iloc[0])
 
 
-def test_a_row_the_database_refuses_is_refused_with_the_constraint(tmp_path):
-    with Store(str(tmp_path / "x.db")) as store:
+def test_a_row_the_database_refuses_is_refused_with_the_constraint(store_url):
+    with Store(store_url) as store:
         written = store.write({"Account": [{"platform": "telegram", "handle": "a", "status": None},
                                            {"platform": "telegram", "handle": "b", "status": "ok"}]})
         assert (written.stored, written.refused) == ({"Account": 1}, {"Account": 1})
         reason = store.load_refused()["reason"].iloc[0]
-    assert reason == "IntegrityError: NOT NULL constraint failed: accounts.status"
+    assert reason == ("NotNullViolation: null value in column … of relation … violates not-null constraint"
+                      if is_postgres(store_url) else "IntegrityError: NOT NULL constraint failed: accounts.status")
 
 
-def test_refusing_the_same_row_again_keeps_one_refusal(tmp_path):
+def test_refusing_the_same_row_again_keeps_one_refusal(store_url):
     bad = [{**posts(1)[0], "views": 2.5}]
-    with Store(str(tmp_path / "x.db")) as store:
+    with Store(store_url) as store:
         store.write({"Post": bad})
         store.write({"Post": bad})
         assert len(store.load_refused()) == 1
 
 
-def test_an_audience_refusal_names_the_account_and_kind_never_the_member(tmp_path):
+def test_an_audience_refusal_names_the_account_and_kind_never_the_member(store_url):
     members = [{"platform": "telegram", "account": "durov", "kind": "follower", "member_key": key}
                for key in (123456789, 2**64 + 987654321)]
-    with Store(str(tmp_path / "x.db")) as store:
+    with Store(store_url) as store:
         written = store.write({"AudienceMember": members})
         assert (written.stored, written.refused) == ({"AudienceMember": 1}, {"AudienceMember": 1})
         refused = store.load_refused()
@@ -83,10 +97,10 @@ def test_an_audience_refusal_names_the_account_and_kind_never_the_member(tmp_pat
     assert "987654321" not in " ".join(map(str, refused.iloc[0]))
 
 
-def test_a_member_with_a_bad_signal_is_refused_whole(tmp_path):
+def test_a_member_with_a_bad_signal_is_refused_whole(store_url):
     members = [{"platform": "bluesky", "account": "a", "kind": "follower", "member_key": 1, "follows": 2.5},
                {"platform": "bluesky", "account": "a", "kind": "follower", "member_key": 2, "follows": 3}]
-    with Store(str(tmp_path / "x.db")) as store:
+    with Store(store_url) as store:
         written = store.write({"AudienceMember": members})
         assert (written.stored, written.refused) == ({"AudienceMember": 1}, {"AudienceMember": 1})
         assert store.load_audience()["member_key"].tolist() == [2]
@@ -97,26 +111,27 @@ def test_a_member_with_a_bad_signal_is_refused_whole(tmp_path):
 @pytest.mark.parametrize("value,stored", [
     (5.0, 5), (np.int64(7), 7), (np.float64(8.0), 8), (2**63 - 1, 2**63 - 1), (-(2**63), -(2**63)),
 ])
-def test_an_integral_count_is_stored_as_an_integer(tmp_path, value, stored):
-    path = tmp_path / "x.db"
-    with Store(str(path)) as store:
+def test_an_integral_count_is_stored_as_an_integer(store_url, value, stored):
+    with Store(store_url) as store:
         written = store.write({"Account": [{"platform": "vk", "handle": "a", "status": "ok", "followers": value}]})
         assert written.stored == {"Account": 1}
-    assert rows(path, "SELECT followers, typeof(followers) FROM accounts") == [(stored, "integer")]
+    typeof = "pg_typeof(followers)::text" if is_postgres(store_url) else "typeof(followers)"
+    assert sql_rows(store_url, f"SELECT followers, {typeof} FROM accounts") == [
+        (stored, "bigint" if is_postgres(store_url) else "integer")]
 
 
 @pytest.mark.parametrize("value", [2.5, float("inf"), float("nan"), True, "12", 2**63, -(2**63) - 1, 1e19])
-def test_a_count_that_is_no_whole_number_in_range_refuses_the_row(tmp_path, value):
-    with Store(str(tmp_path / "x.db")) as store:
+def test_a_count_that_is_no_whole_number_in_range_refuses_the_row(store_url, value):
+    with Store(store_url) as store:
         written = store.write({"Account": [{"platform": "vk", "handle": "a", "status": "ok", "followers": value}]})
         assert (written.stored, written.refused) == ({}, {"Account": 1})
         assert store.load_refused()["reason"].tolist() == ["followers is not a whole number in range"]
         assert store.counts()["accounts"] == 0
 
 
-def test_a_time_with_an_offset_is_stored_as_utc(tmp_path):
+def test_a_time_with_an_offset_is_stored_as_utc(store_url):
     moscow = timezone(timedelta(hours=3))
-    with Store(str(tmp_path / "x.db")) as store:
+    with Store(store_url) as store:
         store.write({"Post": [{**posts(1)[0], "published_at": datetime(2026, 11, 1, 3, tzinfo=moscow)}]})
         assert store.load_posts()["published_at"].iloc[0] == T
 
@@ -174,19 +189,17 @@ def test_rank_and_export_work_on_counts_stored_as_real(tmp_path):
 
 
 # 4. no row values in any message ----------------------------------------------------------------
-def test_a_failed_write_names_no_row_values(tmp_path):
-    path = tmp_path / "x.db"
-    with Store(str(path)) as store:
-        conn = sqlite3.connect(path)
-        conn.executescript("DROP TABLE posts; DROP TABLE refused;")  # the database itself is now unusable
-        conn.close()
+def test_a_failed_write_names_no_row_values(store_url):
+    with Store(store_url) as store:
+        sql_execute(store_url, "DROP TABLE posts", "DROP TABLE refused")  # the database itself is now unusable
         with pytest.raises(StoreError) as raised:
             store.write({"Post": [{**posts(1)[0], "text": PRIVATE}]})
-        with pytest.raises(sa.exc.OperationalError) as failed:
+        # SQLite: OperationalError (no such table); PostgreSQL: ProgrammingError (UndefinedTable)
+        with pytest.raises(sa.exc.DBAPIError) as failed:
             with store.engine.begin() as conn:
                 conn.execute(sa.text("INSERT INTO posts (text) VALUES (:text)"), {"text": PRIVATE})
     message = str(raised.value)
-    assert message.startswith(f"cannot write to database {path}: ") and len(message.splitlines()) == 1
+    assert message.startswith(f"cannot write to database {store.name}: ") and len(message.splitlines()) == 1
     assert PRIVATE not in message
     assert PRIVATE not in str(failed.value)  # hide_parameters: SQLAlchemy's own messages carry no values
 
@@ -231,6 +244,33 @@ def test_a_database_busy_beyond_patience_is_a_one_line_error(tmp_path, monkeypat
     assert len(message.splitlines()) == 1
 
 
+# pagescout in a process of its own, as every crawl runs, its patience for a busy database cut to half a second
+IMPATIENT_CLI = ("import crawler.store as store; store.BUSY_TIMEOUT_SECONDS, store.BUSY_PATIENCE_SECONDS = 0.1, 0.5; "
+                 "from cli import app; app(prog_name='pagescout')")
+
+
+def test_a_crawl_or_an_import_on_a_database_busy_beyond_patience_is_one_line_and_exit_code_2(tmp_path, monkeypatch):
+    path = tmp_path / "x.db"
+    with Store(str(path)) as store:
+        store.write({"Post": posts(3)})
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_SECONDS", 0.1)
+    monkeypatch.setattr(store_module, "BUSY_PATIENCE_SECONDS", 0.5)
+    holder = _hold_write_lock(path)
+    try:
+        crawl = subprocess.run([sys.executable, "-c", IMPATIENT_CLI, "crawl", "telegram", "alpha", "--db", str(path),
+                                "--base-url", "http://127.0.0.1:9", "--delay", "0", "--quiet"],
+                               cwd=REPO, capture_output=True, text=True, timeout=120)
+        imported = invoke("import", "instagram", REPO / "data" / "import" / "instagram_accounts.csv", "--db", path)
+    finally:
+        holder.rollback()
+        holder.close()
+    busy = (f"Error: database {path} is busy: another process is writing to it; let it finish, "
+            "or give this command another --db")
+    assert (crawl.returncode, crawl.stdout, crawl.stderr.strip()) == (2, "", busy), crawl.stderr
+    assert one_line_error(imported, "is busy") == busy
+    assert rows(path, "SELECT count(*) FROM posts") == [(3,)] and rows(path, "SELECT count(*) FROM accounts") == [(0,)]
+
+
 WRITER = r"""
 import json, sys, time
 from datetime import datetime, timezone
@@ -238,23 +278,36 @@ from pathlib import Path
 from crawler.store import Store
 
 db, go, me = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+# The second writer sends every table's rows in the opposite order: on PostgreSQL the two then take row
+# locks in opposite orders, and a deadlock, should one come, must be waited out and retried, never lost.
+order = (lambda rows: rows[::-1]) if me == "two" else list
+own = 1000 if me == "one" else 2000  # each writer's own audience members, beside the shared ones
 while not go.exists():
     time.sleep(0.005)
 store = Store(db)  # both processes create the fresh database at the same moment
 stored, refused = {}, {}
 for round_ in range(12):
     at = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    # the same 40 accounts, 200 posts, 40 links, 300 members and 40 snapshots from both, and one row of
+    # each (a post, link, member and snapshot a round) that only this writer writes
     batch = {
-        "Account": [{"platform": "telegram", "handle": f"a{i}", "followers": 100 * round_, "status": "ok",
-                     "fetched_at": at, "name": me} for i in range(40)],
-        "Post": [{"platform": "telegram", "account": f"a{i % 40}", "post_id": str(i), "views": round_,
-                  "text": me, "published_at": at} for i in range(200)],
-        "Link": [{"platform": "telegram", "src": f"a{i}", "dst": f"a{(i + 1) % 40}", "kind": "forward",
-                  "post_id": None} for i in range(40)],
-        "AudienceMember": [{"platform": "telegram", "account": f"a{i % 40}", "kind": "follower",
-                            "member_key": i, "follows": round_} for i in range(300)],
-        "Snapshot": [{"platform": "telegram", "account": f"a{i}", "date": "2026-11-01", "followers": round_}
-                     for i in range(40)],
+        "Account": order([{"platform": "telegram", "handle": f"a{i}", "followers": 100 * round_, "status": "ok",
+                           "fetched_at": at, "name": me} for i in range(40)]
+                         + [{"platform": "telegram", "handle": me, "followers": round_, "status": "ok"}]),
+        "Post": order([{"platform": "telegram", "account": f"a{i % 40}", "post_id": str(i), "views": round_,
+                        "text": me, "published_at": at} for i in range(200)]
+                      + [{"platform": "telegram", "account": me, "post_id": str(round_), "views": round_}]),
+        "Link": order([{"platform": "telegram", "src": f"a{i}", "dst": f"a{(i + 1) % 40}", "kind": "forward",
+                        "post_id": None} for i in range(40)]
+                      + [{"platform": "telegram", "src": me, "dst": "a0", "kind": "forward", "post_id": str(round_)}]),
+        "AudienceMember": order([{"platform": "telegram", "account": f"a{i % 40}", "kind": "follower",
+                                  "member_key": i, "follows": round_} for i in range(300)]
+                                + [{"platform": "telegram", "account": me, "kind": "follower",
+                                    "member_key": own + round_, "follows": round_}]),
+        "Snapshot": order([{"platform": "telegram", "account": f"a{i}", "date": "2026-11-01", "followers": round_}
+                           for i in range(40)]
+                          + [{"platform": "telegram", "account": me, "date": f"2026-11-{round_ + 1:02d}",
+                              "followers": round_}]),
     }
     written = store.write(batch)
     for kind, n in written.stored.items():
@@ -280,20 +333,37 @@ def two_writers(db: str, go) -> list[dict]:
     return results
 
 
-def test_two_processes_writing_the_same_rows_at_once(tmp_path):
-    db = tmp_path / "shared.db"
-    results = two_writers(str(db), tmp_path / "go")
+def test_two_processes_writing_the_same_rows_at_once(store_url, tmp_path):
+    results = two_writers(store_url, tmp_path / "go")
     assert results[0]["secret"] == results[1]["secret"]  # the database's secret was made once
-    for result in results:
+    for result in results:  # nothing refused, nothing given up on: every write of both went through
         assert result["refused"] == {}
-        assert result["stored"] == {"Account": 480, "Post": 2400, "Link": 480, "AudienceMember": 3600,
-                                    "Snapshot": 480}
-    with Store(str(db), create=False) as store:
-        assert store.counts() == {"accounts": 40, "posts": 200, "links": 40, "audience": 300, "snapshots": 40}
-    assert rows(db, "SELECT count(*) FROM member_signals") == [(300,)]
+        assert result["stored"] == {"Account": 492, "Post": 2412, "Link": 492, "AudienceMember": 3612,
+                                    "Snapshot": 492}
+    # no duplicate: each shared row once, beside each writer's own rows
     for table, key in (("accounts", "platform, handle"), ("posts", "platform, account, post_id"),
-                       ("audience", "platform, account, kind, member_key"), ("snapshots", "platform, account, date")):
-        assert rows(db, f"SELECT {key} FROM {table} GROUP BY {key} HAVING count(*) > 1") == []
+                       ("links", "platform, src, dst, kind, post_id"),
+                       ("audience", "platform, account, kind, member_key"),
+                       ("member_signals", "platform, member_key"), ("snapshots", "platform, account, date")):
+        assert sql_rows(store_url, f"SELECT {key} FROM {table} GROUP BY {key} HAVING count(*) > 1") == [], table
+    with Store(store_url, create=False) as store:
+        assert store.counts() == {"accounts": 42, "posts": 224, "links": 64, "audience": 324, "snapshots": 64}
+        accounts, posts_frame = store.load_accounts(), store.load_posts()
+        audience, signals, snapshots = store.load_audience(), store.load_member_signals(), store.load_snapshots()
+    assert len(signals) == 324
+    # no loss: every row only one writer wrote is there, with its last value, ...
+    for me, own in (("one", 1000), ("two", 2000)):
+        assert accounts.set_index("handle").loc[me, "followers"] == 11
+        assert sorted(posts_frame.loc[posts_frame["account"] == me, "post_id"].astype(int)) == list(range(12))
+        assert sorted(audience.loc[audience["account"] == me, "member_key"]) == [own + r for r in range(12)]
+        assert sorted(snapshots.loc[snapshots["account"] == me, "followers"]) == list(range(12))
+    # ... and every shared row holds the last round of the writer whose transaction committed last, whole
+    shared = accounts[accounts["handle"].str.startswith("a")]
+    assert set(shared["followers"]) == {1100} and shared["name"].nunique() == 1
+    shared_posts = posts_frame[posts_frame["account"].str.startswith("a")]
+    assert set(shared_posts["views"]) == {11} and set(shared_posts["text"]) == set(shared["name"])
+    assert set(signals.loc[signals["member_key"] < 1000, "follows"]) == {11}
+    assert set(snapshots.loc[snapshots["account"].str.startswith("a"), "followers"]) == {11}
 
 
 # 6. what --db may name --------------------------------------------------------------------------
@@ -328,8 +398,8 @@ def test_postgresql_without_its_driver_is_a_one_line_error(monkeypatch, url):
     monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg now fails, installed or not
     with pytest.raises(StoreError) as raised:
         Store(url)
-    assert str(raised.value) == "PostgreSQL needs the psycopg driver: pip install 'psycopg[binary]'"
-    text = one_line_error(invoke("rank", "--db", url), "psycopg[binary]")
+    assert str(raised.value) == "PostgreSQL needs the postgres extra (the psycopg driver): pip install 'pagescout[postgres]'"
+    text = one_line_error(invoke("rank", "--db", url), "pagescout[postgres]")
     assert "hunter2" not in text
 
 
@@ -375,8 +445,8 @@ def test_a_database_of_a_newer_pagescout_is_left_byte_for_byte(tmp_path):
 
 
 # 8. read-only commands write nothing -------------------------------------------------------------
-def _crawled(path) -> None:
-    with Store(str(path)) as store:
+def _crawled(db) -> None:
+    with Store(str(db)) as store:
         store.write({"Account": [{"platform": "telegram", "handle": h, "followers": 1000 + i, "status": "ok",
                                   "fetched_at": T} for i, h in enumerate(("a", "b"))],
                      "Post": posts(3, "a") + posts(3, "b")})
@@ -409,41 +479,41 @@ def test_rank_reads_what_a_running_crawl_has_written_to_its_wal(tmp_path):
     assert "late" in (tmp_path / "x.csv").read_text(encoding="utf-8-sig")
 
 
-def test_a_read_only_store_cannot_write(tmp_path):
-    path = tmp_path / "x.db"
-    _crawled(path)
-    with Store(str(path), create=False) as store:
-        with pytest.raises(sa.exc.OperationalError, match="readonly database"):
+def test_a_read_only_store_cannot_write(store_url):
+    _crawled(store_url)
+    refusal = "read-only transaction" if is_postgres(store_url) else "readonly database"
+    with Store(store_url, create=False) as store:
+        with pytest.raises(sa.exc.DBAPIError, match=refusal):
             with store.engine.begin() as conn:
                 conn.exec_driver_sql("DELETE FROM accounts")
-    assert rows(path, "SELECT count(*) FROM accounts") == [(2,)]
+    assert sql_rows(store_url, "SELECT count(*) FROM accounts") == [(2,)]
 
 
-def _older_database(path) -> None:
+def _older_database(db) -> None:
     """A database as an older pagescout made it: no member_signals or refused table, no follows column."""
-    _crawled(path)
-    conn = sqlite3.connect(path)
-    conn.executescript("DROP TABLE member_signals; DROP TABLE refused; ALTER TABLE accounts DROP COLUMN follows;")
-    conn.commit()
-    conn.close()
+    _crawled(db)
+    sql_execute(db, "DROP TABLE member_signals", "DROP TABLE refused", "ALTER TABLE accounts DROP COLUMN follows")
 
 
-def test_a_database_of_an_older_version_is_read_without_changing_it(tmp_path):
-    path = tmp_path / "old.db"
-    _older_database(path)
-    before = sha256(path)
-    with Store(str(path), create=False) as store:
+def test_a_database_of_an_older_version_is_read_without_changing_it(store_url):
+    def looks():  # what a read-only command must leave as it is
+        seen = sql_tables(store_url), sql_columns(store_url, "accounts")
+        return seen if is_postgres(store_url) else (*seen, sha256(Path(store_url)))
+
+    _older_database(store_url)
+    before = looks()
+    assert not {"member_signals", "refused"} & before[0]
+    with Store(store_url, create=False) as store:
         assert store.load_accounts()["follows"].isna().all()
         assert store.load_member_signals().empty and store.load_refused().empty
-    assert invoke("rank", "--db", path).exit_code == 0
-    assert sha256(path) == before
-    assert rows(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('member_signals', 'refused')") == [(0,)]
+    ranked = invoke("rank", "--db", store_url)
+    assert ranked.exit_code == 0, ranked.output
+    assert looks() == before
 
 
-def test_a_crawl_brings_an_older_database_up_to_date(tmp_path):
-    path = tmp_path / "old.db"
-    _older_database(path)
-    with Store(str(path)) as store:
+def test_a_crawl_brings_an_older_database_up_to_date(store_url):
+    _older_database(store_url)
+    with Store(store_url) as store:
         written = store.write({"Account": [{"platform": "telegram", "handle": "c", "follows": 7, "status": "ok"},
                                            {"platform": "telegram", "handle": "d", "followers": 2.5, "status": "ok"}]})
         assert written.refused == {"Account": 1}
@@ -497,12 +567,12 @@ def test_a_path_with_uri_characters_opens_read_only_too(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".db") == [path.name]
 
 
-def test_one_batch_repeating_a_key_is_stored_as_upserts_one_by_one_would(tmp_path):
+def test_one_batch_repeating_a_key_is_stored_as_upserts_one_by_one_would(store_url):
     from crawler.items import Account, Post
 
     # PostgreSQL refuses one statement touching a key twice: a page repeating a post, or an account
     # parsed ok and marked unavailable in the same batch, must still be stored.
-    with Store(str(tmp_path / "dup.db")) as store:
+    with Store(store_url) as store:
         written = store.write({
             "Account": [vars(Account("telegram", "alpha", name="Alpha", followers=10)),
                         vars(Account("telegram", "alpha", status="unavailable", reason="invalid answer: x"))],
