@@ -19,6 +19,7 @@ The caps:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from datetime import datetime, timedelta, timezone
@@ -192,10 +193,19 @@ class FieldReader:
             self.invalid(field)
         return result
 
+    # Each reader answers an absent value (None) and the commonest good one (an int in range, a bool) at once,
+    # as the readers above would: nothing to count, the value itself.
     def count(self, value, field: str, cap: int | None = None) -> int | None:
-        return self._checked(value, as_count(value, cap or COUNT_CAPS.get(field, AUDIENCE_CAP)), field)
+        if value is None:
+            return None
+        cap = cap or COUNT_CAPS.get(field, AUDIENCE_CAP)
+        if type(value) is int and 0 <= value <= cap and value <= INT64_MAX:
+            return value
+        return self._checked(value, as_count(value, cap), field)
 
     def text(self, value, field: str, limit: int | None = None) -> str | None:
+        if value is None:
+            return None
         limit = limit or TEXT_CAPS.get(field, TEXT_MAX)
         result = self._checked(value, clean_text(value, limit), field)
         if result is not None and isinstance(value, str) and len(value.strip()) > limit:
@@ -203,12 +213,20 @@ class FieldReader:
         return result
 
     def date(self, value, field: str) -> datetime | None:
+        if value is None:
+            return None
         return self._checked(value, as_date(value), field)
 
     def flag(self, value, field: str) -> bool | None:
+        if value is True or value is False or value is None:
+            return value
+        if type(value) is int and (value == 0 or value == 1):  # VK's 0/1
+            return value == 1
         return self._checked(value, as_flag(value), field)
 
     def url(self, value, field: str) -> str | None:
+        if value is None:
+            return None
         return self._checked(value, as_url(value), field)
 
     def item(self, adapter) -> None:
@@ -217,13 +235,42 @@ class FieldReader:
             value = adapter.get(field)
             if value is None:
                 continue
-            if field in COUNT_CAPS:
-                adapter[field] = self.count(value, field)
-            elif field in TEXT_CAPS:
-                adapter[field] = self.text(value, field)
-            elif field in URL_FIELDS:
-                adapter[field] = self.url(value, field)
-            elif field in DATE_FIELDS:
-                adapter[field] = self.date(value, field)
-            elif field in FLAG_FIELDS:
-                adapter[field] = self.flag(value, field)
+            reader = reader_of(field)
+            if reader is not None:
+                adapter[field] = getattr(self, reader)(value, field)
+
+    def dataclass_item(self, item) -> None:
+        """``item`` for a dataclass instance (every item the spiders yield), read straight from its attributes:
+        the same readers on the same fields, without an ``ItemAdapter`` per item."""
+        for field, reader in _readers_of(type(item)):
+            value = getattr(item, field)
+            if value is not None:
+                setattr(item, field, reader(self, value, field))
+
+
+def reader_of(field: str) -> str | None:
+    """The name of the ``FieldReader`` method that reads ``field`` (count, text, url, date or flag), or ``None``."""
+    if field in COUNT_CAPS:
+        return "count"
+    if field in TEXT_CAPS:
+        return "text"
+    if field in URL_FIELDS:
+        return "url"
+    if field in DATE_FIELDS:
+        return "date"
+    if field in FLAG_FIELDS:
+        return "flag"
+    return None
+
+
+_READERS: dict[type, tuple[tuple[str, object], ...]] = {}
+
+
+def _readers_of(cls) -> tuple[tuple[str, object], ...]:
+    """``(field, FieldReader method)`` of a dataclass's fields that have a reader, in field order; worked out
+    once per class."""
+    found = _READERS.get(cls)
+    if found is None:
+        found = _READERS[cls] = tuple((f.name, getattr(FieldReader, reader)) for f in dataclasses.fields(cls)
+                                      if (reader := reader_of(f.name)) is not None)
+    return found

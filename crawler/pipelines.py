@@ -26,6 +26,52 @@ MEMBER_ITEMS = ("AudienceMember", "Follow", "GatherMember")
 
 logger = logging.getLogger(__name__)
 
+# The field names of each dataclass item type, in order and as a set (None for a type that is no dataclass),
+# looked up once per type.
+_FIELD_NAMES: dict[type, tuple[tuple[str, ...], frozenset[str]] | None] = {}
+
+
+def _field_names(item) -> tuple[tuple[str, ...], frozenset[str]] | None:
+    kind = type(item)
+    try:
+        return _FIELD_NAMES[kind]
+    except KeyError:
+        names = None
+        if dataclasses.is_dataclass(kind):
+            ordered = tuple(f.name for f in dataclasses.fields(kind))
+            names = (ordered, frozenset(ordered))
+        _FIELD_NAMES[kind] = names
+        return names
+
+
+def is_dataclass_item(item) -> bool:
+    return _field_names(item) is not None
+
+
+def field_getter(item):
+    """``get(field)``: a field's value, or ``None`` for a field the item lacks, as ``ItemAdapter(item).get``;
+    read straight from the attributes of a dataclass item (every item the spiders yield): an adapter per
+    item and pipeline cost more than the checks it serves."""
+    names = _field_names(item)
+    if names is not None:
+        known = names[1]
+        return lambda field: getattr(item, field) if field in known else None
+    return ItemAdapter(item).get
+
+
+def item_row(item) -> dict:
+    """The item as the store takes it: a dict of its fields. A shallow copy: the store reads scalars (texts,
+    counts, times, flags) and ignores the rest (a post's ``link_urls``), so ``dataclasses.asdict``'s deep copy
+    of every value would buy nothing."""
+    names = _field_names(item)
+    if names is None:
+        return ItemAdapter(item).asdict()
+    ordered, known = names
+    values = getattr(item, "__dict__", None)
+    if values is not None and len(values) == len(ordered) and values.keys() == known:
+        return dict(values)  # the instance holds its fields and nothing else, in their order
+    return {name: getattr(item, name) for name in ordered}
+
 
 class _CountingPipeline:
     label = "pipeline"
@@ -49,8 +95,20 @@ class NormalisePipeline(_CountingPipeline):
 
     label = "normalise"
 
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.readers: dict[str, FieldReader] = {}  # one per platform: a reader keeps nothing but the stats
+
     def process_item(self, item, spider=None):
-        FieldReader(self.stats, str(ItemAdapter(item).get("platform") or "unknown")).item(ItemAdapter(item))
+        get = field_getter(item)
+        platform = str(get("platform") or "unknown")
+        reader = self.readers.get(platform)
+        if reader is None:
+            reader = self.readers[platform] = FieldReader(self.stats, platform)
+        if is_dataclass_item(item):
+            reader.dataclass_item(item)
+        else:
+            reader.item(ItemAdapter(item))
         return item
 
 
@@ -64,41 +122,41 @@ class ValidatePipeline(_CountingPipeline):
         raise DropItem(reason)
 
     def process_item(self, item, spider=None):
-        adapter = ItemAdapter(item)
+        get = field_getter(item)
         kind = type(item).__name__
-        if not adapter.get("platform"):
+        if not get("platform"):
             self.drop("no platform")
         if kind == "Account":
-            if not adapter.get("handle"):
+            if not get("handle"):
                 self.drop("account without handle")
-            if adapter.get("status") not in ACCOUNT_STATUSES:
+            if get("status") not in ACCOUNT_STATUSES:
                 self.drop("unknown account status")
-            if adapter.get("followers_kind") not in (None, *FOLLOWERS_KINDS):
+            if get("followers_kind") not in (None, *FOLLOWERS_KINDS):
                 self.drop("unknown followers kind")
         elif kind == "Post":
-            if not adapter.get("account") or not adapter.get("post_id"):
+            if not get("account") or not get("post_id"):
                 self.drop("post without account or id")
         elif kind == "Link":
-            if adapter.get("kind") not in LINK_KINDS:
+            if get("kind") not in LINK_KINDS:
                 self.drop("unknown link kind")
-            if not adapter.get("src") or not adapter.get("dst"):
+            if not get("src") or not get("dst"):
                 self.drop("link without both ends")
-            if adapter["src"] == adapter["dst"]:
+            if get("src") == get("dst"):
                 self.drop("self link")
         elif kind == "AudienceMember":
-            if adapter.get("kind") not in AUDIENCE_KINDS:
+            if get("kind") not in AUDIENCE_KINDS:
                 self.drop("unknown audience kind")
-            if adapter.get("member_id") in (None, "") and adapter.get("member_key") is None:
+            if get("member_id") in (None, "") and get("member_key") is None:
                 self.drop("audience member without id")
         elif kind == "Snapshot":
-            if not adapter.get("account") or not adapter.get("date"):
+            if not get("account") or not get("date"):
                 self.drop("snapshot without account or date")
         elif kind in ("Follow", "GatherMember"):
-            if adapter.get("member_id") in (None, "") and adapter.get("member_key") is None:
+            if get("member_id") in (None, "") and get("member_key") is None:
                 self.drop("gathered member without id")
-            if kind == "Follow" and not adapter.get("page"):
+            if kind == "Follow" and not get("page"):
                 self.drop("follow without page")
-            if kind == "GatherMember" and adapter.get("outcome") not in FOLLOW_LIST_OUTCOMES:
+            if kind == "GatherMember" and get("outcome") not in FOLLOW_LIST_OUTCOMES:
                 self.drop("unknown follow list outcome")
         return item
 
@@ -168,7 +226,7 @@ class StorePipeline(_CountingPipeline):
 
     def process_item(self, item, spider=None):
         kind = type(item).__name__
-        row = dataclasses.asdict(item) if dataclasses.is_dataclass(item) else ItemAdapter(item).asdict()
+        row = item_row(item)
         row.pop("member_id", None)
         self.buffer[kind].append(row)
         self.buffered += 1

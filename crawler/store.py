@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from urllib.parse import quote
 
@@ -440,6 +441,8 @@ def _as_utc(value):
 
 def _whole_number(value, column: str) -> int:
     """An int64 from an int or an integral float; anything else refuses the row, so no count is stored as REAL."""
+    if type(value) is int and INT64_MIN <= value <= INT64_MAX:  # the common case, decided at once
+        return value
     if isinstance(value, (bool, np.bool_)):
         raise _RefusedRow(f"{column} is not a whole number in range")
     if isinstance(value, numbers.Integral):
@@ -453,31 +456,60 @@ def _whole_number(value, column: str) -> int:
     return number
 
 
+# How ``_clean`` treats a column: as a whole number, a text key, a date, a time, or as it comes.
+_WHOLE, _TEXT_KEY, _DATE, _TIME, _AS_IS = range(5)
+# Per table: its column names, in order, and (column, kind) of the columns ``_clean`` converts.
+_COLUMN_KINDS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, int], ...]]] = {}
+
+
+def _column_kinds(table: sa.Table) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """``(column names, (column, kind) of those converted)`` of ``table``; worked out once per table."""
+    kinds = _COLUMN_KINDS.get(table.name)
+    if kinds is None:
+        def kind(col) -> int:
+            if isinstance(col.type, sa.Integer):
+                return _WHOLE
+            if col.primary_key and isinstance(col.type, sa.String):
+                return _TEXT_KEY
+            if isinstance(col.type, sa.Date):
+                return _DATE
+            if isinstance(col.type, sa.DateTime):
+                return _TIME
+            return _AS_IS
+
+        kinds = _COLUMN_KINDS[table.name] = (tuple(col.name for col in table.columns),
+                                             tuple((col.name, kind(col)) for col in table.columns if kind(col) != _AS_IS))
+    return kinds
+
+
 def _clean(table: sa.Table, row: Mapping) -> dict:
     """The row as the table's columns, in the types the database keeps; a value that cannot be stored as its
     column's type refuses the row (``_RefusedRow`` naming the column)."""
-    out = {}
-    for col in table.columns:
-        value = row.get(col.name)
-        if value is not None:
-            if isinstance(col.type, sa.Integer):
-                value = _whole_number(value, col.name)
-            elif col.primary_key and isinstance(col.type, sa.String) and not isinstance(value, str):
+    names, converted = _column_kinds(table)
+    out = {name: row.get(name) for name in names}
+    for name, kind in converted:  # in column order, so the first bad column is the one a refusal names
+        value = out[name]
+        if value is None:
+            continue
+        if kind == _WHOLE:
+            out[name] = _whole_number(value, name)
+        elif kind == _TEXT_KEY:
+            if not isinstance(value, str):
                 # A number is the text SQLite would make of it anyway; a list or dict in a key is no key.
                 if isinstance(value, bool) or not isinstance(value, (numbers.Integral, numbers.Real)):
-                    raise _RefusedRow(f"{col.name} is not text")
-                value = str(value)
-            elif isinstance(col.type, sa.Date) and isinstance(value, str):
+                    raise _RefusedRow(f"{name} is not text")
+                out[name] = str(value)
+        elif kind == _DATE:
+            if isinstance(value, str):
                 try:
-                    value = date.fromisoformat(value)
+                    out[name] = date.fromisoformat(value)
                 except ValueError:
-                    raise _RefusedRow(f"{col.name} is not a date (YYYY-MM-DD)") from None
-            elif isinstance(col.type, sa.DateTime):
-                try:
-                    value = _as_utc(value)
-                except (OverflowError, ValueError):
-                    raise _RefusedRow(f"{col.name} is not a time in range") from None
-        out[col.name] = value
+                    raise _RefusedRow(f"{name} is not a date (YYYY-MM-DD)") from None
+        else:
+            try:
+                out[name] = _as_utc(value)
+            except (OverflowError, ValueError):
+                raise _RefusedRow(f"{name} is not a time in range") from None
     return out
 
 
@@ -531,6 +563,8 @@ class Store:
         # Columns present per table, for a database opened read-only that an older pagescout made (it may
         # lack tables and columns later versions added); None when every table and column is there.
         self._columns: dict[str, set[str]] | None = None
+        # Upsert statements by table and kind of upsert, built once (``_upsert_statement``).
+        self._statements: dict[tuple, object] = {}
         if target.path is not None:
             _check_sqlite_file(target.path, create, self.name)
             if target.path.exists():
@@ -555,7 +589,8 @@ class Store:
             try:
                 engine = sa.create_engine(target.url, hide_parameters=True)
             except ImportError:
-                raise StoreError("PostgreSQL needs the psycopg driver: pip install 'psycopg[binary]'") from None
+                raise StoreError("PostgreSQL needs the postgres extra (the psycopg driver): "
+                                 "pip install 'pagescout[postgres]'") from None
             return engine if create else engine.execution_options(postgresql_readonly=True)
         if not create:
             path = target.path
@@ -675,9 +710,18 @@ class Store:
         row; ``coalesce`` columns keep the stored value when the new one is NULL."""
         if not rows:
             return
+        conn.execute(self._upsert_statement(table, tuple(keys), tuple(coalesce), do_nothing), rows)
+
+    def _upsert_statement(self, table, keys: tuple, coalesce: tuple, do_nothing: bool):
+        """The upsert of ``table``, built once per store and kind: a statement is immutable, and building one
+        (the ``excluded`` columns, the update clause) costs more than compiling it from SQLAlchemy's cache."""
+        cache = self._statements
+        found = cache.get((table.name, keys, coalesce, do_nothing))
+        if found is not None:
+            return found
         stmt = self._insert(table)
         if do_nothing:
-            stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
         else:
             updates = {}
             for col in table.columns:
@@ -685,8 +729,9 @@ class Store:
                     continue
                 new = stmt.excluded[col.name]
                 updates[col.name] = sa.func.coalesce(new, col) if col.name in coalesce else new
-            stmt = stmt.on_conflict_do_update(index_elements=keys, set_=updates)
-        conn.execute(stmt, rows)
+            stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
+        cache[(table.name, keys, coalesce, do_nothing)] = stmt
+        return stmt
 
     def _upsert_items(self, conn, spec: _ItemTable, rows: list[dict]) -> None:
         self._upsert(conn, spec.table, rows, list(spec.keys), coalesce=spec.coalesce, do_nothing=spec.do_nothing)
@@ -1028,16 +1073,15 @@ def _prepare_batch(batch: Mapping[str, list[Mapping]]) -> tuple[list[_Unit], lis
             if kind == "Link":
                 row = {**row, "post_id": row.get("post_id") or ""}
             try:
-                if kind == "AudienceMember":
-                    _clean(member_signals_table, row)  # a member's bad signal refuses the member's row
+                # a member's bad signal refuses the member's row
+                signals = _clean(member_signals_table, row) if kind == "AudienceMember" else None
                 cleaned.append(_clean(spec.table, row))
-                accepted.append(row)
+                accepted.append((row, signals))
             except _RefusedRow as exc:
                 refusals.append(_Refusal(str(row.get("platform") or ""), kind, _row_key(row, spec.named_by), str(exc)))
         units.append(_Unit(kind, spec, _merged_by_key(cleaned, spec)))
         if kind == "AudienceMember":
-            signals = [_clean(member_signals_table, row) for row in _member_signal_rows(accepted)]
-            units.append(_Unit(kind, _SIGNALS, signals, counted=0))
+            units.append(_Unit(kind, _SIGNALS, _member_signal_rows(accepted), counted=0))
     return units, refusals
 
 
@@ -1049,8 +1093,9 @@ def _merged_by_key(rows: list[dict], spec: _ItemTable) -> list[dict]:
     may repeat a post, and an account parsed ok may be marked unavailable in the same batch.
     """
     merged: dict[tuple, dict] = {}
+    key_of = itemgetter(*spec.keys)  # every key column is in a cleaned row, and every table's key has two or more
     for row in rows:
-        key = tuple(row.get(k) for k in spec.keys)
+        key = key_of(row)
         earlier = merged.get(key)
         if earlier is None:
             merged[key] = row
@@ -1060,20 +1105,25 @@ def _merged_by_key(rows: list[dict], spec: _ItemTable) -> list[dict]:
     return list(merged.values())
 
 
-def _member_signal_rows(members: Iterable[Mapping]) -> list[dict]:
-    """One row per (platform, member_key) among members that carry any signal; later non-NULL values win.
+def _member_signal_rows(members: Iterable[tuple[Mapping, dict]]) -> list[dict]:
+    """One ``member_signals`` row per (platform, member_key) among members that carry any signal; later
+    non-NULL values win. ``members`` are (row, the row cleaned as a ``member_signals`` row) pairs: the merged
+    rows are made of cleaned values (each value is cleaned by its column alone), so they need no cleaning again.
 
     Merged here because one statement must not touch the same key twice (PostgreSQL refuses it).
     """
     merged: dict[tuple, dict] = {}
-    for member in members:
-        if member.get("member_key") is None or all(member.get(name) is None for name in MEMBER_SIGNALS):
+    for member, signals in members:
+        if member.get("member_key") is None or all(signals[name] is None for name in MEMBER_SIGNALS):
             continue
         key = (member["platform"], member["member_key"])
-        row = merged.setdefault(key, {"platform": key[0], "member_key": key[1]})
+        row = merged.get(key)
+        if row is None:
+            merged[key] = signals  # made for this member alone (by _clean): merged into in place
+            continue
         for name in MEMBER_SIGNALS:
-            if member.get(name) is not None:
-                row[name] = member[name]
+            if signals[name] is not None:
+                row[name] = signals[name]
     return list(merged.values())
 
 

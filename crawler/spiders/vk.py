@@ -357,21 +357,22 @@ class VkSpider(FollowGatherer, AudienceSampler, PlatformSpider):
         docstring): booleans, the followers count and the day last seen, nothing else. A field the object
         lacks is ``None`` (not shown), never ``False``; a value of the wrong type is ``None`` too, counted in
         ``pagescout/invalid/vk/<signal>``."""
+        fields = self.fields
         deactivated = item.get("deactivated")  # "deleted" or "banned"; absent for active users
         if deactivated is None:
             gone = False if ("deactivated" in item or "first_name" in item) else None
         elif isinstance(deactivated, str):
             gone = bool(deactivated.strip())
         else:
-            gone = self.fields.flag(deactivated, "deactivated")
+            gone = fields.flag(deactivated, "deactivated")
         return {
             "has_avatar": self.member_avatar(item),
-            **{signal: self.fields.flag(item.get(key), signal) for signal, key in MEMBER_FLAGS.items()},
+            **{signal: fields.flag(item.get(key), signal) for signal, key in MEMBER_FLAGS.items()},
             **{signal: self.text_shown(item.get(key), signal) for signal, key in MEMBER_TEXTS.items()},
             "has_city": self.city_shown(item.get("city")),
             "has_occupation": self.occupation_shown(item.get("occupation")),
             "can_be_invited_group": None,  # not a field groups.getMembers takes (module docstring)
-            "followers": self.fields.count(item.get("followers_count"), "followers"),
+            "followers": fields.count(item.get("followers_count"), "followers"),
             "deactivated": gone,
             "last_seen": day_of(self.unix_date(as_dict(item.get("last_seen")).get("time"), "last_seen")),
         }
