@@ -15,6 +15,7 @@ is not ours, or from a newer pagescout, is looked at read-only and left untouche
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import numbers
 import os
@@ -49,6 +50,9 @@ BUSY_TIMEOUT_SECONDS = 10.0
 BUSY_PATIENCE_SECONDS = 60.0
 #: The most characters of a user's path or URL a message repeats.
 SUPPORTED_DBS = "a file path, sqlite:///path, postgresql://… or postgresql+psycopg://…"
+
+# psycopg warns with the server's message, which can quote a refused value (a post's text): not for the log.
+logging.getLogger("psycopg").setLevel(logging.ERROR)
 
 metadata = sa.MetaData()
 
@@ -456,8 +460,11 @@ def _whole_number(value, column: str) -> int:
     return number
 
 
-# How ``_clean`` treats a column: as a whole number, a text key, a date, a time, or as it comes.
-_WHOLE, _TEXT_KEY, _DATE, _TIME, _AS_IS = range(5)
+# How ``_clean`` treats a column: as a whole number, a text key, a date, a time, text, a flag, or as it comes.
+# Every kind is checked here, before either database sees the row: a list or a dict in a text column is
+# refused by SQLite's driver, but psycopg would store a list as an array literal and fail the whole batch
+# on a dict; a text where a time belongs would reach PostgreSQL's error message, and its log, verbatim.
+_WHOLE, _TEXT_KEY, _DATE, _TIME, _TEXT, _FLAG, _AS_IS = range(7)
 # Per table: its column names, in order, and (column, kind) of the columns ``_clean`` converts.
 _COLUMN_KINDS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, int], ...]]] = {}
 
@@ -475,6 +482,10 @@ def _column_kinds(table: sa.Table) -> tuple[tuple[str, ...], tuple[tuple[str, in
                 return _DATE
             if isinstance(col.type, sa.DateTime):
                 return _TIME
+            if isinstance(col.type, sa.String):  # Text included
+                return _TEXT
+            if isinstance(col.type, sa.Boolean):
+                return _FLAG
             return _AS_IS
 
         kinds = _COLUMN_KINDS[table.name] = (tuple(col.name for col in table.columns),
@@ -499,13 +510,30 @@ def _clean(table: sa.Table, row: Mapping) -> dict:
                 if isinstance(value, bool) or not isinstance(value, (numbers.Integral, numbers.Real)):
                     raise _RefusedRow(f"{name} is not text")
                 out[name] = str(value)
+        elif kind == _TEXT:
+            if type(value) is not str:
+                if isinstance(value, str):
+                    out[name] = str(value)
+                elif isinstance(value, bool) or not isinstance(value, (numbers.Integral, numbers.Real)):
+                    raise _RefusedRow(f"{name} is not text")
+                else:
+                    out[name] = str(value)
+        elif kind == _FLAG:
+            if isinstance(value, (bool, np.bool_)) or (isinstance(value, numbers.Integral) and value in (0, 1)):
+                out[name] = bool(value)
+            else:
+                raise _RefusedRow(f"{name} is not true or false")
         elif kind == _DATE:
             if isinstance(value, str):
                 try:
                     out[name] = date.fromisoformat(value)
                 except ValueError:
                     raise _RefusedRow(f"{name} is not a date (YYYY-MM-DD)") from None
+            elif not isinstance(value, date):
+                raise _RefusedRow(f"{name} is not a date (YYYY-MM-DD)")
         else:
+            if not isinstance(value, datetime):
+                raise _RefusedRow(f"{name} is not a time")
             try:
                 out[name] = _as_utc(value)
             except (OverflowError, ValueError):
