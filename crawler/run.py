@@ -485,7 +485,7 @@ def work(queue: str, *, db: str | None = None, until_idle: float | None = None, 
             reactor.stop()
 
     looking = task.LoopingCall(look)
-    looking.start(1.0)
+    reactor.callWhenRunning(looking.start, 1.0)  # look() may stop the reactor: only once it runs
     try:
         process.start(stop_after_crawl=False)
     finally:
