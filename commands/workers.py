@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from commands.common import DbOption, Format, say
+from commands.common import DbOption, Format, fail, say
 
 
 QueueRequired = Annotated[str, typer.Option("--queue", envvar="PAGESCOUT_QUEUE", show_default=False,
@@ -32,15 +32,18 @@ def worker(
     Example: pagescout worker --queue redis://10.0.0.5:6379/0 \\
                --db postgresql://scout@10.0.0.5/pages --until-idle 60
     """
-    from crawler.run import work
+    from crawler.run import run_worker
 
     def report(crawl_id: str, summary) -> None:
         for line in summary.lines():
             say(f"{crawl_id}: {line}")
 
-    summaries = work(queue, db=db, until_idle=until_idle, report=report)
+    summaries = run_worker(queue, db=db, until_idle=until_idle, report=report)
     if not summaries:
         say("no crawl on the queue needed this worker")
+    fatal = next((summary.fatal for summary in summaries.values() if summary.fatal), None)
+    if fatal:  # a token the platform refused, say: this worker cannot go on, and the user must act
+        fail(fatal)
     code = max((summary.exit_code for summary in summaries.values()), default=0)
     if code:
         raise typer.Exit(code)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import socket
 import time
 import uuid
@@ -81,11 +82,12 @@ def connect(url: str):
 
 
 def shown(url: str) -> str:
-    """``url`` with its password, if any, as ``***``."""
+    """``url`` with its password, if any, as ``***``: in the address (``redis://:pw@host``) or its query
+    (``unix:///run/redis.sock?password=pw``)."""
     parts = urlsplit(url)
     if parts.password:
-        return url.replace(f":{parts.password}@", ":***@")
-    return url
+        url = url.replace(f":{parts.password}@", ":***@")
+    return re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", url)
 
 
 def key(crawl_id: str, part: str = "") -> str:
@@ -154,13 +156,16 @@ return tostring(math.max(0, tonumber(redis.call('GET', KEYS[1]) or '0') - now))
 """
 
 # PlatformSpider.expand's shortest-hop rule over the shared hops (hash) and links (one set per handle).
-# ARGV: depth, mode ('expand': a fetched account and what it links to; 'seed': accounts at hop 0), ...
+# ARGV: depth, mode, then: 'expand': a fetched account, its hop and what it links to (its hop is lowered
+# if the spider found it nearer: VK and blogs resolve an alias); 'seed': seeds, at hop 0, lowering known
+# ones; 'search': accounts a search found, at hop 0 when new, known ones left as they are.
 SHORTEST_HOPS = """
 local hops, links, depth, mode = KEYS[1], KEYS[2], tonumber(ARGV[1]), ARGV[2]
 local out, stack = {}, {}
 if mode == 'expand' then
   local handle, hop = ARGV[3], tonumber(ARGV[4])
-  if not redis.call('HGET', hops, handle) then redis.call('HSET', hops, handle, hop) end
+  local known = redis.call('HGET', hops, handle)
+  if not known or tonumber(known) > hop then redis.call('HSET', hops, handle, hop) end
   for i = 5, #ARGV do redis.call('SADD', links .. handle, ARGV[i]) end
   table.insert(stack, handle)
 else
@@ -169,7 +174,7 @@ else
     if not known then
       redis.call('HSET', hops, ARGV[i], 0)
       table.insert(out, ARGV[i]) table.insert(out, 0)
-    elseif tonumber(known) > 0 then
+    elseif mode == 'seed' and tonumber(known) > 0 then
       redis.call('HSET', hops, ARGV[i], 0)
       table.insert(stack, ARGV[i])
     end
@@ -297,6 +302,11 @@ class SharedHops:
         hop 0, and the accounts that came within ``--depth`` because a known one turned out to be a seed."""
         return self._pairs(self.script(keys=self.keys, args=[self.depth, "seed", *map(str, handles)]))
 
+    def found_by_search(self, handles) -> list[str]:
+        """Record the accounts a search found at hop 0 when they are new to the crawl; returns those."""
+        return [handle for handle, _ in self._pairs(self.script(keys=self.keys, args=[self.depth, "search",
+                                                                                     *map(str, handles)]))]
+
     def expand(self, handle: str, hop: int, others) -> list[tuple[str, int]]:
         """Record what ``handle`` links to; returns the accounts now within ``--depth`` that no worker has
         requested yet, with their hops."""
@@ -401,9 +411,10 @@ def status(client) -> list[CrawlStatus]:
             wid = wid.decode()
             figures = json.loads(raw)
             seen = alive.get(wid, {}).get("seen", figures.get("seen", 0.0))
+            working = wid in alive and now - seen < WORKER_GONE_SECONDS  # a worker that stopped left the list
             counts.append(WorkerCounts(wid, figures.get("requests", 0), figures.get("items", 0),
                                        figures.get("errors", 0), sum(1 for lease in leases if lease.startswith(wid + "/")),
-                                       seen, now - seen < WORKER_GONE_SECONDS))
+                                       seen, working))
         out.append(CrawlStatus(spec, client.zcard(key(crawl_id, "pending")), len(leases),
                                int(client.get(key(crawl_id, "sent")) or 0), counts))
     return out

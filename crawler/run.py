@@ -58,6 +58,23 @@ class CrawlSummary:
     log: Path | None = None
     # Only put on a queue (``crawl --queue --no-worker``): nothing was fetched here, the notes say what was queued.
     queued_only: bool = False
+    # The crawl's name on the queue (``crawl --queue``, ``crawl-status``).
+    queued_as: str | None = None
+
+    def added(self, later: CrawlSummary) -> CrawlSummary:
+        """This summary and a later one of the same crawl on the same worker (it left the crawl and
+        joined it again), as one: counts added, the later ending."""
+        def plus(a: dict, b: dict) -> dict:
+            return {k: a.get(k, 0) + b.get(k, 0) for k in {**a, **b}}
+
+        return CrawlSummary(
+            finish_reason=later.finish_reason, pages=self.pages + later.pages, stored=plus(self.stored, later.stored),
+            errors=plus(self.errors, later.errors), unavailable={**self.unavailable, **later.unavailable},
+            audience_hidden={**self.audience_hidden, **later.audience_hidden}, extra={**self.extra, **later.extra},
+            fatal=later.fatal or self.fatal, refused=plus(self.refused, later.refused),
+            lost=plus(self.lost, later.lost), not_fetched={**self.not_fetched, **later.not_fetched},
+            callback_failures=self.callback_failures + later.callback_failures,
+            invalid_fields=plus(self.invalid_fields, later.invalid_fields), log=later.log, queued_as=later.queued_as)
 
     @property
     def killed(self) -> bool:
@@ -395,7 +412,7 @@ def queue_crawl(platform: str, seeds: list[str], *, queue: str, db: str | None =
                 base_url: str | None = None, progress: bool = True, timeout: float | None = None,
                 fresh: bool = False, **spider_args) -> CrawlSummary:
     """Put one platform's crawl on the queue at ``queue`` and, with ``work``, work on it until it is over
-    (other workers may join: ``work``). The summary counts this process's part; its notes give the crawl's
+    (other workers may join: ``run_worker``). The summary counts this process's part; its notes give the crawl's
     name and, without ``work``, how to start workers. The crawl's seeds are read as ``crawl`` reads them."""
     from crawler.distributed import connect, new_worker_id, register, shown
     from crawler.shared_crawl import queue_settings
@@ -415,6 +432,7 @@ def queue_crawl(platform: str, seeds: list[str], *, queue: str, db: str | None =
     process.crawl(crawler, **arguments)
     process.start()
     summary = summarise(crawler, None)
+    summary.queued_as = spec.crawl_id
     queued = int(client.zcard(f"pagescout:crawl:{spec.crawl_id}:pending"))
     if work:
         summary.notes.append(f"crawl {spec.crawl_id} on the queue: this process's part follows")
@@ -425,12 +443,15 @@ def queue_crawl(platform: str, seeds: list[str], *, queue: str, db: str | None =
     return summary
 
 
-def work(queue: str, *, db: str | None = None, until_idle: float | None = None, progress: bool = False,
-         report=None) -> dict[str, CrawlSummary]:
-    """Work on every crawl on the queue, whatever its platform, each in a crawler of this process;
-    crawls put on the queue later are joined within a second. Returns once nothing has been queued or
-    in flight for ``until_idle`` seconds (never without it, but for Ctrl-C or SIGTERM, which hand the
-    requests taken back to the queue). ``report(crawl_id, summary)`` is called as each crawl ends here."""
+def run_worker(queue: str, *, db: str | None = None, until_idle: float | None = None, progress: bool = False,
+         report=None, only: set[str] | None = None) -> dict[str, CrawlSummary]:
+    """Work on every crawl on the queue (or those named in ``only``), whatever its platform, each in a
+    crawler of this process; crawls put on the queue later are joined within a second. Returns once
+    nothing has been queued or in flight for ``until_idle`` seconds (never without it, but for Ctrl-C or
+    SIGTERM, which hand the requests taken back to the queue). ``report(crawl_id, summary)`` is called
+    each time this worker leaves a crawl, with its part of it; the summaries returned add those parts up
+    per crawl. A crawl that stopped here for a reason of its own (a refused token, a spent quota, a
+    database this worker cannot write) is not joined again by this worker."""
     from crawler.distributed import LIVE, PREFIX, CrawlSpec, connect, new_worker_id, status
     from crawler.shared_crawl import queue_settings
 
@@ -445,39 +466,54 @@ def work(queue: str, *, db: str | None = None, until_idle: float | None = None, 
     install_reactor(first["TWISTED_REACTOR"])
     from twisted.internet import reactor, task  # only once the reactor Scrapy wants is installed
 
+    log = logging.getLogger(__name__)
     running: dict[str, Crawler] = {}
-    failed: set[str] = set()
+    left: set[str] = set()  # crawls this worker will not join again
     summaries: dict[str, CrawlSummary] = {}
     idle_since = [time.monotonic()]
 
     def ended(result, crawl_id: str, crawler: Crawler):
-        if hasattr(result, "getTraceback"):  # the crawl could not start here: say so once, never retry it
-            failed.add(crawl_id)
-            logging.getLogger(__name__).error("queue: crawl %s stopped: %s", crawl_id, result.getTraceback())
         running.pop(crawl_id, None)
-        summaries[crawl_id] = summarise(crawler, None)
-        if report is not None:
-            report(crawl_id, summaries[crawl_id])
+        if hasattr(result, "getTraceback"):  # the crawl could not start here: say so once, never retry it
+            left.add(crawl_id)
+            log.error("queue: crawl %s stopped: %s", crawl_id, result.getTraceback())
+        if crawler.stats is None:
+            return
+        summary = summarise(crawler, None)
+        if summary.finish_reason != "finished":  # shutdown, or a reason of the crawl's own
+            left.add(crawl_id)
+        if summary.finish_reason == "shutdown" and looking.running:
+            looking.stop()  # stopping: join nothing more
+        summaries[crawl_id] = summary if crawl_id not in summaries else summaries[crawl_id].added(summary)
+        if report is not None and (summary.pages or summary.finish_reason != "finished"):
+            report(crawl_id, summary)
 
     def look() -> None:
         try:
             join_and_end()
         except Exception as exc:  # Redis gone for a moment: say so, keep looking
-            logging.getLogger(__name__).error("queue: %s while looking for crawls", type(exc).__name__)
+            log.error("queue: %s while looking for crawls", type(exc).__name__)
 
-    def join_and_end() -> None:
-        live = [crawl for crawl in status(client) if crawl.spec.status in LIVE]
-        for crawl in live:
-            spec: CrawlSpec = crawl.spec
-            nothing_yet = spec.status == "seeding" and not crawl.queued and not crawl.in_flight
-            if spec.crawl_id in running or spec.crawl_id in failed or nothing_yet:
-                continue
+    def join(spec: CrawlSpec) -> None:
+        try:
             spider_cls = spider_class(spec.platform)
             settings = queue_settings(crawl_settings(spider_cls, db, spec.delay, spec.max_requests, progress, None,
                                                      spec.timeout), spec, queue, worker_id, seeds=False, work=True)
             crawler = Crawler(spider_cls, settings)
-            running[spec.crawl_id] = crawler
-            process.crawl(crawler, **spec.spider_args).addBoth(ended, spec.crawl_id, crawler)
+        except Exception as exc:  # a crawl this version cannot run (an unknown platform, say)
+            left.add(spec.crawl_id)
+            log.error("queue: crawl %s cannot run here: %s", spec.crawl_id, type(exc).__name__)
+            return
+        running[spec.crawl_id] = crawler
+        process.crawl(crawler, **spec.spider_args).addBoth(ended, spec.crawl_id, crawler)
+
+    def join_and_end() -> None:
+        live = [crawl for crawl in status(client) if crawl.spec.status in LIVE and crawl.spec.crawl_id not in left
+                and (only is None or crawl.spec.crawl_id in only)]
+        for crawl in live:
+            nothing_yet = crawl.spec.status == "seeding" and not crawl.queued and not crawl.in_flight
+            if crawl.spec.crawl_id not in running and not nothing_yet:
+                join(crawl.spec)
         if running or any(crawl.queued or crawl.in_flight for crawl in live):
             idle_since[0] = time.monotonic()
         elif until_idle is not None and time.monotonic() - idle_since[0] >= until_idle:
@@ -534,12 +570,17 @@ def refresh(*, db: str | None = None, older_than_seconds: float = 86400, platfor
                  for name, handles in pages.items()]
         return run_discovery(plans, db=db, max_requests=max_requests, delay=delay, progress=progress,
                              timeout=timeout) if plans else {}
-    # One crawl per platform on the queue, each queued (and worked on) from a process of its own: a
-    # reactor runs once per process.
-    return {name: _in_child(queue_crawl, name, handles, queue=queue, db=db, work=work, depth=0, max_posts=max_posts,
-                            max_requests=max_requests, delay=delay, base_url=roots.get(name), progress=progress,
-                            timeout=timeout, **REFRESH_ARGUMENTS.get(name, {}))
-            for name, handles in pages.items()}
+    # Every platform's crawl goes on the queue first, each from a process of its own (a reactor runs once
+    # per process), so the workers share all of them at once; then, with ``work``, this process joins them.
+    queued = {name: _in_child(queue_crawl, name, handles, queue=queue, db=db, work=False, depth=0, max_posts=max_posts,
+                              max_requests=max_requests, delay=delay, base_url=roots.get(name), progress=False,
+                              timeout=timeout, **REFRESH_ARGUMENTS.get(name, {}))
+              for name, handles in pages.items()}
+    if not work:
+        return queued
+    names = {summary.queued_as: name for name, summary in queued.items()}
+    worked = _in_child(run_worker, queue, db=db, until_idle=1.0, only=set(names))
+    return {names[crawl_id]: summary for crawl_id, summary in worked.items()}
 
 
 def _in_child(function, *args, **kwargs):

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import socket
+import uuid
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
@@ -77,6 +78,9 @@ class LeasedQueue(Base):
         self.lease_seconds = distributed.lease_seconds()
         self.held: dict[str, object] = {}  # lease id → the request taken
         self.taken = 0
+        # Lease ids unique to this crawler: a worker that leaves a crawl and joins it again starts anew.
+        self.lease_prefix = f"{self.worker}/{uuid.uuid4().hex[:6]}"
+        self.undecodable_key = distributed.key(crawl_id, "undecodable")
         spider.crawler.pagescout_queue = self
 
     def __len__(self):
@@ -87,11 +91,22 @@ class LeasedQueue(Base):
 
     def pop(self, timeout=0):
         self.taken += 1
-        lease = f"{self.worker}/{self.taken}"
+        lease = f"{self.lease_prefix}/{self.taken}"
         data = self.take_script(keys=self.keys, args=[lease, self.lease_seconds])
         if not data:
             return None
-        request = self._decode_request(data)
+        try:
+            request = self._decode_request(data)
+        except Exception as exc:  # put by another pagescout version: set aside, or it would come back for ever
+            logger.error("queue: a request this worker cannot read (%s) was set aside in %s", type(exc).__name__,
+                         self.undecodable_key)
+            pipe = self.server.pipeline()
+            pipe.hset(self.undecodable_key, lease, data)
+            pipe.zrem(self.keys[1], lease)
+            pipe.hdel(self.keys[2], lease)
+            pipe.hdel(self.keys[3], lease)
+            pipe.execute()
+            return None
         self.held[lease] = request
         return request
 
@@ -114,6 +129,12 @@ class QueueScheduler(Scheduler):
         return self.work and super().has_pending_requests()
 
 
+# Seeding is over: queued, unless the crawl has already ended (its budget spent, say).
+SEEDED = """
+if redis.call('HGET', KEYS[1], 'status') == 'seeding' then redis.call('HSET', KEYS[1], 'status', 'queued') end
+"""
+
+
 class QueueStartMiddleware:
     """The crawl's start requests (seeds, searches) go on the queue once, from the command that starts
     the crawl; then its status turns from ``seeding`` to ``queued``. A worker joining starts nothing."""
@@ -128,10 +149,12 @@ class QueueStartMiddleware:
     async def process_start(self, start):
         if not self.crawler.settings.getbool("PAGESCOUT_QUEUE_SEEDS"):
             return
-        async for request in start:
-            yield request
-        shared = self.crawler.pagescout_shared
-        shared.client.hset(key(shared.crawl_id), "status", "queued")
+        try:
+            async for request in start:
+                yield request
+        finally:  # what was put on the queue is worked on; running the same command again adds the rest
+            shared = self.crawler.pagescout_shared
+            shared.client.eval(SEEDED, 1, key(shared.crawl_id))
 
 
 class SharedPolitenessMiddleware:
@@ -203,6 +226,9 @@ class SharedCrawl:
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
         self.ticker = None
         self.failed_commits = 0
+        self.lost_seen = 0
+        self.tainted: set[str] = set()  # leases held when rows went unwritten: given back, never acknowledged
+        self.base_counts = {"requests": 0, "items": 0, "errors": 0}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -213,6 +239,10 @@ class SharedCrawl:
 
         spider = self.crawler.spider
         spider.shared = SharedHops(self.client, self.crawl_id, spider.depth)
+        earlier = self.client.hget(key(self.crawl_id, "workers"), self.worker)  # this worker left and came back
+        if earlier:
+            counts = json.loads(earlier)
+            self.base_counts = {name: int(counts.get(name, 0)) for name in self.base_counts}
         self.ticker = task.LoopingCall(self.tick)
         self.ticker.start(distributed.TICK_SECONDS, now=False)
 
@@ -235,33 +265,40 @@ class SharedCrawl:
 
     def acknowledge(self) -> None:
         """Requests the engine has finished with (their callbacks' output scheduled and stored) are done:
-        commit what they yielded, then drop their leases."""
+        commit what they yielded, then drop their leases. When rows went unwritten since the last look,
+        every request held then may own some: those go back on the queue when done, never acknowledged."""
         queue = getattr(self.crawler, "pagescout_queue", None)
-        if queue is None or not queue.held:
+        if queue is None:
             return
         busy = self._in_progress()
         done = [lease for lease, request in queue.held.items() if request not in busy]
-        if not done:
-            return
-        if not self._commit():  # the database did not take their rows: another try, by any worker
-            self.release_script(keys=self.keys, args=done)
-            for lease in done:
-                del queue.held[lease]
-            self.crawler.stats.inc_value("pagescout/queue/returned_unstored", len(done))
+        if done:
+            self._commit()
+        lost = self._lost()
+        if lost > self.lost_seen:
+            self.lost_seen = lost
+            self.tainted |= set(queue.held)
             self.failed_commits += 1
             if self.failed_commits >= FAILED_COMMITS_BEFORE_STOPPING:  # leave the work to workers that can store it
                 logger.error("queue: this worker cannot write to its database; it stops")
                 self.stop("database unusable")
-            return
-        self.failed_commits = 0
-        pipe = self.client.pipeline()
-        pipe.zrem(self.keys[1], *done)
-        pipe.hdel(self.keys[2], *done)
-        pipe.hdel(self.keys[3], *done)
-        pipe.execute()
+        elif done:
+            self.failed_commits = 0
+        unstored = [lease for lease in done if lease in self.tainted]
+        if unstored:
+            self.release_script(keys=self.keys, args=unstored)
+            self.crawler.stats.inc_value("pagescout/queue/returned_unstored", len(unstored))
+        stored = [lease for lease in done if lease not in self.tainted]
+        if stored:
+            pipe = self.client.pipeline()
+            pipe.zrem(self.keys[1], *stored)
+            pipe.hdel(self.keys[2], *stored)
+            pipe.hdel(self.keys[3], *stored)
+            pipe.execute()
+            self.crawler.stats.inc_value("pagescout/queue/acknowledged", len(stored))
         for lease in done:
             del queue.held[lease]
-        self.crawler.stats.inc_value("pagescout/queue/acknowledged", len(done))
+            self.tainted.discard(lease)
 
     def _in_progress(self) -> set:
         # The engine keeps each request it took from the scheduler in its slot until the request's answer
@@ -269,19 +306,18 @@ class SharedCrawl:
         slot = getattr(self.crawler.engine, "_slot", None)
         return set(getattr(slot, "inprogress", ())) if slot is not None else set()
 
-    def _commit(self) -> bool:
-        """Commit what the store pipeline holds; ``False`` when rows could not be written (counted lost)."""
+    def _commit(self) -> None:
+        """Commit what the store pipeline holds (rows it could not write are counted lost, see ``_lost``)."""
         from crawler.pipelines import StorePipeline
 
-        def lost() -> int:
-            return sum(v for k, v in self.crawler.stats.get_stats().items() if k.startswith("pagescout/lost/"))
-
-        before = lost()
         itemproc = getattr(getattr(self.crawler.engine, "scraper", None), "itemproc", None)
         for pipeline in getattr(itemproc, "middlewares", ()):
             if isinstance(pipeline, StorePipeline):
                 pipeline.flush()
-        return lost() == before
+
+    def _lost(self) -> int:
+        """Rows the store pipeline could not write so far, in any of its commits (its own included)."""
+        return sum(v for k, v in self.crawler.stats.get_stats().items() if k.startswith("pagescout/lost/"))
 
     def _wake_engine(self) -> None:
         # The engine looks at its scheduler again only every 5 s when idle; requests other workers
@@ -295,9 +331,10 @@ class SharedCrawl:
             return  # only seeding: no worker
         stats = self.crawler.stats.get_stats()
         now = float(self.client.time()[0])
-        counts = {"requests": int(stats.get("pagescout/requests_sent", 0)),
-                  "items": int(stats.get("item_scraped_count", 0)),
-                  "errors": sum(int(v) for k, v in stats.items() if k.startswith("pagescout/errors/")),
+        counts = {"requests": self.base_counts["requests"] + int(stats.get("pagescout/requests_sent", 0)),
+                  "items": self.base_counts["items"] + int(stats.get("item_scraped_count", 0)),
+                  "errors": self.base_counts["errors"] + sum(int(v) for k, v in stats.items()
+                                                             if k.startswith("pagescout/errors/")),
                   "seen": now}
         pipe = self.client.pipeline()
         pipe.hset(key(self.crawl_id, "workers"), self.worker, json.dumps(counts))
@@ -330,9 +367,12 @@ class SharedCrawl:
         if self.ticker is not None and self.ticker.running:
             self.ticker.stop()
         try:
-            self.acknowledge()
             queue = getattr(self.crawler, "pagescout_queue", None)
-            if queue is not None and queue.held:  # stopped before they were done: back on the queue now
+            if reason in ("finished", "shutdown", "max_requests"):
+                self.acknowledge()
+            else:  # a reason of the crawl's own (a refused token, a spent quota): the request that met it
+                self._commit()  # and every other one held go back, for workers that can do them
+            if queue is not None and queue.held:  # not done here: back on the queue now
                 self.release_script(keys=self.keys, args=list(queue.held))
                 queue.held.clear()
             if self.client.hget(key(self.crawl_id), "status") == b"budget_spent":

@@ -124,7 +124,7 @@ class AudienceSpider(AudienceSampler, PlatformSpider):
     def found_by_search(self, handles) -> list[scrapy.Request]:
         """Requests for accounts a search found: they count as seeds (hop 0)."""
         if self.shared is not None:
-            requests = [self.account_request(handle, hop) for handle, hop in self.shared.seed([h for h in handles if h])]
+            requests = [self.account_request(handle, 0) for handle in self.shared.found_by_search([h for h in handles if h])]
             self.crawler.stats.inc_value(f"pagescout/{self.platform}/found_by_search", len(requests))
             return requests
         hops = self.state.setdefault("hops", {})

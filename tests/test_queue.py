@@ -228,6 +228,66 @@ def test_a_vk_crawl_on_the_queue_keeps_the_token_on_the_workers(queue, tmp_path)
     assert TOKEN.encode() not in everything and b"access_token" not in everything
 
 
+def test_a_worker_whose_token_is_refused_hands_the_crawl_to_one_whose_token_works(queue, tmp_path):
+    from test_vk import TOKEN, vk_route
+
+    db = tmp_path / "vk.db"
+    with ApiServer(vk_route({})) as server:
+        queued = run_cli("crawl", "vk", "alpha", "--max-posts", "10", "--audience-limit", "0", "--delay", "0",
+                         "--base-url", f"{server.url}/method", "--quiet", "--db", str(db), "--queue", queue,
+                         "--no-worker", env={"VK_TOKEN": TOKEN})
+        assert queued.returncode == 0, queued.stderr
+        [refused] = finished([worker(queue, db, "--until-idle", "1", env={"VK_TOKEN": "vk1.a.WRONG"})])
+        assert "Error: VK refused the token in $VK_TOKEN" in refused.splitlines()[-1]
+        [crawl] = status(queue)
+        assert crawl["spec"]["status"] == "queued" and crawl["queued"] == 1 and crawl["in_flight"] == 0
+        finished([worker(queue, db, "--until-idle", "1", env={"VK_TOKEN": TOKEN})])
+    [crawl] = status(queue)
+    assert crawl["spec"]["status"] == "finished"
+    assert rows(db, "SELECT handle, status FROM accounts") == [("alpha", "ok")]
+
+
+def test_shared_hops_reach_what_one_process_reaches(queue):
+    """``SharedHops`` (Redis, for all workers) against ``PlatformSpider.expand``'s own state, on random
+    link graphs answered in random order, with seeds and search results: the same accounts at the same hops."""
+    import redis
+
+    from conftest import make_spider
+    from crawler.distributed import SharedHops
+    from crawler.spiders.mastodon import MastodonSpider
+
+    client = redis.Redis.from_url(queue)
+    for trial in range(60):
+        rng = random.Random(trial)
+        names = [f"a{i}@x.example" for i in range(12)]
+        links = {name: rng.sample(names, rng.randrange(0, 4)) for name in names}
+        order = {name: rng.random() for name in names}  # which pending answer comes first: the same in both runs
+        depth, seeds = rng.randrange(1, 4), rng.sample(names, 2)
+        searched, search_after = rng.sample(names, rng.randrange(0, 3)), rng.randrange(0, 6)
+        reached = {}
+        for shared in (None, SharedHops(client, f"trial{trial}", depth)):
+            spider = make_spider(MastodonSpider, seeds=seeds, depth=depth)
+            spider.shared = shared
+            spider.account_request = lambda handle, hop: (handle, hop)
+            pending, answered = list(spider.seed_requests()), 0
+            asked = dict(pending)
+            while pending:
+                if answered == search_after:
+                    found = spider.found_by_search(searched)
+                else:
+                    handle, hop = min(pending, key=lambda request: (order[request[0]], request[1]))
+                    pending.remove((handle, hop))
+                    found = spider.expand(handle, hop, links[handle])
+                answered += 1
+                for handle, hop in found:
+                    asked.setdefault(handle, hop)
+                pending += found
+            hops = spider.state.get("hops", {}) if shared is None else {
+                k.decode(): int(v) for k, v in client.hgetall(shared.keys[0]).items()}
+            reached[shared is None] = (asked, hops)
+        assert reached[True] == reached[False], trial
+
+
 def test_a_queue_that_cannot_be_used_is_one_line(queue, tmp_path):
     db = str(tmp_path / "x.db")
     one_line_error(invoke("crawl", "telegram", "durov", "--queue", "http://127.0.0.1:1", "--db", db), "not a Redis URL")
