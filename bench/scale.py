@@ -837,7 +837,159 @@ def parsing_cost(args) -> float:
     return worst
 
 
-SECTIONS = [parsing_cost]
+# --- workers: throughput and politeness across worker processes -------------------------------------
+MIRRORS = 20
+MIRROR_CHANNELS = 30
+MIRROR_LATENCY = 0.1
+MIRROR_DELAY = 0.1
+WORKER_COUNTS = (1, 2, 4)
+
+
+def mirror_spec(host_index: int) -> dict:
+    """One Telegram mirror's channels: 15 posts each, so one page per channel."""
+    channels = {}
+    for n in range(MIRROR_CHANNELS):
+        posts = [{"id": p, "date": f"2026-10-{p:02d}T10:00:00+00:00", "text": f"mirror {host_index} channel {n} post {p}",
+                  "views": 100 * p} for p in range(1, 16)]
+        channels[f"m{host_index:02d}c{n:02d}"] = {"title": f"Channel {n}", "subscribers": 1000 + n, "posts": posts}
+    return {"page_size": 20, "channels": channels}
+
+
+def run_mirrors_child(log_path: str) -> None:
+    """Serve MIRRORS Telegram mirrors on 127.0.0.2, 127.0.0.3, …; print their roots; on a line on stdin,
+    write every request's (host, arrival time) to ``log_path`` and exit."""
+    from crawler.sample_site import SampleTelegram
+
+    sites = [SampleTelegram(mirror_spec(i), latency=MIRROR_LATENCY, host=f"127.0.0.{i + 2}") for i in range(MIRRORS)]
+    for site in sites:
+        site.__enter__()
+    print(json.dumps([site.url for site in sites]), flush=True)
+    sys.stdin.readline()
+    Path(log_path).write_text(json.dumps({site.host: [t for t, _ in site.log] for site in sites}))
+    for site in sites:
+        site.__exit__(None, None, None)
+
+
+# A worker as stock scrapy-redis runs it: each process keeps the delay by itself, no shared clock.
+STOCK_WORKER = """
+import sys
+import crawler.shared_crawl as shared
+made = shared.queue_settings
+def stock(settings, spec, *args, **kwargs):
+    settings = made(settings, spec, *args, **kwargs)
+    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+    middlewares.pop("crawler.shared_crawl.SharedPolitenessMiddleware")
+    settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="cmdline")
+    settings.set("DOWNLOAD_DELAY", spec.delay, priority="cmdline")
+    settings.set("RANDOMIZE_DOWNLOAD_DELAY", False, priority="cmdline")
+    settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 1, priority="cmdline")
+    return settings
+shared.queue_settings = stock
+from cli import app
+sys.argv[0] = "pagescout"
+app()
+"""
+
+
+def _cpu_of(process: subprocess.Popen) -> float:
+    """User + system CPU seconds of a child that has exited (its own figures, from wait4)."""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime
+
+
+def highest_rate_ratio(times: list[float], delay: float, window: float) -> tuple[float, float]:
+    """The most requests one host got in any ``window`` seconds, as a share of what ``delay`` allows
+    (``window / delay`` requests, plus the one that opens the window), and the shortest gap seen."""
+    times = sorted(times)
+    if len(times) < 2:
+        return 0.0, float("nan")
+    most, start = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] > window:
+            start += 1
+        most = max(most, end - start + 1)
+    allowed = window / delay + 1
+    return most / allowed, min(b - a for a, b in zip(times, times[1:]))
+
+
+def workers_run(queue: str, db: str, workers: int, stock: bool, roots: list[str]) -> dict:
+    """Queue one crawl per mirror, then let ``workers`` processes crawl them all."""
+    import redis
+
+    redis.Redis.from_url(queue).flushdb()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    enqueue = [[sys.executable, "-m", "cli", "crawl", "telegram", *mirror_spec(i)["channels"], "--base-url", root,
+                "--delay", str(MIRROR_DELAY), "--queue", queue, "--no-worker", "--quiet", "--db", db]
+               for i, root in enumerate(roots)]
+    for batch in range(0, len(enqueue), 4):
+        for process in [subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                        for args in enqueue[batch:batch + 4]]:
+            _, err = process.communicate()
+            assert process.returncode == 0, err.decode()[-500:]
+    command = ([sys.executable, "-c", STOCK_WORKER] if stock else [sys.executable, "-m", "cli"])
+    args = [*command, "worker", "--queue", queue, "--db", db, "--until-idle", "2"]
+    started = time.monotonic()
+    processes = [subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for _ in range(workers)]
+    cpu = sum(_cpu_of(process) for process in processes)
+    return {"cpu_s": cpu, "wall_s": time.monotonic() - started}
+
+
+def idle_worker_cpu(queue: str, db: str) -> float:
+    """CPU seconds a worker takes to start and stop with nothing to do: taken off each worker's figure."""
+    import redis
+
+    redis.Redis.from_url(queue).flushdb()
+    process = subprocess.Popen([sys.executable, "-m", "cli", "worker", "--queue", queue, "--db", db, "--until-idle", "0"],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return _cpu_of(process)
+
+
+def throughput(args) -> dict:
+    """Pages per second and CPU per page with 1, 2 and 4 worker processes over MIRRORS hosts, and the
+    highest per-host request rate any run reached against what the delay allows, beside stock
+    scrapy-redis (each worker keeping the delay alone)."""
+    queue = os.environ.get("PAGESCOUT_BENCH_REDIS") or os.environ.get("PAGESCOUT_TEST_REDIS")
+    if not queue:
+        print("throughput: skipped (set $PAGESCOUT_BENCH_REDIS=redis://127.0.0.1:6379/15; the database is emptied)")
+        return {}
+    results, idle_cpu_s = {}, 0.0
+    pages = MIRRORS * MIRROR_CHANNELS
+    print(f"throughput: {MIRRORS} Telegram mirrors on 127.0.0.2–{MIRRORS + 1}, {MIRROR_CHANNELS} channels each "
+          f"({pages} pages), {MIRROR_LATENCY * 1000:.0f} ms per answer, {MIRROR_DELAY} s between requests per host")
+    print(f"{'run':<26}{'pages/s':>9}{'CPU ms/page':>13}{'per-host rate / allowed':>26}{'shortest gap s':>16}")
+    with tempfile.TemporaryDirectory() as folder:
+        runs = [(n, False) for n in WORKER_COUNTS] + [(max(WORKER_COUNTS), True)]
+        for workers, stock in runs:
+            log = Path(folder) / f"log-{workers}-{stock}.json"
+            mirrors = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", "mirrors", "--log",
+                                        str(log)], cwd=ROOT,
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            roots = json.loads(mirrors.stdout.readline())
+            db = str(Path(folder) / f"bench-{workers}-{stock}.db")
+            idle = idle_cpu_s = idle_worker_cpu(queue, db)
+            run = workers_run(queue, db, workers, stock, roots)
+            mirrors.stdin.write("dump\n")
+            mirrors.stdin.flush()
+            mirrors.wait()
+            arrivals = json.loads(log.read_text())
+            everything = sorted(t for times in arrivals.values() for t in times)
+            span = everything[-1] - everything[0]
+            ratios = [highest_rate_ratio(times, MIRROR_DELAY, 10 * MIRROR_DELAY) for times in arrivals.values()]
+            worst, gap = max(r for r, _ in ratios), min(g for _, g in ratios)
+            cpu_ms = 1000 * max(0.0, run["cpu_s"] - workers * idle) / len(everything)
+            name = f"{workers} worker{'s' if workers > 1 else ''}" + (" (stock scrapy-redis)" if stock else "")
+            print(f"{name:<26}{len(everything) / span:>9.1f}{cpu_ms:>13.1f}{worst:>26.2f}{gap:>16.3f}")
+            results[name] = {"pages": len(everything), "pages_per_s": len(everything) / span, "cpu_ms_per_page": cpu_ms,
+                             "rate_ratio": worst, "shortest_gap_s": gap}
+    print(f"(rate: the most requests one host got in any {10 * MIRROR_DELAY:.0f} s, over the 10 + 1 that a "
+          f"{MIRROR_DELAY} s delay allows; CPU: the workers' own, less what a worker takes to start and stop idle, "
+          f"{idle_cpu_s:.2f} s in the last run)")
+    return results
+
+
+SECTIONS = [parsing_cost, throughput]
 
 
 def main() -> int:
@@ -848,7 +1000,8 @@ def main() -> int:
     parser.add_argument("--no-crawls", action="store_true", help="parsing_cost: skip the whole crawls")
     parser.add_argument("--baseline", default=BASELINE, help="the commit whose OPTIMISED files are the baseline")
     # the children this script starts
-    parser.add_argument("--child", choices=["parse", "crawl", "serve"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["parse", "crawl", "serve", "mirrors"], help=argparse.SUPPRESS)
+    parser.add_argument("--log", help=argparse.SUPPRESS)
     parser.add_argument("--code", help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -858,6 +1011,9 @@ def main() -> int:
         sys.path.insert(1 if args.code else 0, str(ROOT))
         if args.child == "serve":
             run_serve_child(args.platforms)
+            return 0
+        if args.child == "mirrors":
+            run_mirrors_child(args.log)
             return 0
         result = (run_parse_child(args.platforms.split(","), args.repeat) if args.child == "parse"
                   else run_crawl_child(args.platforms, args.base_url))
@@ -874,6 +1030,8 @@ def main() -> int:
             print()
     if "parsing_cost" in results:
         print(f"parsing_cost_worst_ratio={results['parsing_cost']:.4f}")
+    if results.get("throughput"):
+        print(f"politeness_worst_ratio={max(r['rate_ratio'] for n, r in results['throughput'].items() if 'stock' not in n):.2f}")
     return 0
 
 
