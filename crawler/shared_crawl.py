@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import socket
+import time
 import uuid
 
 from scrapy import signals
@@ -27,6 +28,8 @@ from crawler.distributed import HostLimiter, SharedHops, key
 logger = logging.getLogger(__name__)
 #: A worker whose database refused this many commits in a row stops, handing its requests back.
 FAILED_COMMITS_BEFORE_STOPPING = 3
+#: A request that wakes more than this share of the delay after its turn takes another turn.
+LATE_TURN = 0.05
 
 
 def queue_settings(settings: Settings, spec: distributed.CrawlSpec, queue_url: str, worker_id: str, *,
@@ -175,13 +178,19 @@ class SharedPolitenessMiddleware:
         host = distributed.limit_key(request.url, request.meta.get("api_key"))
         while True:
             wait = limiter.reserve(host, self.delay)
+            turn = time.monotonic() + wait
             if wait > 0:
                 self.crawler.stats.inc_value("pagescout/queue/host_waits")
                 await asyncio.sleep(wait)
             paused = limiter.paused_for(host)  # a pause that came while this request waited for its turn
-            if paused <= 0:
+            if paused > 0:
+                await asyncio.sleep(paused)
+            elif time.monotonic() - turn > LATE_TURN * self.delay:
+                # Woken too late (the process was busy): going now would follow the next turn's request
+                # too closely, so this request takes a new turn.
+                self.crawler.stats.inc_value("pagescout/queue/late_turns")
+            else:
                 return None
-            await asyncio.sleep(paused)
 
 
 class SharedBudget:
