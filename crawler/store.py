@@ -353,11 +353,28 @@ def _expanded(path: str) -> Path:
         return Path(path)
 
 
+#: (device, inode) of the SQLite files this process has opened. Closing any file descriptor of a file drops
+#: every POSIX lock the process holds on it, SQLite's included (sqlite.org/howtocorrupt.html, 2.2): once a
+#: connection may be open, the header is never read again outside SQLite, or another process could write
+#: beside this one's transaction and corrupt the file. A worker opens one store per crawl it joins.
+_OPENED_FILES: set[tuple[int, int]] = set()
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def _check_sqlite_file(path: Path, create: bool, name: str) -> None:
     try:
         if path.exists():
             if path.is_dir():
                 raise StoreError(f"database {name} is a folder: give --db a file path")
+            if _file_id(path) in _OPENED_FILES:
+                return
             with path.open("rb") as f:
                 header = f.read(16)
             if header and header != b"SQLite format 3\x00":
@@ -610,6 +627,8 @@ class Store:
         except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
             self.engine.dispose()
             raise StoreError(f"cannot use database {self.name}: {_message(exc)}") from None
+        if target.path is not None and (opened := _file_id(target.path)) is not None:
+            _OPENED_FILES.add(opened)
 
     def _engine(self, target: _Target, create: bool) -> sa.Engine:
         # hide_parameters: a failed statement's message must never carry a row's values (post texts, keys).
