@@ -580,3 +580,29 @@ def test_one_batch_repeating_a_key_is_stored_as_upserts_one_by_one_would(store_u
     assert accounts[["name", "followers", "status", "reason"]].values.tolist() == \
         [["Alpha", 10, "unavailable", "invalid answer: x"]]
     assert posts["views"].tolist() == [7]
+
+
+def test_a_second_store_on_a_file_already_open_never_reads_it_outside_sqlite(tmp_path, monkeypatch):
+    """Closing any descriptor of a file drops the process's POSIX locks on it, SQLite's included: a worker
+    opens a store per crawl it joins, and a header read then let other processes write beside its
+    transactions (the file came out "malformed")."""
+    from pathlib import Path
+
+    db = tmp_path / "x.db"
+    opened, real_open = [], Path.open
+
+    def watched(self, *args, **kwargs):
+        opened.append(Path(self))
+        return real_open(self, *args, **kwargs)
+
+    with Store(str(db)) as first:
+        first.write({"Post": posts(3)})
+        monkeypatch.setattr(Path, "open", watched)
+        with Store(str(db)) as second:
+            second.write({"Post": posts(5)})
+        monkeypatch.undo()
+        assert first.counts()["posts"] == 5
+    assert db not in opened
+    with pytest.raises(StoreError, match="not a SQLite database"):  # a file never opened here is still checked
+        (tmp_path / "other.db").write_bytes(b"not sqlite at all, no")
+        Store(str(tmp_path / "other.db"))
