@@ -380,7 +380,7 @@ def age_seconds(value: str) -> float:
         amount = float(number)
     except ValueError:
         amount = -1.0
-    if unit not in AGE_UNITS or not 0 < amount < 10_000 or amount != amount:
+    if unit not in AGE_UNITS or not 0 < amount < 10_000:  # NaN fails the range too
         raise typer.BadParameter(f"'{cut(value)}' is not an age: give a number and a unit, such as 12h, 1d or 7d")
     return amount * AGE_UNITS[unit]
 

@@ -30,12 +30,12 @@ pagescout's workers can reach (bind it to a private address and set a password).
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import os
 import re
 import socket
-import time
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -242,8 +242,6 @@ class CrawlSpec:
 
 def crawl_id_for(platform: str, spider_args: dict, delay: float, max_requests: int) -> str:
     """The same command names the same crawl: running it again while workers are on it joins it."""
-    import hashlib
-
     text = json.dumps([platform, spider_args, delay, max_requests], sort_keys=True, default=str)
     return f"{platform}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
 
@@ -263,7 +261,7 @@ def register(client, platform: str, spider_args: dict, *, delay: float, max_requ
     stale += list(client.scan_iter(match=key(crawl_id, "links:*"), count=1000))
     client.delete(*stale)
     spec = CrawlSpec(crawl_id, platform, spider_args, delay, max_requests, timeout, "seeding",
-                     created_at=_now_text())
+                     created_at=now_text())
     client.delete(key(crawl_id))
     client.hset(key(crawl_id), mapping={
         "platform": platform, "spider_args": json.dumps(spider_args, default=str), "delay": str(delay),
@@ -282,7 +280,8 @@ def tidy(client, crawl_id: str) -> None:
         client.expire(key(crawl_id, part), int(KEEP_FINISHED_SECONDS))
 
 
-def _now_text() -> str:
+def now_text() -> str:
+    """Now, in UTC, as the crawl's description records times."""
     from datetime import datetime, timezone
 
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -330,8 +329,6 @@ def limit_key(url: str, api_key: str | None = None) -> str:
 
         token = secret(api_key)
         if token:
-            import hashlib
-
             host += "#" + hashlib.sha256(token.encode()).hexdigest()[:12]
     return host
 
@@ -428,6 +425,3 @@ def lease_seconds() -> float:
     """``PAGESCOUT_LEASE_SECONDS`` from the environment (tests shorten it), else ``LEASE_SECONDS``."""
     return float(os.environ.get("PAGESCOUT_LEASE_SECONDS") or LEASE_SECONDS)
 
-
-def now() -> float:
-    return time.time()

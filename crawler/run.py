@@ -414,7 +414,7 @@ def queue_crawl(platform: str, seeds: list[str], *, queue: str, db: str | None =
     """Put one platform's crawl on the queue at ``queue`` and, with ``work``, work on it until it is over
     (other workers may join: ``run_worker``). The summary counts this process's part; its notes give the crawl's
     name and, without ``work``, how to start workers. The crawl's seeds are read as ``crawl`` reads them."""
-    from crawler.distributed import connect, new_worker_id, register, shown
+    from crawler.distributed import connect, key, new_worker_id, register, shown
     from crawler.shared_crawl import queue_settings
 
     spider_cls = spider_class(platform)
@@ -433,7 +433,7 @@ def queue_crawl(platform: str, seeds: list[str], *, queue: str, db: str | None =
     process.start()
     summary = summarise(crawler, None)
     summary.queued_as = spec.crawl_id
-    queued = int(client.zcard(f"pagescout:crawl:{spec.crawl_id}:pending"))
+    queued = int(client.zcard(key(spec.crawl_id, "pending")))
     if work:
         summary.notes.append(f"crawl {spec.crawl_id} on the queue: this process's part follows")
     else:
@@ -444,7 +444,7 @@ def queue_crawl(platform: str, seeds: list[str], *, queue: str, db: str | None =
 
 
 def run_worker(queue: str, *, db: str | None = None, until_idle: float | None = None, progress: bool = False,
-         report=None, only: set[str] | None = None) -> dict[str, CrawlSummary]:
+               report=None, only: set[str] | None = None) -> dict[str, CrawlSummary]:
     """Work on every crawl on the queue (or those named in ``only``), whatever its platform, each in a
     crawler of this process; crawls put on the queue later are joined within a second. Returns once
     nothing has been queued or in flight for ``until_idle`` seconds (never without it, but for Ctrl-C or

@@ -178,10 +178,11 @@ class SharedPolitenessMiddleware:
         host = distributed.limit_key(request.url, request.meta.get("api_key"))
         while True:
             wait = limiter.reserve(host, self.delay)
+            if wait <= 0:  # a pause moves the host's next time too: reserve() has seen any pause so far
+                return None
             turn = time.monotonic() + wait
-            if wait > 0:
-                self.crawler.stats.inc_value("pagescout/queue/host_waits")
-                await asyncio.sleep(wait)
+            self.crawler.stats.inc_value("pagescout/queue/host_waits")
+            await asyncio.sleep(wait)
             paused = limiter.paused_for(host)  # a pause that came while this request waited for its turn
             if paused > 0:
                 await asyncio.sleep(paused)
@@ -204,7 +205,7 @@ class SharedBudget:
         if self.client.incr(key(self.crawl_id, "sent")) <= self.budget:
             return True
         self.client.hset(key(self.crawl_id), mapping={"status": "budget_spent",
-                                                       "finished_at": distributed._now_text()})
+                                                       "finished_at": distributed.now_text()})
         return False
 
 
@@ -234,6 +235,7 @@ class SharedCrawl:
         crawler.signals.connect(self.idle, signal=signals.spider_idle)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
         self.ticker = None
+        self.stopping = False
         self.failed_commits = 0
         self.lost_seen = 0
         self.tainted: set[str] = set()  # leases held when rows went unwritten: given back, never acknowledged
@@ -356,7 +358,7 @@ class SharedCrawl:
         if not self.work:
             return  # only seeding: done once the start requests are on the queue
         status = self.finish_script(keys=[key(self.crawl_id), self.keys[0], self.keys[1]],
-                                    args=[distributed._now_text()])
+                                    args=[distributed.now_text()])
         if status == b"finished":
             distributed.tidy(self.client, self.crawl_id)
         if status in (b"finished", b"over", b"waiting"):
@@ -366,7 +368,7 @@ class SharedCrawl:
     def stop(self, reason: str) -> None:
         from scrapy.utils.defer import deferred_from_coro
 
-        if not getattr(self, "stopping", False):
+        if not self.stopping:
             self.stopping = True
             if reason == "max_requests":
                 self.crawler.stats.set_value("pagescout/budget_spent", self.crawler.settings.getint("PAGESCOUT_MAX_REQUESTS"))

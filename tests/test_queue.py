@@ -119,22 +119,25 @@ def test_two_workers_store_what_one_process_stores(queue, one_process, tmp_path)
     [crawl] = status(queue)
     assert crawl["spec"]["status"] == "finished" and crawl["queued"] == 0 and crawl["in_flight"] == 0
     assert sum(w["requests"] for w in crawl["workers"]) == crawl["requests"] == pages, logs
-    values = b" ".join(v for k in __import__("redis").Redis.from_url(queue).keys("*") for v in _values(queue, k))
-    assert str(db).encode() not in values  # the database's URL (a password, with PostgreSQL) never goes to Redis
+    assert str(db).encode() not in everything_in(queue)  # the database's URL (a password, with PostgreSQL) never goes to Redis
 
 
-def _values(url: str, name: bytes) -> list[bytes]:
+def everything_in(queue: str) -> bytes:
+    """Every value the queue's Redis database holds, side by side: what a secret must not be in."""
     import redis
 
-    client = redis.Redis.from_url(url)
-    kind = client.type(name)
-    if kind == b"string":
-        return [client.get(name)]
-    if kind == b"hash":
-        return list(client.hgetall(name).values())
-    if kind == b"zset":
-        return list(client.zrange(name, 0, -1))
-    return list(client.smembers(name)) if kind == b"set" else []
+    client, values = redis.Redis.from_url(queue), []
+    for name in client.keys("*"):
+        kind = client.type(name)
+        if kind == b"string":
+            values.append(client.get(name))
+        elif kind == b"hash":
+            values += client.hgetall(name).values()
+        elif kind == b"zset":
+            values += client.zrange(name, 0, -1)
+        elif kind == b"set":
+            values += client.smembers(name)
+    return b" ".join(values)
 
 
 def test_a_killed_worker_loses_nothing(queue, one_process):
@@ -224,7 +227,7 @@ def test_a_vk_crawl_on_the_queue_keeps_the_token_on_the_workers(queue, tmp_path)
     assert tokens == {TOKEN}  # every request the worker made carried the worker's token
     counts = "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM posts), (SELECT count(*) FROM audience)"
     assert rows(tmp_path / "shared.db", counts) == rows(tmp_path / "one.db", counts) != [(0, 0, 0)]
-    everything = b" ".join(v for k in __import__("redis").Redis.from_url(queue).keys("*") for v in _values(queue, k))
+    everything = everything_in(queue)
     assert TOKEN.encode() not in everything and b"access_token" not in everything
 
 
