@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from commands import ads, audience, crawl, gather, importing, pages, shortlist, workers
+from commands import ads, audience, crawl, gather, importing, pages, report, shortlist, workers
 from commands.common import USER_ERRORS
 from crawler.settings import VERSION
 from crawler.store import resolve_db
@@ -107,6 +107,7 @@ app.add_typer(crawl.app, name="crawl")
 app.command("discover")(crawl.discover)
 app.command("rank")(shortlist.rank)
 app.command("export")(shortlist.export)
+app.command("report")(report.report)
 app.command("history")(pages.history)
 app.command("import")(importing.import_)
 app.command("similar")(pages.similar)

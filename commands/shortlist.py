@@ -4,18 +4,13 @@ whole flow offline on bundled sample channels."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from commands.common import (DbOption, Format, PlatformOption, TopOption, echo_table, say, writable)
-from sheets.brief import load_brief
-from sheets.readers import read_prices
-from crawler.platforms import find_account, split_accounts
-from crawler.store import load_frames
-from ranking.shortlist import ShortlistOptions, shortlist
+from sheets.ranked import nothing_ranked, ranked_pages
 from sheets.terminal import shortlist_text, terminal_safe
 from sheets.writers import csv_text, json_text, write_shortlist
 
@@ -29,30 +24,6 @@ BriefOption = Annotated[Path | None, typer.Option(
 MaxBotShareOption = Annotated[float | None, typer.Option(
     "--max-bot-share", min=0, max=1, help="Drop pages whose bot_share is above this (0.3 = 30%); pages whose bot "
                                           "share is unknown stay.", show_default=False)]
-
-
-def ranked_pages(db: str | None, platform: str | None = None, top: int | None = None,
-                 targets: list[str] | None = None, max_bot_share: float | None = None,
-                 brief_path: Path | None = None, prices_path: Path | None = None):
-    """The shortlist table (a DataFrame) from the database: the brief read once, the frames loaded once, ``--target``
-    accounts and the prices file's rows resolved against what is stored, then ``ranking.shortlist``."""
-    brief = load_brief(brief_path) if brief_path is not None else None
-    frames = load_frames(db, platform)
-    known = frames.known_accounts()
-    resolved = tuple(find_account(text, known, "--target: ") for text in split_accounts(targets))
-    prices = (read_prices(prices_path, lambda account, where: find_account(account, known, where))
-              if prices_path is not None else None)
-    options = ShortlistOptions.from_brief(brief, platform=platform, top=top, max_bot_share=max_bot_share,
-                                          targets=resolved, now=datetime.now(timezone.utc), prices=prices)
-    return shortlist(frames, options)
-
-
-def nothing_ranked(table, platform: str | None) -> str:
-    """Why the table is empty: the platforms the database holds are in its ``attrs``."""
-    present = sorted(table.attrs.get("stored_platforms", []))
-    if platform and present:
-        return f"no {platform} pages to rank (the database has {', '.join(present)}); or the filters removed all"
-    return "no ranked pages: crawl or import some first (pagescout crawl telegram …, pagescout import …)"
 
 
 def rank(

@@ -1060,6 +1060,17 @@ class Store:
         return Gathered(run=dict(found) if found else None, members=members, pages=tuple(pages), follows=follows,
                         accounts=self.load_accounts(platform))
 
+    def finished_gathers(self, platform: str | None = None) -> pd.DataFrame:
+        """The finished gathers (platform, run, targets as ``a,b``, members_sampled, pages_found, at), newest
+        first: what a report can show without running one."""
+        g = gathers_table.c
+        query = sa.select(g.platform, g.run, g.targets, g.members_sampled, g.pages_found, g.at).where(g.finished)
+        if platform:
+            query = query.where(g.platform == platform)
+        with self.engine.connect() as conn:
+            runs = pd.read_sql_query(query, conn)
+        return runs.sort_values("at", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
+
     def member_keys(self, member_ids: Iterable[str]) -> list[int]:
         """The keyed hashes of raw member ids (a target audience a user lists), in order: raw ids are
         compared through their hashes only and never kept."""

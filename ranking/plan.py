@@ -463,6 +463,9 @@ class Plan:
     comparison: pd.DataFrame
     notes: list[str]
     sample_note: str | None
+    #: Each strategy's purchases in order (strategy, order, platform, handle, cumulative_cost,
+    #: cumulative_unique_audience), from (0, 0): the report draws reach against money from it.
+    curves: pd.DataFrame | None = None
 
 
 def plan_placements(frames: Frames, audiences: Audiences, placements: pd.DataFrame, budget: float,
@@ -581,14 +584,30 @@ def plan_placements(frames: Frames, audiences: Audiences, placements: pd.DataFra
     by_score = sorted(range(len(keys)), key=lambda r: (-np.nan_to_num(score[r], nan=-1), -np.nan_to_num(
         followers[r], nan=-1), r))
     by_followers = sorted(range(len(keys)), key=lambda r: (-np.nan_to_num(followers[r], nan=-1), r))
-    comparison = compare_strategies({
+    strategies = {
         "this plan": picks,
         "top by score until the budget": fill_in_order(by_score, prices, budget),
         "top by followers until the budget": fill_in_order(by_followers, prices, budget),
-    }, matrix, prices, weights)
+    }
+    comparison = compare_strategies(strategies, matrix, prices, weights)
 
     labels = [f"{p}:{h}" for p, h in zip(table["platform"], table["handle"])]
     sizes = np.diff(matrix.indptr)[plan["row"].to_numpy()] if len(plan) else np.empty(0)
     _, chosen_coverage = followers_and_coverage(table[["platform", "handle"]], frames.accounts, sizes)
     return Plan(table, comparison, notes,
-                sample_note(labels, chosen_coverage, "new_unique_audience and the comparison"))
+                sample_note(labels, chosen_coverage, "new_unique_audience and the comparison"),
+                strategy_curves(strategies, matrix, prices, weights, placements))
+
+
+def strategy_curves(strategies: dict[str, Sequence[int]], matrix: sp.csr_array, prices: Sequence[float],
+                    weights: np.ndarray | None, placements: pd.DataFrame) -> pd.DataFrame:
+    """Each strategy's :func:`placement_table` in long form, each starting from nothing bought (order 0)."""
+    parts = []
+    for name, picks in strategies.items():
+        steps = placement_table(picks, matrix, prices, weights)
+        bought = placements.iloc[steps["row"].to_numpy()] if len(steps) else placements.iloc[:0]
+        parts.append(pd.DataFrame({
+            "strategy": name, "order": [0, *steps["order"]], "platform": [None, *bought["platform"]],
+            "handle": [None, *bought["handle"]], "cumulative_cost": [0.0, *steps["cumulative_cost"]],
+            "cumulative_unique_audience": [0, *steps["cumulative_unique_audience"]]}))
+    return pd.concat(parts, ignore_index=True)
