@@ -11,6 +11,7 @@ import typer
 
 from commands.common import (DbOption, Format, PlatformOption, TopOption, echo_table, say, writable)
 from sheets.ranked import nothing_ranked, ranked_pages
+from sheets.report import ReportOptions, write_report
 from sheets.terminal import shortlist_text, terminal_safe
 from sheets.writers import csv_text, json_text, write_shortlist
 
@@ -84,7 +85,7 @@ def demo(
     out: Annotated[Path, typer.Option(help="Where to write the shortlist.", callback=writable)]
     = DEMO_OUT / "shortlist.xlsx",
 ) -> None:
-    """The whole flow offline: crawl the bundled sample channels from a local server, rank, export.
+    """The whole flow offline: crawl the bundled sample channels from a local server, rank, export, report.
 
     The sample channels (data/sample/telegram.json) are synthetic, written to look like real ones.
 
@@ -109,4 +110,6 @@ def demo(
     write_shortlist(out, table)
     echo_table(shortlist_text(table.head(10)))
     say(f"\nwrote {len(table)} ranked channels to {out}")
+    write_report(out.parent / "report.html", str(db), ReportOptions())
+    say(f"wrote the visual report to {out.parent / 'report.html'} (open it in a browser)")
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import invoke
+from conftest import invoke, run_cli
 from test_report import IMG, SCRIPT, hostile_database
 
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -110,3 +110,22 @@ def test_the_filter_keeps_the_rows_that_match(browser, hostile_report, tmp_path)
     visible = browser.execute_script(
         "return Array.from(document.querySelectorAll('#shortlist tbody tr')).filter(r => !r.hidden).length")
     assert visible == 1 and browser.find_element(By.ID, "filter-count").text == "1"
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "shortlist.xlsx"
+    result = run_cli("demo", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out.parent / "report.html"
+
+
+def test_the_demo_report_shows_its_sections_drawn(browser, demo_report, tmp_path):
+    console, urls = open_report(browser, demo_report, tmp_path, "demo")
+    assert [entry for entry in console if entry["level"] == "SEVERE"] == []
+    assert all(url.startswith(("file:", "data:", "about:", "blob:")) for url in urls), urls
+    for section in ("reach-section", "cards-section", "communities-section"):
+        drawn = browser.execute_script(f"return document.querySelectorAll('#{section} [data-chart] svg').length")
+        assert drawn >= 1, section
+    rows = browser.execute_script("return document.querySelectorAll('#shortlist tbody tr').length")
+    assert rows >= 5
