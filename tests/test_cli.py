@@ -206,6 +206,8 @@ def test_demo_runs_offline_and_writes_the_shortlist(tmp_path):
     assert handles[0] in result.stdout.splitlines()[1]
     formula_like = [c for c in ws["D"][1:] if c.value.startswith(("=", "+", "-", "@"))]
     assert formula_like and all(c.data_type == "s" and c.quotePrefix for c in formula_like)
+    report = (out.parent / "report.html").read_text(encoding="utf-8")
+    assert report.count("<tr data-platform=\"telegram\"") == len(handles)  # every ranked channel, in the report too
 
 
 def test_exports_are_readable_by_others(db, tmp_path):
