@@ -3,7 +3,6 @@ whole flow offline on bundled sample channels."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +15,7 @@ from sheets.terminal import shortlist_text, terminal_safe
 from sheets.writers import csv_text, json_text, write_shortlist
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "data" / "sample" / "telegram.json"
+SAMPLE_PRICES = ROOT / "data" / "sample" / "prices.csv"
 DEMO_OUT = ROOT / "data" / "demo"
 
 BriefOption = Annotated[Path | None, typer.Option(
@@ -85,31 +84,29 @@ def demo(
     out: Annotated[Path, typer.Option(help="Where to write the shortlist.", callback=writable)]
     = DEMO_OUT / "shortlist.xlsx",
 ) -> None:
-    """The whole flow offline: crawl the bundled sample channels from a local server, rank, export, report.
+    """The whole flow offline: crawl the bundled samples from local servers, rank, export, report.
 
-    The sample channels (data/sample/telegram.json) are synthetic, written to look like real ones.
+    The samples are synthetic, written to look like real pages: Telegram channels
+    (data/sample/telegram.json) and a Mastodon instance whose members carry the signals the bot
+    checks read (data/sample/mastodon.json), with a gather and 90 days of follower history.
 
     \b
     Example: pagescout demo --out /tmp/shortlist.xlsx
     """
-    from crawler.run import crawl
-    from crawler.sample_site import SampleTelegram
+    from crawler.demo import build_demo
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    db = out.parent / "demo.db"
-    for stale in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
-        stale.unlink(missing_ok=True)
-    spec = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    with SampleTelegram(spec) as site:
-        say(f"serving {len(spec['channels'])} sample channels at {site.url}")
-        summary = crawl("telegram", spec["seeds"], db=str(db), depth=2, max_posts=60, delay=0, base_url=site.url,
-                        progress=False, resume=False)
-    for line in summary.lines():
+    summary = build_demo(out.parent / "demo.db", say)
+    for line in summary.lines:
         say(line)
+    db = summary.db
     table = ranked_pages(str(db))
     write_shortlist(out, table)
     echo_table(shortlist_text(table.head(10)))
-    say(f"\nwrote {len(table)} ranked channels to {out}")
-    write_report(out.parent / "report.html", str(db), ReportOptions())
-    say(f"wrote the visual report to {out.parent / 'report.html'} (open it in a browser)")
+    say(f"\nwrote {len(table)} ranked pages to {out}")
+    write_report(out.parent / "report.html", str(db), ReportOptions(targets=(summary.target,), prices=SAMPLE_PRICES,
+                                                                     budget=summary.budget))
+    say(f"wrote the visual report to {out.parent / 'report.html'} (open it in a browser); try on the demo's database:")
+    for command in summary.try_commands:
+        say(f"  {command}")
 

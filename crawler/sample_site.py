@@ -1,7 +1,9 @@
-"""A stand-in for t.me on 127.0.0.1: renders channel previews in Telegram's markup from a JSON spec.
+"""Stand-ins on 127.0.0.1 for t.me (``SampleTelegram``: channel previews in Telegram's markup from a JSON
+spec) and for a Mastodon instance (``SampleMastodon``: its public API's JSON, with audiences).
 
-``pagescout demo`` serves the bundled ``data/sample/telegram.json`` with it so the real spider and HTTP
-stack run offline, and the tests serve their own specs (dead channels, 429s, slow pages) the same way.
+``pagescout demo`` serves the bundled ``data/sample/telegram.json`` and ``mastodon.json`` with them so the
+real spiders and HTTP stack run offline, and the tests serve their own specs (dead channels, 429s, slow
+pages) the same way. ``SampleMastodon`` describes its spec itself; ``SampleTelegram``'s:
 
 Spec: ``{"channels": {handle: {"title", "description", "subscribers", "verified", "status"
 ("ok" | "private" | "gone"), "posts": [{"id", "date", "text", "views", "reactions": {emoji: n},
@@ -11,13 +13,15 @@ Spec: ``{"channels": {handle: {"title", "description", "subscribers", "verified"
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 
 def abbreviate(n: int) -> str:
@@ -209,3 +213,238 @@ class SampleTelegram(LocalServer):
         before = parse_qs(parts.query).get("before", [None])[0]
         return 200, render_channel(handle, channels[handle], int(before) if before else None,
                                    self.spec.get("page_size", 20)), {}
+
+
+class SampleMastodon(LocalServer):
+    """Serve a spec as a Mastodon instance's public API; ``with SampleMastodon(spec) as site: site.url``.
+
+    ``pagescout demo`` serves the bundled ``data/sample/mastodon.json`` (made by data/sample/make_sample.py)
+    so the real Mastodon spider, its audience sampling and ``gather`` run offline. Every account is local
+    (its ``acct`` is the bare user name), so nothing is ever asked of another host.
+
+    Spec: ``{"seeds": [user, …], "tour": {…} (what crawler.demo shows), "page_size": 80, "accounts": {user:
+    {…}}}``. An account
+    has ``name``, ``note`` (plain text), ``avatar`` (false: Mastodon's default picture), ``created_days_ago``,
+    ``statuses_count``, ``followers_count`` and ``following_count`` (default: as many as its lists hold),
+    ``last_status_days_ago`` (or null), ``bot``, ``hide_collections`` (its followers and follows are shown
+    as empty lists, as Mastodon does), ``moved_to`` (a user: it moved away), ``gone`` (deleted: every
+    request about it answers 404), ``following`` (users it follows, newest first; an account's followers
+    are everyone whose ``following`` names it) and ``statuses``, newest first: ``{"id", "days_ago", "text",
+    "favourites", "reblogs", "replies", "mentions": [user], "reply_to": [user, status id], "reblog": [user,
+    status id] (a boost of that status), "favourited_by": [user], "reblogged_by": [user]}``.
+
+    Dates are offsets: ``days_ago`` is counted back from the moment the server was made, so posts keep
+    their ages (and stay older than 48 hours) however long ago the spec was written. Lists are paged as
+    Mastodon pages them: statuses with ``max_id``, accounts (followers, following, favourited_by,
+    reblogged_by) only through the ``Link`` header.
+    """
+
+    text_type = "application/json; charset=utf-8"
+    STATUSES_PAGE = 40
+    ACCOUNTS_PAGE = 80
+    SEARCH_PAGE = 40
+
+    def __init__(self, spec: dict, latency: float = 0.0, host: str = "127.0.0.1"):
+        super().__init__(latency, host)
+        self.spec = spec
+        self.now = datetime.now(timezone.utc).replace(microsecond=0)
+        self.accounts: dict[str, dict] = spec["accounts"]
+        self.page_size = int(spec.get("page_size", self.ACCOUNTS_PAGE))
+        self.ids = {user: self.account_id(user) for user in self.accounts}
+        self.users = {account_id: user for user, account_id in self.ids.items()}
+        self.followers: dict[str, list[str]] = {user: [] for user in self.accounts}
+        for user, account in self.accounts.items():
+            for followed in account.get("following", []):
+                if followed in self.followers:
+                    self.followers[followed].append(user)
+        self.statuses: dict[str, tuple[str, dict]] = {}  # status id → (author, status)
+        for user, account in self.accounts.items():
+            for status in account.get("statuses", []):
+                self.statuses[str(status["id"])] = (user, status)
+
+    @classmethod
+    def from_file(cls, path: Path, **kwargs) -> SampleMastodon:
+        return cls(json.loads(Path(path).read_text(encoding="utf-8")), **kwargs)
+
+    @staticmethod
+    def account_id(user: str) -> str:
+        """A snowflake-sized id, the same for a user name on every run."""
+        return str(109_000_000_000_000_000 + int(hashlib.sha1(user.encode()).hexdigest()[:12], 16))
+
+    # rendering ---------------------------------------------------------------------------------
+    def when(self, days_ago: float) -> str:
+        return (self.now - timedelta(days=days_ago)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def day(self, days_ago: float) -> str:
+        return (self.now - timedelta(days=days_ago)).date().isoformat()
+
+    def profile(self, user: str) -> str:
+        return f"{self.url}/@{user}"
+
+    def html(self, text: str) -> str:
+        """Plain text as Mastodon's HTML: paragraphs, <br>, mentions as h-cards, links and hashtags."""
+        def piece(word: str) -> str:
+            core = word.rstrip(".,!?:;»)")
+            tail = word[len(core):]
+            user = core[1:]
+            if core.startswith("@") and user in self.accounts:
+                return (f'<span class="h-card" translate="no"><a href="{self.profile(user)}" class="u-url mention">'
+                        f'@<span>{html.escape(user)}</span></a></span>{html.escape(tail)}')
+            if core.startswith(("http://", "https://")):
+                return (f'<a href="{html.escape(core)}" target="_blank" rel="nofollow noopener">'
+                        f'{html.escape(core)}</a>{html.escape(tail)}')
+            if core.startswith("#") and len(core) > 1:
+                return (f'<a href="{self.url}/tags/{html.escape(core[1:])}" class="mention hashtag" rel="tag">'
+                        f'#<span>{html.escape(core[1:])}</span></a>{html.escape(tail)}')
+            return html.escape(word)
+
+        paragraphs = [p for p in text.split("\n\n") if p.strip()]
+        return "".join("<p>" + "<br>".join(" ".join(piece(w) for w in line.split(" ")) for line in p.split("\n"))
+                       + "</p>" for p in paragraphs)
+
+    def account(self, user: str, moved: bool = True) -> dict:
+        """The Account entity of ``user`` as the instance shows it to anyone."""
+        spec = self.accounts[user]
+        account_id = self.ids[user]
+        avatar = (f"{self.url}/system/accounts/avatars/{account_id}/original/{user}.png" if spec.get("avatar")
+                  else f"{self.url}/avatars/original/missing.png")
+        last = spec.get("last_status_days_ago")
+        entity = {
+            "id": account_id, "username": user, "acct": user, "display_name": spec.get("name", ""),
+            "locked": False, "bot": bool(spec.get("bot")), "discoverable": True, "group": False,
+            "created_at": self.day(spec.get("created_days_ago", 365)) + "T00:00:00.000Z",
+            "note": self.html(spec["note"]) if spec.get("note") else "",
+            "url": self.profile(user), "uri": f"{self.url}/users/{user}",
+            "avatar": avatar, "avatar_static": avatar,
+            "header": f"{self.url}/headers/original/missing.png", "header_static": f"{self.url}/headers/original/missing.png",
+            "followers_count": spec.get("followers_count", len(self.followers[user])),
+            "following_count": spec.get("following_count", len(spec.get("following", []))),
+            "statuses_count": spec.get("statuses_count", len(spec.get("statuses", []))),
+            "last_status_at": None if last is None else self.day(last),
+            "hide_collections": bool(spec.get("hide_collections")), "emojis": [], "fields": [],
+        }
+        target = spec.get("moved_to")
+        if moved and target in self.accounts:
+            entity["moved"] = self.account(target, moved=False)
+        return entity
+
+    def mention(self, user: str) -> dict:
+        return {"id": self.ids[user], "username": user, "acct": user, "url": self.profile(user)}
+
+    def status(self, user: str, status: dict) -> dict:
+        """The Status entity of one of ``user``'s timeline entries (a boost carries the boosted status)."""
+        status_id = str(status["id"])
+        entity = {
+            "id": status_id, "created_at": self.when(status["days_ago"]), "in_reply_to_id": None,
+            "in_reply_to_account_id": None, "sensitive": False, "spoiler_text": "", "visibility": "public",
+            "language": "ru", "uri": f"{self.url}/users/{user}/statuses/{status_id}",
+            "url": f"{self.profile(user)}/{status_id}", "replies_count": status.get("replies", 0),
+            "reblogs_count": status.get("reblogs", 0), "favourites_count": status.get("favourites", 0),
+            "quotes_count": 0, "edited_at": None, "content": self.html(status.get("text", "")), "reblog": None,
+            "account": self.account(user), "media_attachments": [], "mentions": [], "tags": [], "emojis": [],
+            "card": None, "poll": None,
+        }
+        boosted = status.get("reblog")
+        if boosted and str(boosted[1]) in self.statuses:
+            author, original = self.statuses[str(boosted[1])]
+            entity.update(content="", url=None, replies_count=0, reblogs_count=0, favourites_count=0,
+                          uri=f"{self.url}/users/{user}/statuses/{status_id}/activity",
+                          reblog=self.status(author, original))
+            return entity
+        replied = status.get("reply_to")
+        if replied and replied[0] in self.accounts:
+            entity.update(in_reply_to_id=str(replied[1]), in_reply_to_account_id=self.ids[replied[0]])
+        entity["mentions"] = [self.mention(m) for m in status.get("mentions", []) if m in self.accounts]
+        return entity
+
+    # answering ---------------------------------------------------------------------------------
+    def gone(self, user: str | None) -> bool:
+        return user is None or user not in self.accounts or bool(self.accounts[user].get("gone"))
+
+    def account_list(self, users: list[str], path: str, query: dict) -> tuple[int, object, dict]:
+        """One page of an account list, paged only through the ``Link`` header as Mastodon does: each entry
+        stands for a row (a follow, a favourite) whose id falls towards the end of the list."""
+        try:
+            limit = max(1, min(int(query.get("limit", 40)), self.page_size))
+            max_id = int(query["max_id"]) if "max_id" in query else None
+        except ValueError:
+            return 422, {"error": "Validation failed: limit and max_id are numbers"}, {}
+        rows = [(len(users) - i, user) for i, user in enumerate(users) if not self.gone(user)]
+        if max_id is not None:
+            rows = [(row, user) for row, user in rows if row < max_id]
+        page = rows[:limit]
+        links = []
+        if len(rows) > limit:
+            links.append(f'<{self.url}{path}?{urlencode({"limit": limit, "max_id": page[-1][0]})}>; rel="next"')
+        if page:
+            links.append(f'<{self.url}{path}?{urlencode({"limit": limit, "min_id": page[0][0]})}>; rel="prev"')
+        return 200, [self.account(user) for _, user in page], ({"Link": ", ".join(links)} if links else {})
+
+    def answer(self, path: str) -> tuple[int, object, dict]:
+        parts = urlsplit(path)
+        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        segments = [s for s in parts.path.split("/") if s]
+        missing = (404, {"error": "Record not found"}, {})
+        if parts.path == "/api/v1/accounts/lookup":
+            user = query.get("acct", "").strip().removeprefix("@").lower()
+            local, _, host = user.partition("@")
+            if host and host != self.host:
+                return missing
+            return missing if self.gone(local) else (200, self.account(local), {})
+        if parts.path == "/api/v2/search":
+            return 200, {"accounts": self.search(query), "statuses": [], "hashtags": []}, {}
+        if segments[:3] == ["api", "v1", "accounts"] and len(segments) in (4, 5):
+            user = self.users.get(segments[3])
+            if self.gone(user):
+                return missing
+            if len(segments) == 4:
+                return 200, self.account(user), {}
+            what = segments[4]
+            if what == "statuses":
+                return self.timeline(user, query)
+            if what in ("followers", "following"):
+                spec = self.accounts[user]
+                listed = [] if spec.get("hide_collections") else (
+                    self.followers[user] if what == "followers" else spec.get("following", []))
+                return self.account_list(listed, path.split("?", 1)[0], query)
+            return missing
+        if segments[:3] == ["api", "v1", "statuses"] and len(segments) in (4, 5):
+            found = self.statuses.get(segments[3])
+            if found is None or self.gone(found[0]):
+                return missing
+            author, status = found
+            if len(segments) == 4:
+                return 200, self.status(author, status), {}
+            if segments[4] in ("favourited_by", "reblogged_by"):
+                return self.account_list(status.get(segments[4], []), path.split("?", 1)[0], query)
+        return missing
+
+    def timeline(self, user: str, query: dict) -> tuple[int, object, dict]:
+        try:
+            limit = max(1, min(int(query.get("limit", 20)), self.STATUSES_PAGE))
+            max_id = int(query["max_id"]) if "max_id" in query else None
+        except ValueError:
+            return 422, {"error": "Validation failed: limit and max_id are numbers"}, {}
+        entries = sorted(self.accounts[user].get("statuses", []), key=lambda s: int(s["id"]), reverse=True)
+        if max_id is not None:
+            entries = [s for s in entries if int(s["id"]) < max_id]
+        return 200, [self.status(user, s) for s in entries[:limit]], {}
+
+    def search(self, query: dict) -> list[dict]:
+        """Accounts whose user name, display name or bio holds the query (``user@host`` names one)."""
+        if query.get("type", "accounts") != "accounts":
+            return []
+        text = query.get("q", "").strip().removeprefix("@").lower()
+        if not text:
+            return []
+        try:
+            limit = max(1, min(int(query.get("limit", 20)), self.SEARCH_PAGE))
+        except ValueError:
+            limit = 20
+        local, _, host = text.partition("@")
+        if host:
+            return [] if host != self.host or self.gone(local) else [self.account(local)]
+        found = [user for user, spec in self.accounts.items() if not spec.get("gone") and any(
+            text in str(value).lower() for value in (user, spec.get("name", ""), spec.get("note", "")))]
+        found.sort(key=lambda user: (not self.accounts[user].get("page"), user))  # pages first
+        return [self.account(user) for user in found[:limit]]

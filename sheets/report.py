@@ -252,7 +252,8 @@ def followers_chart(points: pd.DataFrame, words: dict) -> dict:
                  alt.Tooltip("followers:Q", title=words["axis_followers"], format=",.0f")])
     jumps = base.transform_filter("datum.spike").mark_point(color="#c62828", size=160, shape="diamond", filled=True
                                                             ).encode(tooltip=[alt.Tooltip("jump:N", title="!")])
-    return _chart((line + jumps).properties(width=WIDTH // 2 - 40, height=180, title=words["follower_history"]))
+    drawn = line + jumps if points["spike"].any() else line  # an empty layer makes Vega warn
+    return _chart(drawn.properties(width=WIDTH // 2 - 40, height=180, title=words["follower_history"]))
 
 
 def temperature_chart(parts: pd.DataFrame, words: dict) -> dict:

@@ -281,7 +281,8 @@ def write_table(out: Path, table: pd.DataFrame, sheet: str | None = None, explan
 def write_shortlist(out: Path, table: pd.DataFrame) -> None:
     """The shortlist, with the target and money columns explained when ``--target`` and ``--prices``
     added them; an .xlsx adds a *Top posts* sheet: each page's three best posts by overperformance
-    (``table.attrs["top_posts"]``, ``ranking.standout.top_posts``)."""
+    (``table.attrs["top_posts"]``, ``ranking.standout.top_posts``), and a *Chart* sheet of reach against
+    engagement (``add_reach_chart``)."""
     from ranking.money import MONEY_COLUMNS
 
     explanations = {**SHORTLIST_COLUMNS, **TARGET_COLUMNS, **MONEY_COLUMNS}
@@ -309,8 +310,96 @@ def write_shortlist(out: Path, table: pd.DataFrame) -> None:
         ws.column_dimensions["C"].width = 50
         ws.column_dimensions["D"].width = 18
 
+    def add_sheets(wb) -> None:
+        add_top_posts(wb)
+        add_reach_chart(wb, table, 2)
+
     write_table(out, table, "Shortlist", explanations if set(table.columns) - set(SHORTLIST_COLUMNS)
-                else SHORTLIST_COLUMNS, {}, add_top_posts)
+                else SHORTLIST_COLUMNS, {}, add_sheets)
+
+
+CHART_COLUMNS = ["rank", "platform", "handle", "name", "x", "y", "series"]
+
+
+def add_reach_chart(wb, table: pd.DataFrame, index: int) -> None:
+    """A *Chart* sheet at ``index``: a native Excel scatter of each page's reach (log scale) against its
+    engagement rate, drawn from a table of the points on the same sheet. Reach is median views, or
+    followers where the page shows no views (a series of its own), and the rate is measured on the same
+    base (``ranking.report.reach_points``, as the report's scatter); a page lacking either is left out."""
+    from openpyxl.styles import Font
+
+    from ranking.report import REACH_BY_FOLLOWERS, REACH_BY_VIEWS, reach_points
+
+    titles = {REACH_BY_VIEWS: "median views", REACH_BY_FOLLOWERS: "followers (no views shown)"}  # one series each
+    ws = wb.create_sheet("Chart", index)
+    points = reach_points(table)
+    if points.empty:
+        ws["A1"] = ("Nothing to plot: no shortlisted page has both a reach above 0 (median views, or followers) and "
+                    "an engagement rate.")
+        return
+    points = points.sort_values("reach_by", key=lambda by: by.map(list(titles).index), kind="stable")
+    write_chart_points(ws, [[p.rank, p.platform, p.handle, p.name, p.reach, p.er, titles[p.reach_by]]
+                            for p in points.itertuples(index=False)])
+    left_out = len(table) - len(points)
+    ws["I1"] = ("x: median views per post, or followers where the page shows no views; y: the engagement rate on "
+                "the same base (er_views, er_followers)" + (f"; {left_out} of {len(table)} pages left out, lacking "
+                "a reach above 0 or an engagement rate" if left_out else "") + ".")
+    ws["I1"].font = Font(italic=True)
+    counts, runs, first = points["reach_by"].value_counts(), [], 2
+    for by, title in titles.items():
+        if counts.get(by, 0):
+            runs.append((title, first, first + int(counts[by]) - 1))
+            first += int(counts[by])
+    ws.add_chart(reach_scatter(ws, runs), "I3")
+
+
+def write_chart_points(ws, rows: list[list]) -> None:
+    """The chart's data under a bold ``CHART_COLUMNS`` header: text through ``xlsx_text_cell``, x as a
+    count, y as a percentage, a missing value as an empty cell."""
+    from openpyxl.styles import Font
+
+    ws.append(CHART_COLUMNS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for r, values in enumerate(rows, start=2):
+        for c, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=c)
+            if isinstance(value, str):
+                xlsx_text_cell(cell, value)
+            elif value is not None and not pd.isna(value):
+                cell.value = value.item() if hasattr(value, "item") else value
+        ws.cell(row=r, column=5).number_format = "#,##0"
+        ws.cell(row=r, column=6).number_format = "0.00%"
+    for column, width in zip("ABCDEFG", (6, 10, 20, 30, 12, 9, 26)):
+        ws.column_dimensions[column].width = width
+    ws.freeze_panes = "A2"
+
+
+def reach_scatter(ws, runs: list[tuple[str, int, int]]):
+    """A markers-only scatter, x (column E) on a log scale, y (column F) in percent: one series per
+    ``(title, first row, last row)`` of ``ws``."""
+    from openpyxl.chart import Reference, ScatterChart, Series
+
+    chart = ScatterChart()
+    chart.title = "Reach against engagement"
+    chart.scatterStyle = "marker"
+    chart.x_axis.title = "reach: median views per post (followers where no views are shown), log scale"
+    chart.y_axis.title = "engagement rate"
+    chart.x_axis.scaling.logBase = 10
+    chart.x_axis.number_format = "#,##0"
+    chart.y_axis.number_format = "0.0%"
+    chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 hides the axes unless told
+    chart.x_axis.axPos = "b"
+    chart.legend.position = "b"
+    chart.width, chart.height = 24, 14  # cm
+    for title, first, last in runs:
+        series = Series(Reference(ws, min_col=6, min_row=first, max_row=last),
+                        Reference(ws, min_col=5, min_row=first, max_row=last), title=title)
+        series.marker.symbol = "circle"
+        series.marker.size = 7
+        series.graphicalProperties.line.noFill = True  # markers only: no line joins the pages
+        chart.series.append(series)
+    return chart
 
 
 def write_similar(out: Path, table: pd.DataFrame) -> None:

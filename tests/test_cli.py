@@ -199,11 +199,12 @@ def test_demo_runs_offline_and_writes_the_shortlist(tmp_path):
     assert "unavailable: old_marathon_news: not found (HTTP 404)" in result.stderr
     assert "linked usernames without a channel preview: 1" in result.stderr  # closed_coaching
     ws = load_workbook(out)["Shortlist"]
-    handles = [row[2] for row in ws.iter_rows(min_row=2, values_only=True)]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    handles = [row[2] for row in rows if row[1] == "telegram"]
     spec = json.loads((REPO / "data" / "sample" / "telegram.json").read_text(encoding="utf-8"))
     reachable = {h for h, c in spec["channels"].items() if c.get("status", "ok") == "ok"}
-    assert set(handles) == reachable
-    assert handles[0] in result.stdout.splitlines()[1]
+    assert set(handles) == reachable and {row[1] for row in rows} == {"telegram", "mastodon"}
+    assert rows[0][2] in result.stdout.splitlines()[1]
     formula_like = [c for c in ws["D"][1:] if c.value.startswith(("=", "+", "-", "@"))]
     assert formula_like and all(c.data_type == "s" and c.quotePrefix for c in formula_like)
     report = (out.parent / "report.html").read_text(encoding="utf-8")
