@@ -20,7 +20,8 @@ HELP_WIDTH = 100
 # the next step with another command; any other --option in a section must be its command's.
 OTHER_COMMANDS_OPTIONS_SHOWN = {
     "discover": {"--brief"},  # "pagescout export shortlist.xlsx --brief data/brief.toml" ranks what it found
-    "demo": {"--db"},  # "pagescout rank --db data/demo/demo.db" tries the other commands on the demo's database
+    # "pagescout rank --platform mastodon --db data/demo/demo.db" and the rest: the commands to try on the demo's database
+    "demo": {"--db", "--platform", "--target", "--top", "--budget", "--prices", "--lang"},
     "gather": {"--target"},  # "overlap, plan, similar and export --target work on them"
 }
 
